@@ -1,0 +1,27 @@
+import { LocalStorage } from '../../storage/local.ts';
+import { inspectOutput } from '../../core/inspect.ts';
+import { bytes } from '../format.ts';
+import type { Command } from '../main.ts';
+
+export const runInspect: Command = {
+  usage: 'inspect <outDir> [--json]',
+  positionals: 1,
+  options: { json: { type: 'boolean' } },
+  async run([outDir], v) {
+    const r = await inspectOutput(new LocalStorage(outDir));
+    if (v.json) {
+      console.log(JSON.stringify(r, null, 2));
+      return 0;
+    }
+    console.log(
+      [
+        `frames       ${r.frames} (${r.dropped} dropped), ${r.width}x${r.height} ${r.mode}${r.crop ? `, encoded region ${r.crop.width}x${r.crop.height}+${r.crop.x}+${r.crop.y}` : ''}`,
+        `reel         ${bytes(r.reelBytes)} in ${r.reels} file(s); output ${bytes(r.outputBytes)}; input ${bytes(r.inputBytes)}; ratio ${r.ratio.toFixed(1)}x`,
+        `codec        libx265 ${r.lossless ? 'lossless' : `crf ${r.crf}`}, preset ${r.preset}${r.x265Params ? `, ${r.x265Params}` : ''}`,
+        `alignment    ${r.aligned ? `score min ${r.alignmentScore?.min.toFixed(3)} mean ${r.alignmentScore?.mean.toFixed(3)}` : 'off'}; segmenter ${r.segmenter ?? 'none'}`,
+        `union mask   ${r.unionFraction === null ? 'none' : `${(100 * r.unionFraction).toFixed(1)}% of the frame`}`,
+      ].join('\n'),
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,18 @@
+import { transformFolder } from '../../core/transform-folder.ts';
+import type { Command } from '../main.ts';
+import { createProgress } from '../progress.ts';
+import { stringOption } from './args.ts';
+
+export const runTransform: Command = {
+  usage: 'transform <outDir> <inputDir> <destDir> [--model PATH] [--quiet]',
+  positionals: 3,
+  options: { model: { type: 'string' }, quiet: { type: 'boolean' } },
+  async run([outDir, inputDir, destDir], v) {
+    const progress = createProgress(!v.quiet);
+    const s = await transformFolder(outDir, inputDir, destDir, { modelPath: stringOption(v.model), onProgress: progress.onProgress });
+    progress.stop();
+    for (const w of s.warnings) process.stderr.write(`[adreel] warning: ${w}\n`);
+    console.log(`adreel: transformed ${s.images} images and ${s.groundTruthMasks} ground-truth masks (${s.flagged} flagged) -> ${destDir}`);
+    return 0;
+  },
+};

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// adreel command line: compress, restore, transform, verify, inspect, eval, demo.
+// Exit codes: 0 success, 1 failure (bad input, damaged output, encoder error), 2 usage error.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { AdreelError, UsageError } from '../core/errors.ts';
+import { runCompress } from './commands/compress.ts';
+import { runDemo } from './commands/demo.ts';
+import { runEval } from './commands/eval.ts';
+import { runInspect } from './commands/inspect.ts';
+import { runRestore } from './commands/restore.ts';
+import { runTransform } from './commands/transform.ts';
+import { runVerify } from './commands/verify.ts';
+
+export interface Command {
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  positionals: number;
+  run(positionals: string[], values: Record<string, string | boolean | undefined>): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  compress: runCompress,
+  restore: runRestore,
+  transform: runTransform,
+  verify: runVerify,
+  inspect: runInspect,
+  eval: runEval,
+  demo: runDemo,
+};
+
+function help(): string {
+  return ['usage: adreel <command> [options]', '', ...Object.values(COMMANDS).map((c) => `  ${c.usage}`)].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`adreel: unknown command "${name}"\n${help()}`);
+    return 2;
+  }
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    if (parsed.values.help) {
+      console.log(`usage: adreel ${command.usage}`);
+      return 0;
+    }
+    if (parsed.positionals.length !== command.positionals) {
+      throw new UsageError(`expected ${command.positionals} argument(s), got ${parsed.positionals.length}`);
+    }
+    return await command.run(parsed.positionals, parsed.values as Record<string, string | boolean | undefined>);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`adreel ${name}: ${err.message}\nusage: adreel ${command.usage}`);
+      return 2;
+    }
+    if (err instanceof AdreelError) {
+      console.error(`adreel ${name}: error: ${err.message}`);
+      return 1;
+    }
+    console.error(`adreel ${name}: unexpected error:`, err);
+    return 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/cli/main.ts')) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,69 @@
+// Coarse pose of an object from its mask's moments: centroid, principal axis, area. The axis is ambiguous by 180
+// degrees (and meaningless for a round object), so callers turn it into hypotheses, never into an answer.
+import type { Affine, Mask } from '../types.ts';
+import { similarityAbout, type Point } from './affine.ts';
+
+export interface MaskPose {
+  /** object pixels */
+  area: number;
+  centroid: Point;
+  /** direction of the principal (long) axis in degrees, in [-90, 90) */
+  axisDeg: number;
+  /** sqrt of the second-moment eigenvalue ratio: 1 for a disc, ~length/width for a bar */
+  elongation: number;
+}
+
+/** Moments of any 0..1 (or 0..255) weight raster; pixels are weighted by their value. */
+export function weightedPose(width: number, height: number, weight: ArrayLike<number>): MaskPose {
+  let m00 = 0;
+  let m10 = 0;
+  let m01 = 0;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      const v = weight[row + x];
+      if (v === 0) continue;
+      m00 += v;
+      m10 += v * x;
+      m01 += v * y;
+    }
+  }
+  if (m00 <= 0) return { area: 0, centroid: [width / 2, height / 2], axisDeg: 0, elongation: 1 };
+  const cx = m10 / m00;
+  const cy = m01 / m00;
+  let mu20 = 0;
+  let mu02 = 0;
+  let mu11 = 0;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    const dy = y - cy;
+    for (let x = 0; x < width; x++) {
+      const v = weight[row + x];
+      if (v === 0) continue;
+      const dx = x - cx;
+      mu20 += v * dx * dx;
+      mu02 += v * dy * dy;
+      mu11 += v * dx * dy;
+    }
+  }
+  const axisRad = 0.5 * Math.atan2(2 * mu11, mu20 - mu02);
+  const common = Math.sqrt(((mu20 - mu02) / 2) ** 2 + mu11 ** 2);
+  const major = (mu20 + mu02) / 2 + common;
+  const minor = Math.max((mu20 + mu02) / 2 - common, 1e-9);
+  let axisDeg = (axisRad * 180) / Math.PI;
+  if (axisDeg >= 90) axisDeg -= 180;
+  return { area: m00, centroid: [cx, cy], axisDeg, elongation: Math.sqrt(major / minor) };
+}
+
+export function maskPose(mask: Mask): MaskPose {
+  const pose = weightedPose(mask.width, mask.height, mask.data);
+  return { ...pose, area: pose.area / 255 };
+}
+
+/**
+ * The similarity that puts the image's centroid on the reference's, scales by sqrt(area ratio) and turns the
+ * image's principal axis by `extraDeg` beyond the reference's (0 and 180 are the two axis hypotheses).
+ */
+export function coarseSimilarity(ref: MaskPose, img: MaskPose, extraDeg: number, scale = Math.sqrt(ref.area / img.area)): Affine {
+  return similarityAbout(img.centroid, ref.centroid, scale, ref.axisDeg - img.axisDeg + extraDeg);
+}

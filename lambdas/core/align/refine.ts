@@ -1,0 +1,215 @@
+// Gauss-Newton refinement of a similarity between two rasters (forward-additive Lucas-Kanade). Written here
+// rather than with cv.findTransformECC because it keeps the model a true 4-parameter similarity (ECC offers
+// Euclidean without scale or a full affine), takes an explicit pixel list as its support, can fit gain and bias
+// (a brightness shift between shots) and down-weights outliers (a screw turned about its axis shows its thread
+// differently).
+import type { Affine } from '../types.ts';
+import { invertAffine } from './affine.ts';
+
+/** The fixed raster (reference side) and the pixels of it that take part. */
+export interface RefineTarget {
+  width: number;
+  values: Float32Array;
+  /** indices (y * width + x) of the pixels that take part */
+  pixels: Int32Array;
+}
+
+/** The moving raster (image side) with its gradients. */
+export interface RefineSource {
+  width: number;
+  height: number;
+  values: Float32Array;
+  gx: Float32Array;
+  gy: Float32Array;
+}
+
+export interface RefineOptions {
+  maxIterations?: number;
+  /** fit target = gain * source + bias as well (for intensities, not for masks) */
+  photometric?: boolean;
+  /** Huber weights on the residuals, scale re-estimated each iteration */
+  robust?: boolean;
+  /** stop when no support pixel moves more than this (target pixels) */
+  tolerancePx?: number;
+}
+
+export interface RefineResult {
+  /** source -> target */
+  matrix: Affine;
+  iterations: number;
+  converged: boolean;
+  /** RMS residual over the support at the last iteration */
+  rmsResidual: number;
+}
+
+const HUBER_K = 1.345;
+
+/**
+ * Refines `sourceToTarget` so that source(W(x)) ~ target(x) over the target's support, W = sourceToTarget^-1,
+ * W restricted to similarities. Returns the input unchanged (converged: false) when the system is degenerate.
+ */
+export function refineSimilarity(target: RefineTarget, source: RefineSource, sourceToTarget: Affine, opts: RefineOptions = {}): RefineResult {
+  const maxIterations = opts.maxIterations ?? 30;
+  const tolerance = opts.tolerancePx ?? 0.01;
+  const photometric = opts.photometric ?? false;
+  const robust = opts.robust ?? false;
+  const nParams = photometric ? 6 : 4;
+  const { pixels } = target;
+  const tw = target.width;
+  const { width: sw, height: sh, values: sv, gx: sgx, gy: sgy } = source;
+
+  // Centre the parametrisation on the support's centroid so rotation and translation decouple.
+  let cx = 0;
+  let cy = 0;
+  let radius = 0;
+  for (let k = 0; k < pixels.length; k++) {
+    cx += pixels[k] % tw;
+    cy += Math.floor(pixels[k] / tw);
+  }
+  cx /= Math.max(1, pixels.length);
+  cy /= Math.max(1, pixels.length);
+  for (let k = 0; k < pixels.length; k++) {
+    radius = Math.max(radius, Math.hypot((pixels[k] % tw) - cx, Math.floor(pixels[k] / tw) - cy));
+  }
+
+  const w0 = invertAffine(sourceToTarget);
+  // W(x) = [[a, -b], [b, a]] (x - c) + t; a slightly non-similar start is projected onto a similarity.
+  let a = (w0[0] + w0[4]) / 2;
+  let b = (w0[3] - w0[1]) / 2;
+  let tx = w0[0] * cx + w0[1] * cy + w0[2];
+  let ty = w0[3] * cx + w0[4] * cy + w0[5];
+  let gain = 1;
+  let bias = 0;
+  let huberScale = Infinity;
+
+  const h = new Float64Array(nParams * nParams);
+  const g = new Float64Array(nParams);
+  const jac = new Float64Array(nParams);
+  let rms = 0;
+  let iterations = 0;
+  let converged = false;
+
+  for (; iterations < maxIterations; iterations++) {
+    h.fill(0);
+    g.fill(0);
+    let sumSq = 0;
+    let used = 0;
+    const absResiduals: number[] = [];
+    for (let k = 0; k < pixels.length; k++) {
+      const idx = pixels[k];
+      const dx = (idx % tw) - cx;
+      const dy = Math.floor(idx / tw) - cy;
+      const u = a * dx - b * dy + tx;
+      const v = b * dx + a * dy + ty;
+      if (u < 0 || v < 0 || u > sw - 1 || v > sh - 1) continue;
+      const x0 = Math.floor(u);
+      const y0 = Math.floor(v);
+      const x1 = x0 < sw - 1 ? x0 + 1 : x0;
+      const y1 = y0 < sh - 1 ? y0 + 1 : y0;
+      const fx = u - x0;
+      const fy = v - y0;
+      const i00 = y0 * sw + x0;
+      const i01 = y0 * sw + x1;
+      const i10 = y1 * sw + x0;
+      const i11 = y1 * sw + x1;
+      const w00 = (1 - fx) * (1 - fy);
+      const w01 = fx * (1 - fy);
+      const w10 = (1 - fx) * fy;
+      const w11 = fx * fy;
+      const s = sv[i00] * w00 + sv[i01] * w01 + sv[i10] * w10 + sv[i11] * w11;
+      const ix = sgx[i00] * w00 + sgx[i01] * w01 + sgx[i10] * w10 + sgx[i11] * w11;
+      const iy = sgy[i00] * w00 + sgy[i01] * w01 + sgy[i10] * w10 + sgy[i11] * w11;
+      const t = target.values[idx];
+      const e = s - (gain * t + bias);
+      let weight = 1;
+      if (robust) {
+        const ae = Math.abs(e);
+        if ((k & 7) === 0) absResiduals.push(ae); // every 8th residual estimates the scale well enough
+        if (ae > HUBER_K * huberScale) weight = (HUBER_K * huberScale) / ae;
+      }
+      jac[0] = ix * dx + iy * dy;
+      jac[1] = -ix * dy + iy * dx;
+      jac[2] = ix;
+      jac[3] = iy;
+      if (photometric) {
+        jac[4] = -t;
+        jac[5] = -1;
+      }
+      for (let r = 0; r < nParams; r++) {
+        const jr = jac[r] * weight;
+        g[r] += jr * e;
+        for (let c = r; c < nParams; c++) h[r * nParams + c] += jr * jac[c];
+      }
+      sumSq += e * e;
+      used++;
+    }
+    if (used < nParams * 4) break;
+    rms = Math.sqrt(sumSq / used);
+    if (robust) huberScale = Math.max(1e-6, 1.4826 * median(absResiduals));
+    for (let r = 0; r < nParams; r++) for (let c = 0; c < r; c++) h[r * nParams + c] = h[c * nParams + r];
+    // A little Levenberg damping keeps flat directions (e.g. along a featureless bar) from exploding.
+    for (let r = 0; r < nParams; r++) h[r * nParams + r] *= 1 + 1e-6;
+    const step = solveSymmetric(h, g, nParams);
+    if (!step) break;
+    a -= step[0];
+    b -= step[1];
+    tx -= step[2];
+    ty -= step[3];
+    if (photometric) {
+      gain -= step[4];
+      bias -= step[5];
+    }
+    const movePx = Math.hypot(step[2], step[3]) + radius * Math.hypot(step[0], step[1]);
+    if (!Number.isFinite(movePx)) break;
+    if (movePx < tolerance) {
+      converged = true;
+      iterations++;
+      break;
+    }
+  }
+  if (!Number.isFinite(a + b + tx + ty) || Math.hypot(a, b) < 1e-6) {
+    return { matrix: sourceToTarget, iterations, converged: false, rmsResidual: rms };
+  }
+  if (process.env.ALIGN_DEBUG) console.error('refine', pixels.length, iterations, converged, photometric);
+  const w: Affine = [a, -b, tx - a * cx + b * cy, b, a, ty - b * cx - a * cy];
+  return { matrix: invertAffine(w), iterations, converged, rmsResidual: rms };
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = Float64Array.from(values).sort();
+  return sorted[sorted.length >> 1];
+}
+
+/** Solves H x = g for a small symmetric system by Gaussian elimination with partial pivoting. */
+function solveSymmetric(h: Float64Array, g: Float64Array, n: number): Float64Array | null {
+  const m = new Float64Array(n * (n + 1));
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < n; c++) m[r * (n + 1) + c] = h[r * n + c];
+    m[r * (n + 1) + n] = g[r];
+  }
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(m[r * (n + 1) + col]) > Math.abs(m[pivot * (n + 1) + col])) pivot = r;
+    if (Math.abs(m[pivot * (n + 1) + col]) < 1e-12) return null;
+    if (pivot !== col) {
+      for (let c = 0; c <= n; c++) {
+        const tmp = m[col * (n + 1) + c];
+        m[col * (n + 1) + c] = m[pivot * (n + 1) + c];
+        m[pivot * (n + 1) + c] = tmp;
+      }
+    }
+    for (let r = col + 1; r < n; r++) {
+      const f = m[r * (n + 1) + col] / m[col * (n + 1) + col];
+      if (f === 0) continue;
+      for (let c = col; c <= n; c++) m[r * (n + 1) + c] -= f * m[col * (n + 1) + c];
+    }
+  }
+  const x = new Float64Array(n);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = m[r * (n + 1) + n];
+    for (let c = r + 1; c < n; c++) s -= m[r * (n + 1) + c] * x[c];
+    x[r] = s / m[r * (n + 1) + r];
+  }
+  return x;
+}

@@ -1,0 +1,135 @@
+// Verification of an alignment hypothesis: how well the warped silhouette covers the reference's (IoU) and how
+// well the intensities agree inside it (NCC). The silhouette is the more reliable signal on real screws (the
+// thread looks different once the screw has rolled about its axis), so it carries most of the score.
+import type { Affine } from '../types.ts';
+import { invertAffine } from './affine.ts';
+import { sampleBilinear, type FloatPlane } from './raster.ts';
+
+export interface Verification {
+  iou: number;
+  ncc: number;
+  /** 0..1, higher is better */
+  score: number;
+}
+
+/** Weight of the silhouette IoU in the score; the rest is NCC (clamped at 0). */
+export const SCORE_IOU_WEIGHT = 0.75;
+
+export function combinedScore(iou: number, ncc: number): number {
+  return SCORE_IOU_WEIGHT * iou + (1 - SCORE_IOU_WEIGHT) * Math.max(0, ncc);
+}
+
+/** Inclusive pixel box. */
+export interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** The box of the pixels above 0.5, or null when there are none. */
+export function boxAbove(plane: FloatPlane, level = 0.5): Box | null {
+  const { width, height, data } = plane;
+  let x0 = width;
+  let y0 = height;
+  let x1 = -1;
+  let y1 = -1;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      if (data[row + x] > level) {
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
+      }
+    }
+  }
+  return x1 < 0 ? null : { x0, y0, x1, y1 };
+}
+
+/**
+ * IoU of the reference mask with the image mask warped into the reference frame (both thresholded at 0.5).
+ * Only the union of both objects' boxes is visited; outside it neither mask can be set.
+ */
+export function warpedMaskIou(refMask: FloatPlane, refBox: Box | null, imgMask: FloatPlane, imgBox: Box | null, imageToRef: Affine): number {
+  const w = invertAffine(imageToRef);
+  const { width, height } = refMask;
+  const region = unionBox(refBox, imgBox && mapBox(imgBox, imageToRef), width, height);
+  if (!region) return 0;
+  let inter = 0;
+  let union = 0;
+  for (let y = region.y0; y <= region.y1; y++) {
+    // Walk each row incrementally: W(x + 1, y) = W(x, y) + (w0, w3).
+    let u = w[0] * region.x0 + w[1] * y + w[2];
+    let v = w[3] * region.x0 + w[4] * y + w[5];
+    const row = y * width;
+    for (let x = region.x0; x <= region.x1; x++, u += w[0], v += w[3]) {
+      const inRef = refMask.data[row + x] > 0.5;
+      const inImg = u >= 0 && v >= 0 && u <= imgMask.width - 1 && v <= imgMask.height - 1 && sampleBilinear(imgMask.data, imgMask.width, imgMask.height, u, v) > 0.5;
+      if (inRef && inImg) inter++;
+      if (inRef || inImg) union++;
+    }
+  }
+  return union === 0 ? 0 : inter / union;
+}
+
+/** The axis-aligned box around a box's corners after an affine map, one pixel wider on each side. */
+function mapBox(box: Box, m: Affine): Box {
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (const [x, y] of [
+    [box.x0, box.y0],
+    [box.x1, box.y0],
+    [box.x0, box.y1],
+    [box.x1, box.y1],
+  ]) {
+    xs.push(m[0] * x + m[1] * y + m[2]);
+    ys.push(m[3] * x + m[4] * y + m[5]);
+  }
+  return { x0: Math.floor(Math.min(...xs)) - 1, y0: Math.floor(Math.min(...ys)) - 1, x1: Math.ceil(Math.max(...xs)) + 1, y1: Math.ceil(Math.max(...ys)) + 1 };
+}
+
+function unionBox(a: Box | null, b: Box | null, width: number, height: number): Box | null {
+  const boxes = [a, b].filter((x): x is Box => x !== null);
+  if (boxes.length === 0) return null;
+  const x0 = Math.max(0, Math.min(...boxes.map((x) => x.x0)));
+  const y0 = Math.max(0, Math.min(...boxes.map((x) => x.y0)));
+  const x1 = Math.min(width - 1, Math.max(...boxes.map((x) => x.x1)));
+  const y1 = Math.min(height - 1, Math.max(...boxes.map((x) => x.y1)));
+  return x1 < x0 || y1 < y0 ? null : { x0, y0, x1, y1 };
+}
+
+/** Normalised cross-correlation of the warped image with the reference over the given reference pixels. */
+export function warpedNcc(refGrey: FloatPlane, imgGrey: FloatPlane, imageToRef: Affine, refPixels: Int32Array): number {
+  const w = invertAffine(imageToRef);
+  const width = refGrey.width;
+  let n = 0;
+  let sr = 0;
+  let si = 0;
+  let srr = 0;
+  let sii = 0;
+  let sri = 0;
+  for (let k = 0; k < refPixels.length; k++) {
+    const idx = refPixels[k];
+    const x = idx % width;
+    const y = (idx - x) / width;
+    const u = w[0] * x + w[1] * y + w[2];
+    const v = w[3] * x + w[4] * y + w[5];
+    if (u < 0 || v < 0 || u > imgGrey.width - 1 || v > imgGrey.height - 1) continue;
+    const r = refGrey.data[idx];
+    const i = sampleBilinear(imgGrey.data, imgGrey.width, imgGrey.height, u, v);
+    n++;
+    sr += r;
+    si += i;
+    srr += r * r;
+    sii += i * i;
+    sri += r * i;
+  }
+  if (n < 16) return 0;
+  const cov = sri - (sr * si) / n;
+  const vr = srr - (sr * sr) / n;
+  const vi = sii - (si * si) / n;
+  if (vr <= 1e-12 || vi <= 1e-12) return 0;
+  return cov / Math.sqrt(vr * vi);
+}

@@ -1,0 +1,173 @@
+// The whole compress run on local folders: the same stages the cloud runs, one after another in this process.
+// Output is staged in a sibling folder and renamed into place, so it appears complete or not at all.
+import { readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { LocalStorage } from '../../storage/local.ts';
+import { listDataset } from '../dataset.ts';
+import { DatasetError } from '../errors.ts';
+import { sha256 } from '../hash.ts';
+import { parseManifest, type Manifest } from '../manifest.ts';
+import { alignMaskStage, openAlignWorker } from './align-mask.ts';
+import { encodeStage } from './encode.ts';
+import { KEYS, type FrameDraft, type StageContext } from './job.ts';
+import { parseCompressOptions, type CompressOptionsInput } from './options.ts';
+import { prepareReferenceStage } from './prepare-reference.ts';
+import { datasetId, publishManifestStage } from './publish.ts';
+import { unionMaskStage } from './union.ts';
+
+export interface CompressSummary {
+  outDir: string;
+  frames: number;
+  dropped: number;
+  inputBytes: number;
+  reelBytes: number;
+  outputBytes: number;
+  ratio: number;
+  /** mean PSNR (dB) of decoded frames inside the union mask; Infinity when lossless */
+  psnrDb: number;
+  unionFraction: number | null;
+  seconds: Record<string, number>;
+  warnings: string[];
+  manifest: Manifest;
+}
+
+export interface RunHooks {
+  onProgress?: StageContext['onProgress'];
+  log?: StageContext['log'];
+}
+
+/** An MVTec category folder (with train/good) compresses its training set; any other folder its own images. */
+export async function resolveInputFolder(inputDir: string): Promise<{ dir: string; layout: 'folder' | 'mvtec' }> {
+  const trainGood = join(inputDir, 'train', 'good');
+  if (await isDir(trainGood)) return { dir: trainGood, layout: 'mvtec' };
+  if (!(await isDir(inputDir))) throw new DatasetError('input folder does not exist or is not a folder', inputDir);
+  return { dir: inputDir, layout: 'folder' };
+}
+
+export async function compressFolder(
+  inputDir: string,
+  outDir: string,
+  optionsInput: CompressOptionsInput,
+  hooks: RunHooks = {},
+): Promise<CompressSummary> {
+  const options = parseCompressOptions(optionsInput);
+  const input = await resolveInputFolder(resolve(inputDir));
+  const out = resolve(outDir);
+  if (out === input.dir || out.startsWith(input.dir + '/')) {
+    throw new DatasetError('output folder must not be inside the input folder (inputs are never modified)', out);
+  }
+  const source = new LocalStorage(input.dir);
+  const listing = await listDataset(source, '');
+  const seconds: Record<string, number> = {};
+  let t = performance.now();
+  const lap = (stage: string) => {
+    const now = performance.now();
+    seconds[stage] = (seconds[stage] ?? 0) + (now - t) / 1000;
+    t = now;
+  };
+
+  // Refuse early (before hours of work) to overwrite a folder that holds something else.
+  const hashes = [];
+  for (const e of listing.entries) hashes.push({ name: e.name, sha256: sha256(await source.get(e.key)) });
+  const id = datasetId(hashes);
+  await assertWritableOutput(out, id);
+  lap('hash');
+
+  const staging = join(dirname(out), `.${basename(out)}.adreel-partial-${process.pid}`);
+  await rm(staging, { recursive: true, force: true });
+  const target = new LocalStorage(staging);
+  const ctx: StageContext = { source, target, onProgress: hooks.onProgress, log: hooks.log };
+  try {
+    const job = await prepareReferenceStage(ctx, listing, input.layout, options);
+    lap('reference');
+    const worker = await openAlignWorker(ctx, job);
+    const drafts: FrameDraft[] = [];
+    try {
+      for (let i = 0; i < job.entries.length; i++) {
+        drafts.push(await alignMaskStage(ctx, job, worker, i));
+        hooks.onProgress?.(options.align ? 'align+mask' : 'prepare', i + 1, job.entries.length);
+      }
+    } finally {
+      await worker.close();
+    }
+    if (drafts.every((d) => d.dropped)) throw new DatasetError('every image was dropped; nothing to encode', input.dir);
+    lap('align');
+    const union = await unionMaskStage(ctx, job, drafts);
+    lap('union');
+    const reel = await encodeStage(ctx, job, drafts, union);
+    seconds.encode = reel.seconds.encode;
+    seconds.verify = reel.seconds.decode;
+    t = performance.now();
+    const manifest = await publishManifestStage(ctx, job, drafts, union, reel);
+    if (manifest.dataset.id !== id) throw new DatasetError('input files changed while being compressed', input.dir);
+    await target.deletePrefix(KEYS.work);
+    await swapInto(staging, out);
+    lap('publish');
+    const outputBytes = (await new LocalStorage(out).list('')).reduce((s, o) => s + o.bytes, 0);
+    const finite = reel.psnrDb.filter(Number.isFinite);
+    return {
+      outDir: out,
+      frames: manifest.frames.length,
+      dropped: manifest.dropped.length,
+      inputBytes: manifest.dataset.inputBytes,
+      reelBytes: reel.bytes,
+      outputBytes,
+      ratio: manifest.dataset.inputBytes / reel.bytes,
+      psnrDb: finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : Infinity,
+      unionFraction: union?.unionFraction ?? null,
+      seconds,
+      warnings: manifest.warnings,
+      manifest,
+    };
+  } catch (err) {
+    if (!process.env.ADREEL_KEEP_PARTIAL) await rm(staging, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** An output folder may be new, empty, or hold an earlier run of the same dataset; anything else is refused. */
+async function assertWritableOutput(out: string, id: string): Promise<void> {
+  if (!(await isDir(out))) {
+    if (await exists(out)) throw new DatasetError('output path exists and is not a folder', out);
+    return;
+  }
+  const files = await new LocalStorage(out).list('');
+  if (files.length === 0) return;
+  let manifest: Manifest;
+  try {
+    manifest = parseManifest(JSON.parse(await readFile(join(out, KEYS.manifest), 'utf8')), join(out, KEYS.manifest));
+  } catch {
+    throw new DatasetError('output folder is not empty and holds no adreel manifest; refusing to overwrite it', out);
+  }
+  if (manifest.dataset.id !== id) {
+    throw new DatasetError(
+      `output folder holds another dataset (id ${manifest.dataset.id.slice(0, 12)}, this one is ${id.slice(0, 12)}); choose another folder`,
+      out,
+    );
+  }
+}
+
+async function swapInto(staging: string, out: string): Promise<void> {
+  const old = `${out}.adreel-old-${process.pid}`;
+  const hadOld = await exists(out);
+  if (hadOld) await rename(out, old);
+  await rename(staging, out);
+  if (hadOld) await rm(old, { recursive: true, force: true });
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,88 @@
+// The state a compress run carries between its stages. In the CLI the stages run in one process; in the cloud each
+// is a Lambda, and this is what they exchange through storage (S3 keys, never image bytes).
+import type { Storage } from '../../storage/storage.ts';
+import type { DatasetEntry } from '../dataset.ts';
+import type { Rect } from '../geometry.ts';
+import type { Affine, SourceInfo } from '../types.ts';
+import type { CompressOptions } from './options.ts';
+
+/** Keys of the artifacts and intermediates, relative to the output store. */
+export const KEYS = {
+  manifest: 'manifest.json',
+  reference: 'reference.png',
+  referenceMask: 'reference-mask.png',
+  mask: 'mask.png',
+  reel: 'reel.mp4',
+  work: '.work',
+  job: '.work/job.json',
+  aligned: (i: number) => `.work/aligned/${pad(i)}.png`,
+  objectMask: (i: number) => `.work/masks/${pad(i)}.png`,
+  record: (i: number) => `.work/records/${pad(i)}.json`,
+} as const;
+
+function pad(i: number): string {
+  return String(i).padStart(6, '0');
+}
+
+export interface SegmenterChoice {
+  kind: 'threshold' | 'model';
+  reason: string;
+  modelSha256?: string;
+}
+
+export interface JobState {
+  version: 1;
+  options: CompressOptions;
+  sourceLayout: 'folder' | 'mvtec';
+  /** entries in frame order (sorted by name); index = position here */
+  entries: DatasetEntry[];
+  skipped: { name: string; reason: string }[];
+  reference: { index: number; name: string };
+  mode: 'grey' | 'rgb';
+  width: number;
+  height: number;
+  segmenter: SegmenterChoice | null;
+  warnings: string[];
+}
+
+export interface AlignmentRecord {
+  score: number;
+  silhouetteIou: number;
+  ncc: number;
+  method: string;
+  ok: boolean;
+}
+
+/** What the align+mask stage learned about one source image. */
+export interface FrameDraft {
+  /** position in job.entries */
+  entryIndex: number;
+  name: string;
+  stem: string;
+  source: SourceInfo & { bytes: number; sha256: string };
+  transform: Affine | null;
+  alignment: AlignmentRecord | null;
+  /** set when the image is left out of the reel (policy drop), with the reason */
+  dropped?: string;
+  warnings: string[];
+}
+
+export interface UnionResult {
+  unionFraction: number;
+  marginPx: number;
+  crop: Rect | null;
+  sha256: string;
+}
+
+export interface StageContext {
+  /** where the source images are read from (never written) */
+  source: Storage;
+  /** where artifacts and intermediates are written */
+  target: Storage;
+  onProgress?: (stage: string, done: number, total: number) => void;
+  log?: (message: string) => void;
+}
+
+export async function readJob(target: Storage): Promise<JobState> {
+  return JSON.parse((await target.get(KEYS.job)).toString('utf8')) as JobState;
+}

@@ -1,0 +1,31 @@
+// Every knob of a compress run, validated once at the edge (CLI flags or a Lambda event).
+import { z } from 'zod';
+
+export const X265_PARAMS = /^[A-Za-z0-9_.:=,/+-]*$/;
+
+export const CompressOptionsSchema = z.object({
+  crf: z.number().int().min(0).max(51).default(28),
+  lossless: z.boolean().default(false),
+  preset: z
+    .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow', 'placebo'])
+    .default('medium'),
+  x265Params: z.string().regex(X265_PARAMS, 'x265 options may only hold key=value pairs separated by ":"').default(''),
+  segmenter: z.enum(['auto', 'threshold', 'model']).default('auto'),
+  modelPath: z.string().optional(),
+  marginPx: z.number().int().min(0).max(512).optional(),
+  reference: z.string().optional(),
+  align: z.boolean().default(true),
+  mask: z.boolean().default(true),
+  /** Encode only the union mask's bounding box (restore pads back to the full frame). */
+  crop: z.boolean().default(true),
+  onAlignFailure: z.enum(['fail', 'keep', 'drop']).default('fail'),
+  /** Pin x265's threading so the bitstream is reproducible across machines and runs. */
+  threads: z.number().int().min(1).max(64).optional(),
+});
+
+export type CompressOptions = z.output<typeof CompressOptionsSchema>;
+export type CompressOptionsInput = z.input<typeof CompressOptionsSchema>;
+
+export function parseCompressOptions(input: CompressOptionsInput): CompressOptions {
+  return CompressOptionsSchema.parse(input);
+}

@@ -1,0 +1,81 @@
+// Stage 5: write the manifest. It is written last: an output without a valid manifest is never complete.
+import { createHash } from 'node:crypto';
+import { sha256 } from '../hash.ts';
+import { MANIFEST_SCHEMA, MANIFEST_VERSION, parseManifest, serializeManifest, type Manifest } from '../manifest.ts';
+import { TOOL_VERSION } from '../version.ts';
+import type { EncodedReel } from './encode.ts';
+import { KEYS, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
+
+/** The dataset's identity: its file names and contents, independent of compress options. */
+export function datasetId(files: { name: string; sha256: string }[]): string {
+  const h = createHash('sha256');
+  for (const f of [...files].sort((a, b) => (a.name < b.name ? -1 : 1))) h.update(`${f.name}\t${f.sha256}\n`);
+  return h.digest('hex');
+}
+
+export async function publishManifestStage(
+  ctx: StageContext,
+  job: JobState,
+  drafts: FrameDraft[],
+  union: UnionResult | null,
+  reel: EncodedReel,
+): Promise<Manifest> {
+  const kept = drafts.filter((d) => !d.dropped);
+  const refPng = await ctx.target.get(KEYS.reference);
+  const refMask = job.segmenter ? await ctx.target.get(KEYS.referenceMask) : undefined;
+  const { options } = job;
+  const manifest: Manifest = {
+    schema: MANIFEST_SCHEMA,
+    version: MANIFEST_VERSION,
+    createdAt: new Date().toISOString(),
+    tool: { name: 'adreel', version: TOOL_VERSION },
+    dataset: {
+      id: datasetId(drafts.map((d) => ({ name: d.name, sha256: d.source.sha256 }))),
+      inputBytes: drafts.reduce((s, d) => s + d.source.bytes, 0),
+      frameCount: kept.length,
+      sourceLayout: job.sourceLayout,
+    },
+    frame: { width: job.width, height: job.height, mode: job.mode, crop: union?.crop ?? null },
+    reference: {
+      name: job.reference.name,
+      file: KEYS.reference,
+      sha256: sha256(refPng),
+      maskFile: refMask ? KEYS.referenceMask : null,
+      maskSha256: refMask ? sha256(refMask) : null,
+    },
+    mask: union
+      ? { file: KEYS.mask, sha256: union.sha256, marginPx: union.marginPx, unionFraction: union.unionFraction }
+      : null,
+    alignment: {
+      enabled: options.align,
+      segmenter: job.segmenter,
+      onFailure: options.onAlignFailure,
+    },
+    codec: {
+      encoder: 'libx265',
+      ffmpeg: reel.ffmpeg,
+      crf: options.lossless ? null : options.crf,
+      lossless: options.lossless,
+      preset: options.preset,
+      x265Params: options.x265Params,
+      pixFmt: reel.pixFmt,
+      container: 'mp4',
+    },
+    reels: [{ file: reel.file, bytes: reel.bytes, sha256: reel.sha256, firstFrame: 0, frameCount: kept.length }],
+    frames: kept.map((d, i) => ({
+      index: i,
+      name: d.name,
+      stem: d.stem,
+      source: d.source,
+      transform: d.transform,
+      alignment: d.alignment,
+      decodedSha256: reel.decodedSha256[i],
+    })),
+    dropped: drafts.filter((d) => d.dropped).map((d) => ({ name: d.name, reason: d.dropped as string })),
+    warnings: [...job.warnings, ...drafts.flatMap((d) => d.warnings)],
+  };
+  // Validate before writing, so a manifest that would not parse is never published.
+  const text = serializeManifest(parseManifest(manifest, KEYS.manifest));
+  await ctx.target.put(KEYS.manifest, Buffer.from(text));
+  return manifest;
+}

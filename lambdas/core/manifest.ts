@@ -1,0 +1,239 @@
+// The manifest: everything needed to trust, restore and transform a reel, as versioned JSON checked by zod.
+// Names inside it become file names on restore, so every name must be a single safe path segment and names
+// must stay distinct on case-insensitive file systems.
+import { z } from 'zod';
+import { IntegrityError } from './errors.ts';
+
+export const MANIFEST_SCHEMA = 'adreel.manifest';
+export const MANIFEST_VERSION = 1;
+
+/** Why `name` is not usable as one file name inside an output folder, or undefined when it is. */
+export function unsafeSegmentReason(name: string): string | undefined {
+  if (name.length === 0) return 'is empty';
+  if (name === '.' || name === '..') return `is the special directory name "${name}"`;
+  if (name.includes('/') || name.includes('\\')) return 'contains a path separator (/ or \\)';
+  if (name.includes('\0')) return 'contains a NUL character';
+  return undefined;
+}
+
+/** Two names that fold to the same key would overwrite each other on macOS / Windows file systems. */
+export function foldName(name: string): string {
+  return name.normalize('NFC').toLowerCase();
+}
+
+const safeSegment = z.string().superRefine((name, ctx) => {
+  const reason = unsafeSegmentReason(name);
+  if (reason) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(name)} is not a safe file name: it ${reason}` });
+});
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 digest as 64 lowercase hex characters');
+const count = z.number().int().nonnegative();
+const positive = z.number().int().positive();
+const fraction = z.number().min(0).max(1);
+
+const affineSchema = z.tuple([z.number(), z.number(), z.number(), z.number(), z.number(), z.number()]);
+
+const cropSchema = z.strictObject({ x: count, y: count, width: positive, height: positive });
+
+const sourceSchema = z.strictObject({
+  width: positive,
+  height: positive,
+  mode: z.enum(['grey', 'rgb']),
+  format: z.string().min(1),
+  // typed as number to match SourceInfo; only 8- and 16-bit sources exist
+  bitDepth: z.number().int().refine((bits) => [8, 16].includes(bits), 'must be 8 or 16'),
+  hadAlpha: z.boolean(),
+  exifOrientation: z.number().int().min(1).max(8).optional(),
+  bytes: count,
+  sha256: sha256Hex,
+});
+
+const frameAlignmentSchema = z.strictObject({
+  score: z.number(),
+  silhouetteIou: fraction,
+  ncc: z.number().min(-1).max(1),
+  method: z.string().min(1),
+  ok: z.boolean(),
+});
+
+const frameRecordSchema = z.strictObject({
+  index: count,
+  /** the original file name */
+  name: safeSegment,
+  stem: safeSegment,
+  source: sourceSchema,
+  transform: affineSchema.nullable(),
+  alignment: frameAlignmentSchema.nullable(),
+  /** frameSha256 of the frame as decoded from the reel */
+  decodedSha256: sha256Hex,
+});
+
+const reelRecordSchema = z.strictObject({
+  file: safeSegment,
+  bytes: count,
+  sha256: sha256Hex,
+  firstFrame: count,
+  frameCount: positive,
+});
+
+const segmenterSchema = z.strictObject({
+  kind: z.enum(['threshold', 'model']),
+  reason: z.string(),
+  modelSha256: sha256Hex.optional(),
+});
+
+export const ManifestSchema = z
+  .strictObject({
+    schema: z.literal(MANIFEST_SCHEMA),
+    version: z.literal(MANIFEST_VERSION),
+    createdAt: z.iso.datetime({ offset: true }),
+    tool: z.strictObject({ name: z.literal('adreel'), version: z.string().min(1) }),
+    dataset: z.strictObject({
+      id: sha256Hex,
+      inputBytes: count,
+      frameCount: count,
+      sourceLayout: z.enum(['folder', 'mvtec']),
+    }),
+    frame: z.strictObject({
+      width: positive,
+      height: positive,
+      mode: z.enum(['grey', 'rgb']),
+      /** the region actually encoded, in frame coordinates; null = the whole frame */
+      crop: cropSchema.nullable(),
+    }),
+    // The reference's object mask is kept so new (test) images can be aligned exactly as the training set was.
+    reference: z.strictObject({
+      name: safeSegment,
+      file: safeSegment,
+      sha256: sha256Hex,
+      maskFile: safeSegment.nullable(),
+      maskSha256: sha256Hex.nullable(),
+    }),
+    /** null when packed with --no-mask */
+    mask: z
+      .strictObject({ file: safeSegment, sha256: sha256Hex, marginPx: count, unionFraction: fraction })
+      .nullable(),
+    alignment: z.strictObject({
+      enabled: z.boolean(),
+      segmenter: segmenterSchema.nullable(),
+      onFailure: z.enum(['fail', 'keep', 'drop']),
+    }),
+    codec: z.strictObject({
+      encoder: z.literal('libx265'),
+      ffmpeg: z.strictObject({ version: z.string().min(1), source: z.enum(['FFMPEG_PATH', 'ffmpeg-static', 'PATH']) }),
+      crf: z.number().min(0).max(51).nullable(),
+      lossless: z.boolean(),
+      preset: z.string().min(1),
+      x265Params: z.string(),
+      pixFmt: z.enum(['gray', 'gbrp', 'yuv444p', 'yuv420p']),
+      container: z.literal('mp4'),
+    }),
+    reels: z.array(reelRecordSchema).min(1),
+    frames: z.array(frameRecordSchema).min(1),
+    dropped: z.array(z.strictObject({ name: z.string().min(1), reason: z.string().min(1) })),
+    warnings: z.array(z.string()),
+  })
+  .superRefine((m, ctx) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+
+    if (m.dataset.frameCount !== m.frames.length) {
+      issue(['dataset', 'frameCount'], `is ${m.dataset.frameCount} but the manifest lists ${m.frames.length} frames`);
+    }
+    m.frames.forEach((frame, i) => {
+      if (frame.index !== i) issue(['frames', i, 'index'], `is ${frame.index}, expected ${i} (frames are listed in order)`);
+    });
+    reportCollisions(m.frames.map((f) => f.name), ['frames', 'name'], issue);
+    reportCollisions(m.frames.map((f) => f.stem), ['frames', 'stem'], issue);
+    reportCollisions(m.reels.map((r) => r.file), ['reels', 'file'], issue);
+
+    const frameNames = new Set(m.frames.map((f) => foldName(f.name)));
+    m.dropped.forEach((dropped, i) => {
+      if (frameNames.has(foldName(dropped.name))) {
+        issue(['dropped', i, 'name'], `"${dropped.name}" is listed both as dropped and as an encoded frame`);
+      }
+    });
+
+    let nextFrame = 0;
+    m.reels.forEach((reel, i) => {
+      if (reel.firstFrame !== nextFrame) {
+        issue(['reels', i, 'firstFrame'], `is ${reel.firstFrame}, expected ${nextFrame} (reels must cover the frames in order without gaps or overlaps)`);
+      }
+      nextFrame = reel.firstFrame + reel.frameCount;
+    });
+    if (nextFrame !== m.frames.length) {
+      issue(['reels'], `cover frames 0..${nextFrame - 1}, but the manifest lists ${m.frames.length} frames`);
+    }
+
+    const crop = m.frame.crop;
+    if (crop && (crop.x + crop.width > m.frame.width || crop.y + crop.height > m.frame.height)) {
+      issue(['frame', 'crop'], `${crop.width}x${crop.height} at (${crop.x},${crop.y}) reaches outside the ${m.frame.width}x${m.frame.height} frame`);
+    }
+    if (m.codec.lossless && m.codec.crf !== null) issue(['codec', 'crf'], 'must be null for a lossless reel');
+    if (!m.codec.lossless && m.codec.crf === null) issue(['codec', 'crf'], 'must be a number for a lossy reel');
+    if ((m.frame.mode === 'grey') !== (m.codec.pixFmt === 'gray')) {
+      issue(['codec', 'pixFmt'], `"${m.codec.pixFmt}" does not match frame mode "${m.frame.mode}"`);
+    }
+    const segmenter = m.alignment.segmenter;
+    if (segmenter?.kind === 'model' && segmenter.modelSha256 === undefined) {
+      issue(['alignment', 'segmenter', 'modelSha256'], 'is required when the segmenter is a model');
+    }
+  });
+
+export type Manifest = z.output<typeof ManifestSchema>;
+export type FrameRecord = Manifest['frames'][number];
+export type ReelRecord = Manifest['reels'][number];
+
+/** Validate parsed JSON as a manifest; `file` names the manifest in errors. */
+export function parseManifest(json: unknown, file: string): Manifest {
+  // Check the header first so a foreign file or another version gets one clear sentence, not a list of issues.
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new IntegrityError(file, 'not an adreel manifest: expected a JSON object');
+  }
+  const header = json as { schema?: unknown; version?: unknown };
+  if (header.schema !== MANIFEST_SCHEMA) {
+    throw new IntegrityError(file, `not an adreel manifest: "schema" is ${JSON.stringify(header.schema)}, expected "${MANIFEST_SCHEMA}"`);
+  }
+  if (header.version !== MANIFEST_VERSION) {
+    throw new IntegrityError(
+      file,
+      `manifest version ${JSON.stringify(header.version)} is not supported: this adreel reads version ${MANIFEST_VERSION}`,
+    );
+  }
+  const result = ManifestSchema.safeParse(json);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  - ${formatPath(issue.path)}: ${issue.message}`);
+    throw new IntegrityError(file, `invalid manifest (${lines.length} problem${lines.length === 1 ? '' : 's'}):\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+/** Validated, 2-space indented JSON with a trailing newline. Refuses to write a manifest that would not parse. */
+export function serializeManifest(m: Manifest): string {
+  const checked = parseManifest(m, 'manifest being written');
+  return `${JSON.stringify(checked, null, 2)}\n`;
+}
+
+function reportCollisions(
+  names: string[],
+  [list, field]: [string, string],
+  issue: (path: (string | number)[], message: string) => void,
+): void {
+  const firstByKey = new Map<string, number>();
+  names.forEach((name, i) => {
+    const key = foldName(name);
+    const first = firstByKey.get(key);
+    if (first === undefined) {
+      firstByKey.set(key, i);
+      return;
+    }
+    issue(
+      [list, i, field],
+      `"${name}" collides with ${list}[${first}].${field} "${names[first]}" (names must differ even when letter case is ignored)`,
+    );
+  });
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(manifest)';
+  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`)).join('');
+}

@@ -1,0 +1,130 @@
+// Restore: decode the reel back into one image per training sample (aligned and masked: what models train on),
+// checking every decoded frame against the manifest so a damaged reel is refused, never half-trusted.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Storage } from '../storage/storage.ts';
+import { invertAffine, warpImage } from './align/index.ts';
+import { loadManifest } from './artifacts.ts';
+import { IntegrityError, UsageError } from './errors.ts';
+import { padImage } from './geometry.ts';
+import { frameSha256, sha256File } from './hash.ts';
+import { encodePng } from './image-io.ts';
+import type { Manifest } from './manifest.ts';
+import { decodeHevc } from './reel/decode.ts';
+import type { Image } from './types.ts';
+
+export interface FrameRange {
+  first: number;
+  last: number;
+}
+
+export interface RestoreOptions {
+  /** 0-based inclusive range in manifest order */
+  frames?: FrameRange;
+  /** warp each frame back to its source image's geometry */
+  originalGeometry?: boolean;
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface RestoredFrame {
+  index: number;
+  /** `<original stem>.png` */
+  fileName: string;
+  png: Buffer;
+}
+
+/** Parses `A-B` (or a single `A`) into a range, checked against the frame count. */
+export function parseFrameRange(text: string, frameCount?: number): FrameRange {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(text.trim());
+  if (!m) throw new UsageError(`--frames expects A-B (0-based, inclusive), got "${text}"`);
+  const range = { first: Number(m[1]), last: Number(m[2] ?? m[1]) };
+  if (range.last < range.first) throw new UsageError(`--frames ${text}: the end comes before the start`);
+  if (frameCount !== undefined && range.last >= frameCount) {
+    throw new UsageError(`--frames ${text}: the reel has ${frameCount} frames (0-${frameCount - 1})`);
+  }
+  return range;
+}
+
+/**
+ * Yields restored frames in order. Nothing is yielded for a frame before it has been checked, but a caller that
+ * writes as it goes must treat the run as incomplete until the generator finishes.
+ */
+export async function* restoreFrames(store: Storage, opts: RestoreOptions = {}): AsyncGenerator<RestoredFrame> {
+  const m = await loadManifest(store);
+  const region = m.frame.crop ?? { x: 0, y: 0, width: m.frame.width, height: m.frame.height };
+  for await (const { index, decoded, total } of decodeCheckedFrames(store, m, opts.frames)) {
+    const record = m.frames[index];
+    let image = padImage(decoded, region, m.frame.width, m.frame.height);
+    if (opts.originalGeometry && record.transform) {
+      image = await warpImage(image, invertAffine(record.transform), record.source.width, record.source.height, {
+        border: 'zero',
+      });
+    }
+    yield { index, fileName: `${record.stem}.png`, png: await encodePng(image) };
+    opts.onProgress?.('restore', index - (opts.frames?.first ?? 0) + 1, total);
+  }
+}
+
+/**
+ * Decodes the frames of `range` (all by default) as encoded (cropped region), touching only the reel segments
+ * that hold them, after checking each segment's size and sha256 and each frame's decoded hash.
+ */
+export async function* decodeCheckedFrames(
+  store: Storage,
+  m: Manifest,
+  frames?: FrameRange,
+): AsyncGenerator<{ index: number; decoded: Image; total: number }> {
+  const range = frames ?? { first: 0, last: m.frames.length - 1 };
+  if (range.first < 0 || range.last >= m.frames.length || range.last < range.first) {
+    throw new UsageError(`frames ${range.first}-${range.last} requested, the reel has ${m.frames.length} (0-${m.frames.length - 1})`);
+  }
+  const total = range.last - range.first + 1;
+  const channels = m.frame.mode === 'grey' ? 1 : 3;
+  const region = m.frame.crop ?? { x: 0, y: 0, width: m.frame.width, height: m.frame.height };
+  const dir = await mkdtemp(join(tmpdir(), 'adreel-decode-'));
+  try {
+    for (const reel of m.reels) {
+      const lo = Math.max(range.first, reel.firstFrame);
+      const hi = Math.min(range.last, reel.firstFrame + reel.frameCount - 1);
+      if (lo > hi) continue; // this segment holds none of the requested frames
+      const local = join(dir, reel.file);
+      await fetchCheckedReel(store, reel, local);
+      let index = lo;
+      for await (const decoded of decodeHevc(local, { width: region.width, height: region.height, channels }, {
+        firstFrame: lo - reel.firstFrame,
+        frameCount: hi - lo + 1,
+      })) {
+        const record = m.frames[index];
+        const hash = frameSha256(decoded);
+        if (hash !== record.decodedSha256) {
+          throw new IntegrityError(
+            `${store.description}/${reel.file}`,
+            `frame ${index} (${record.name}) decodes to ${hash.slice(0, 16)}..., the manifest recorded ${record.decodedSha256.slice(0, 16)}...: damaged reel`,
+          );
+        }
+        yield { index, decoded, total };
+        index++;
+      }
+      if (index !== hi + 1) {
+        throw new IntegrityError(`${store.description}/${reel.file}`, `decoded ${index - lo} frames, expected ${hi - lo + 1}`);
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function fetchCheckedReel(store: Storage, reel: Manifest['reels'][number], local: string): Promise<void> {
+  const where = `${store.description}/${reel.file}`;
+  const head = await store.head(reel.file);
+  if (!head) throw new IntegrityError(where, 'reel file is missing');
+  if (head.bytes !== reel.bytes) {
+    throw new IntegrityError(where, `reel is ${head.bytes} bytes, the manifest recorded ${reel.bytes}: truncated or replaced`);
+  }
+  await store.getFile(reel.file, local);
+  const sha = await sha256File(local);
+  if (sha !== reel.sha256) {
+    throw new IntegrityError(where, `reel sha256 ${sha.slice(0, 16)}... differs from the manifest's ${reel.sha256.slice(0, 16)}...: tampered or damaged`);
+  }
+}

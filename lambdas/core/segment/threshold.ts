@@ -1,0 +1,317 @@
+// Fast classical segmentation for an object on a plain background: light blur, Otsu threshold (polarity decided
+// by the frame's border, which is background), close then open, largest connected component, holes filled.
+// Otsu alone lands inside the soft shadow a lit object casts (on the MVTec screws it takes ~140 where the
+// outline's edge is at ~110), and the shadow's shape changes with the object's orientation. So the threshold is
+// then moved, between the object's mean and Otsu's value, to the grey level whose pixels have the strongest mean
+// gradient: that is where the object's sharp outline is, not the shadow's gentle ramp.
+import { loadCv, type CV } from '../cv.ts';
+import { SegmentationError } from '../errors.ts';
+import type { Image, Mask } from '../types.ts';
+import { closeDisc, openDisc } from '../align/morphology.ts';
+import { luminance } from '../align/raster.ts';
+
+export interface ThresholdOptions {
+  /** file name, for error messages */
+  name?: string;
+  /** Gaussian blur before thresholding, in pixels; default scales with the frame (1 px per 700 px of side) */
+  blurSigma?: number;
+  /** closing radius in pixels; default 1.5% of the shorter side (15 px at 1024, the 31x31 closing of PROTOCOL.md):
+   *  wide enough to seal a specular highlight that reaches the outline, so that hole filling restores it */
+  closeRadius?: number;
+  /** opening radius in pixels (removes dust); default 0.2% of the shorter side */
+  openRadius?: number;
+  /** smallest plausible object, as a share of the frame */
+  minAreaFraction?: number;
+  /** largest plausible object, as a share of the frame */
+  maxAreaFraction?: number;
+  /** smallest Otsu between-class / total variance ratio for the histogram to count as object + background */
+  minBimodality?: number;
+  /** move Otsu's threshold to the object's sharpest outline (default true); false = plain Otsu */
+  edgeRefine?: boolean;
+}
+
+/** Numbers another module can use to judge how much to trust the threshold segmentation. */
+export interface ThresholdDiagnostics {
+  /** threshold applied to the (blurred) luminance, 0..255 */
+  threshold: number;
+  /** Otsu's threshold before the edge refinement */
+  otsuThreshold: number;
+  /** true when the object is darker than the background */
+  objectIsDark: boolean;
+  /** Otsu between-class variance / total variance, 0..1: near 1 for a clean object-on-background histogram */
+  bimodality: number;
+  /** share of the border ring on the background side of the threshold (low = the background is not plain) */
+  borderAgreement: number;
+  /** the final mask's area / the frame's */
+  objectFraction: number;
+  /** the largest component's share of all foreground after morphology (low = clutter or noise) */
+  largestComponentShare: number;
+  /** number of connected components after morphology */
+  componentCount: number;
+  /** share of the frame's border pixels inside the final mask (an object should not touch the border) */
+  borderTouch: number;
+}
+
+export interface ThresholdResult {
+  mask: Mask;
+  diagnostics: ThresholdDiagnostics;
+}
+
+const DEFAULTS = {
+  minAreaFraction: 0.002,
+  maxAreaFraction: 0.8,
+  minBimodality: 0.5,
+};
+
+export async function segmentThreshold(image: Image, opts: ThresholdOptions = {}): Promise<Mask> {
+  return (await segmentThresholdWithDiagnostics(image, opts)).mask;
+}
+
+export async function thresholdDiagnostics(image: Image, opts: Omit<ThresholdOptions, 'name'> = {}): Promise<ThresholdDiagnostics> {
+  return (await runThreshold(image, opts)).diagnostics;
+}
+
+/** The mask and the diagnostics together; throws SegmentationError when no plausible object is found. */
+export async function segmentThresholdWithDiagnostics(image: Image, opts: ThresholdOptions = {}): Promise<ThresholdResult> {
+  const name = opts.name ?? 'image';
+  const result = await runThreshold(image, opts);
+  const d = result.diagnostics;
+  const minArea = opts.minAreaFraction ?? DEFAULTS.minAreaFraction;
+  const maxArea = opts.maxAreaFraction ?? DEFAULTS.maxAreaFraction;
+  const minBimodality = opts.minBimodality ?? DEFAULTS.minBimodality;
+  const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
+  if (d.bimodality < minBimodality) {
+    throw new SegmentationError(name, `the intensity histogram is not object-on-background (Otsu separation ${d.bimodality.toFixed(2)} < ${minBimodality})`);
+  }
+  if (d.objectFraction < minArea) {
+    throw new SegmentationError(name, `no object found: the largest region covers ${pct(d.objectFraction)} of the frame (< ${pct(minArea)})`);
+  }
+  if (d.objectFraction > maxArea) {
+    throw new SegmentationError(name, `no object found: the largest region covers ${pct(d.objectFraction)} of the frame (> ${pct(maxArea)}), the background is not plain`);
+  }
+  return result;
+}
+
+async function runThreshold(image: Image, opts: Omit<ThresholdOptions, 'name'>): Promise<ThresholdResult> {
+  const { width, height } = image;
+  if (width < 8 || height < 8) throw new RangeError(`image of ${width}x${height} is too small to segment`);
+  const cv = await loadCv();
+  const shorter = Math.min(width, height);
+  const blurSigma = opts.blurSigma ?? shorter / 700;
+  const closeRadius = opts.closeRadius ?? Math.max(1, Math.round(0.015 * shorter));
+  const openRadius = opts.openRadius ?? Math.max(1, Math.round(0.002 * shorter));
+
+  const grey = blurred(cv, luminance(image), width, height, blurSigma);
+  const { threshold: otsuThreshold, bimodality, lowMean, highMean } = otsu(grey);
+  const ring = borderIndices(width, height, Math.max(2, Math.round(0.01 * shorter)));
+  let above = 0;
+  for (const i of ring) if (grey[i] > otsuThreshold) above++;
+  const objectIsDark = above / ring.length >= 0.5;
+  const borderAgreement = objectIsDark ? above / ring.length : 1 - above / ring.length;
+  const threshold =
+    opts.edgeRefine === false
+      ? otsuThreshold
+      : objectIsDark
+        ? sharpestLevel(grey, width, height, Math.ceil(lowMean), otsuThreshold)
+        : sharpestLevel(grey, width, height, otsuThreshold + 1, Math.floor(highMean)) - 1;
+
+  const binary = new Uint8Array(width * height);
+  for (let i = 0; i < binary.length; i++) binary[i] = (objectIsDark ? grey[i] <= threshold : grey[i] > threshold) ? 255 : 0;
+  const cleaned = morphology(binary, width, height, closeRadius, openRadius);
+  const { largest, componentCount, largestShare } = largestComponent(cv, cleaned, width, height);
+  const mask = fillHoles(largest, width, height);
+
+  let area = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i]) area++;
+  const edge = borderIndices(width, height, 1);
+  let touching = 0;
+  for (const i of edge) if (mask[i]) touching++;
+  return {
+    mask: { width, height, data: mask },
+    diagnostics: {
+      threshold,
+      otsuThreshold,
+      objectIsDark,
+      bimodality,
+      borderAgreement,
+      objectFraction: area / (width * height),
+      largestComponentShare: largestShare,
+      componentCount,
+      borderTouch: touching / edge.length,
+    },
+  };
+}
+
+function blurred(cv: CV, grey: Uint8Array, width: number, height: number, sigma: number): Uint8Array {
+  if (sigma <= 0) return grey;
+  const src = new cv.Mat(height, width, cv.CV_8UC1);
+  const dst = new cv.Mat();
+  try {
+    src.data.set(grey);
+    const k = 2 * Math.ceil(2.5 * sigma) + 1;
+    cv.GaussianBlur(src, dst, new cv.Size(k, k), sigma, sigma, cv.BORDER_REPLICATE);
+    return new Uint8Array(dst.data);
+  } finally {
+    src.delete();
+    dst.delete();
+  }
+}
+
+export interface OtsuResult {
+  /** pixels <= threshold form the low class */
+  threshold: number;
+  /** between-class / total variance, 0..1 */
+  bimodality: number;
+  lowMean: number;
+  highMean: number;
+}
+
+export function otsu(values: Uint8Array): OtsuResult {
+  const hist = new Float64Array(256);
+  for (let i = 0; i < values.length; i++) hist[values[i]]++;
+  return otsuFromHistogram(hist);
+}
+
+export function otsuFromHistogram(hist: Float64Array): OtsuResult {
+  let total = 0;
+  let sum = 0;
+  let sumSq = 0;
+  for (let v = 0; v < 256; v++) {
+    total += hist[v];
+    sum += v * hist[v];
+    sumSq += v * v * hist[v];
+  }
+  if (total === 0) return { threshold: 0, bimodality: 0, lowMean: 0, highMean: 0 };
+  const mean = sum / total;
+  const variance = sumSq / total - mean * mean;
+  let best: OtsuResult = { threshold: 0, bimodality: 0, lowMean: mean, highMean: mean };
+  let bestBetween = -1;
+  let w0 = 0;
+  let s0 = 0;
+  for (let t = 0; t < 255; t++) {
+    w0 += hist[t];
+    s0 += t * hist[t];
+    if (w0 === 0 || w0 === total) continue;
+    const m0 = s0 / w0;
+    const m1 = (sum - s0) / (total - w0);
+    const between = (w0 / total) * (1 - w0 / total) * (m0 - m1) ** 2;
+    if (between > bestBetween) {
+      bestBetween = between;
+      best = { threshold: t, bimodality: variance > 0 ? between / variance : 0, lowMean: m0, highMean: m1 };
+    }
+  }
+  return best;
+}
+
+/**
+ * The grey level in [from, to] whose pixels have the highest mean gradient magnitude (levels pooled over a
+ * small window so sparse levels do not win by chance). Falls back to `to` when the range is empty.
+ */
+function sharpestLevel(grey: Uint8Array, width: number, height: number, from: number, to: number): number {
+  if (to <= from) return to;
+  const gradientSum = new Float64Array(256);
+  const count = new Float64Array(256);
+  for (let y = 1; y < height - 1; y++) {
+    for (let x = 1, i = y * width + 1; x < width - 1; x++, i++) {
+      const v = grey[i];
+      if (v < from - EDGE_WINDOW || v > to + EDGE_WINDOW) continue;
+      gradientSum[v] += Math.hypot(grey[i + 1] - grey[i - 1], grey[i + width] - grey[i - width]);
+      count[v]++;
+    }
+  }
+  let bestLevel = to;
+  let bestMean = -1;
+  for (let t = from; t <= to; t++) {
+    let g = 0;
+    let c = 0;
+    for (let k = Math.max(0, t - EDGE_WINDOW); k <= Math.min(255, t + EDGE_WINDOW); k++) {
+      g += gradientSum[k];
+      c += count[k];
+    }
+    if (c < EDGE_MIN_PIXELS) continue;
+    if (g / c > bestMean) {
+      bestMean = g / c;
+      bestLevel = t;
+    }
+  }
+  return bestLevel;
+}
+
+/** Half-width, in grey levels, of the window pooled by sharpestLevel, and the fewest pixels a window needs. */
+const EDGE_WINDOW = 4;
+const EDGE_MIN_PIXELS = 50;
+
+function morphology(binary: Uint8Array, width: number, height: number, closeRadius: number, openRadius: number): Uint8Array {
+  return openDisc(closeDisc(binary, width, height, closeRadius), width, height, openRadius);
+}
+
+function largestComponent(cv: CV, binary: Uint8Array, width: number, height: number): { largest: Uint8Array; componentCount: number; largestShare: number } {
+  const src = new cv.Mat(height, width, cv.CV_8UC1);
+  const labels = new cv.Mat();
+  const stats = new cv.Mat();
+  const centroids = new cv.Mat();
+  try {
+    src.data.set(binary);
+    const count = cv.connectedComponentsWithStats(src, labels, stats, centroids, 8, cv.CV_32S);
+    const areaColumn = cv.CC_STAT_AREA;
+    const columns = stats.cols;
+    let best = 0;
+    let bestArea = 0;
+    let foreground = 0;
+    for (let label = 1; label < count; label++) {
+      const area = stats.data32S[label * columns + areaColumn];
+      foreground += area;
+      if (area > bestArea) {
+        bestArea = area;
+        best = label;
+      }
+    }
+    const largest = new Uint8Array(width * height);
+    if (best > 0) {
+      const lab = labels.data32S;
+      for (let i = 0; i < largest.length; i++) if (lab[i] === best) largest[i] = 255;
+    }
+    return { largest, componentCount: count - 1, largestShare: foreground > 0 ? bestArea / foreground : 0 };
+  } finally {
+    src.delete();
+    labels.delete();
+    stats.delete();
+    centroids.delete();
+  }
+}
+
+/** Background = what the frame border reaches through non-object pixels (4-connected); the rest is object. */
+export function fillHoles(mask: Uint8Array, width: number, height: number): Uint8Array {
+  const reached = new Uint8Array(width * height);
+  const stack = new Int32Array(width * height);
+  let top = 0;
+  const push = (i: number) => {
+    if (!reached[i] && !mask[i]) {
+      reached[i] = 1;
+      stack[top++] = i;
+    }
+  };
+  for (const i of borderIndices(width, height, 1)) push(i);
+  while (top > 0) {
+    const i = stack[--top];
+    const x = i % width;
+    if (x > 0) push(i - 1);
+    if (x < width - 1) push(i + 1);
+    if (i >= width) push(i - width);
+    if (i < width * (height - 1)) push(i + width);
+  }
+  const out = new Uint8Array(width * height);
+  for (let i = 0; i < out.length; i++) out[i] = reached[i] ? 0 : 255;
+  return out;
+}
+
+/** Indices of the pixels within `thickness` of the frame's edge. */
+function borderIndices(width: number, height: number, thickness: number): Int32Array {
+  const t = Math.max(1, Math.min(thickness, Math.floor(Math.min(width, height) / 2)));
+  const out: number[] = [];
+  for (let y = 0; y < height; y++) {
+    const edgeRow = y < t || y >= height - t;
+    for (let x = 0; x < width; x++) if (edgeRow || x < t || x >= width - t) out.push(y * width + x);
+  }
+  return Int32Array.from(out);
+}

@@ -1,0 +1,241 @@
+// Generated test objects with known poses, for the tests and the product's demo. Each object is a procedural
+// shape + texture in its own canonical frame (origin at the object's centre, x along its long axis, units =
+// pixels at scale 1), rendered anti-aliased (4x4 supersampled coverage) onto a plain background with a gentle
+// illumination gradient and mild noise.
+//  - 'screw': elongated, periodic thread, a head that flares only a little more than the thread and a tapered
+//    tip: the hard case (near-symmetric outline, thread that invites sliding by one pitch).
+//  - 'asymmetric': an L-shaped bracket with a texture: no symmetry at all.
+import type { Affine, Image, Mask } from '../types.ts';
+import { applyAffine, invertAffine, similarityFromParams } from '../align/affine.ts';
+
+export type SyntheticKind = 'screw' | 'asymmetric';
+
+export interface SyntheticObjectOptions {
+  kind: SyntheticKind;
+  width: number;
+  height: number;
+  /** rotation of the object, degrees */
+  angleDeg: number;
+  scale: number;
+  /** offset of the object's centre from the frame's centre, pixels */
+  tx: number;
+  ty: number;
+  /** seed of the background noise and illumination (differs per shot) */
+  seed: number;
+  /** seed of the object's own texture (the same physical object in every shot); default fixed per kind */
+  objectSeed?: number;
+}
+
+export interface SyntheticObject {
+  image: Image;
+  /** the object's exact coverage >= 0.5 */
+  mask: Mask;
+  /** canonical object frame -> image pixels */
+  pose: Affine;
+  /** the corners of the object's canonical bounding box, in image pixels */
+  corners: [number, number][];
+}
+
+export interface SyntheticDatasetOptions {
+  count: number;
+  width: number;
+  height: number;
+  kind: SyntheticKind;
+  seed: number;
+}
+
+export interface SyntheticDatasetItem {
+  name: string;
+  image: Image;
+  /** canonical object frame -> image pixels */
+  pose: Affine;
+}
+
+const SUPERSAMPLE = 4;
+const BACKGROUND_LEVEL = 200;
+const NOISE_SIGMA = 2;
+const GRADIENT_AMPLITUDE = 12;
+
+/** An object's geometry and appearance in its canonical frame. */
+interface ObjectModel {
+  /** canonical bounding box: |x| <= halfLength, |y| <= halfWidth (for the L: its own box) */
+  box: { x0: number; y0: number; x1: number; y1: number };
+  inside(u: number, v: number): boolean;
+  /** grey level of the object's surface at (u, v) */
+  shade(u: number, v: number): number;
+}
+
+export function renderSyntheticObject(opts: SyntheticObjectOptions): SyntheticObject {
+  const { width, height } = opts;
+  if (!(width >= 16 && height >= 16)) throw new RangeError(`synthetic frame ${width}x${height} is too small (16x16 at least)`);
+  const base = Math.min(width, height);
+  const model = opts.kind === 'screw' ? screwModel(base, opts.objectSeed ?? 7) : bracketModel(base, opts.objectSeed ?? 11);
+  const pose = similarityFromParams({ scale: opts.scale, angleDeg: opts.angleDeg, tx: width / 2 + opts.tx, ty: height / 2 + opts.ty });
+  const toCanonical = invertAffine(pose);
+  const { x0, y0, x1, y1 } = model.box;
+  const corners: [number, number][] = [
+    applyAffine(pose, [x0, y0]),
+    applyAffine(pose, [x1, y0]),
+    applyAffine(pose, [x1, y1]),
+    applyAffine(pose, [x0, y1]),
+  ];
+
+  const random = mulberry32(opts.seed);
+  const gradientAngle = random() * 2 * Math.PI;
+  const gx = (Math.cos(gradientAngle) * GRADIENT_AMPLITUDE) / width;
+  const gy = (Math.sin(gradientAngle) * GRADIENT_AMPLITUDE) / height;
+  const data = new Uint8Array(width * height);
+  const maskData = new Uint8Array(width * height);
+
+  // Only pixels near the object need supersampling.
+  const px0 = Math.max(0, Math.floor(Math.min(...corners.map((c) => c[0]))) - 2);
+  const px1 = Math.min(width - 1, Math.ceil(Math.max(...corners.map((c) => c[0]))) + 2);
+  const py0 = Math.max(0, Math.floor(Math.min(...corners.map((c) => c[1]))) - 2);
+  const py1 = Math.min(height - 1, Math.ceil(Math.max(...corners.map((c) => c[1]))) + 2);
+  const [a, b, c0, c, d, c1] = toCanonical;
+  const samples = SUPERSAMPLE * SUPERSAMPLE;
+
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const background = BACKGROUND_LEVEL + gx * (x - width / 2) + gy * (y - height / 2);
+      let value = background;
+      if (x >= px0 && x <= px1 && y >= py0 && y <= py1) {
+        let covered = 0;
+        for (let sy = 0; sy < SUPERSAMPLE; sy++) {
+          const yy = y + (sy + 0.5) / SUPERSAMPLE - 0.5;
+          for (let sx = 0; sx < SUPERSAMPLE; sx++) {
+            const xx = x + (sx + 0.5) / SUPERSAMPLE - 0.5;
+            if (model.inside(a * xx + b * yy + c0, c * xx + d * yy + c1)) covered++;
+          }
+        }
+        if (covered > 0) {
+          const coverage = covered / samples;
+          const surface = model.shade(a * x + b * y + c0, c * x + d * y + c1);
+          value = coverage * surface + (1 - coverage) * background;
+          if (coverage >= 0.5) maskData[y * width + x] = 255;
+        }
+      }
+      data[y * width + x] = clampByte(value + NOISE_SIGMA * gaussian(random));
+    }
+  }
+  return { image: { width, height, channels: 1, data }, mask: { width, height, data: maskData }, pose, corners };
+}
+
+/** `count` shots of one object: rotation 0-360 deg, scale 0.9-1.1, offset up to 15% of the frame per axis. */
+export async function* generateSyntheticDataset(opts: SyntheticDatasetOptions): AsyncIterable<SyntheticDatasetItem> {
+  const random = mulberry32(opts.seed ^ 0x5eed);
+  for (let i = 0; i < opts.count; i++) {
+    const shot = renderSyntheticObject({
+      kind: opts.kind,
+      width: opts.width,
+      height: opts.height,
+      angleDeg: random() * 360,
+      scale: 0.9 + 0.2 * random(),
+      tx: (random() * 2 - 1) * 0.15 * opts.width,
+      ty: (random() * 2 - 1) * 0.15 * opts.height,
+      seed: (opts.seed * 7919 + i) >>> 0,
+    });
+    yield { name: `${opts.kind}-${String(i).padStart(3, '0')}.png`, image: shot.image, pose: shot.pose };
+  }
+}
+
+/**
+ * A wood screw lying along x: tapered tip at -x, thread, plain shank, countersunk head at +x. Lengths are
+ * fractions of the frame so that any pose of the dataset stays inside it.
+ */
+function screwModel(base: number, objectSeed: number): ObjectModel {
+  const length = 0.55 * base;
+  const half = length / 2;
+  const core = 0.055 * length;
+  const depth = 0.03 * length;
+  const pitch = 0.065 * length;
+  const tipLength = 0.12 * length;
+  const shankLength = 0.22 * length;
+  const headLength = 0.07 * length;
+  const shank = core + 0.6 * depth;
+  const headRadius = 1.15 * (core + depth);
+  const threadStart = -half + tipLength;
+  const threadEnd = half - headLength - shankLength;
+  const texture = valueNoise(objectSeed, 0.02 * length);
+
+  const profile = (u: number): number => {
+    if (u < -half || u > half) return -1;
+    if (u > half - headLength) return shank + ((headRadius - shank) * (u - (half - headLength))) / headLength;
+    if (u > threadEnd) return shank;
+    const phase = (((u - threadStart) / pitch) % 1 + 1) % 1;
+    const tooth = core + depth * (phase < 0.5 ? phase * 2 : 2 - phase * 2);
+    if (u >= threadStart) return tooth;
+    return tooth * Math.max(0.08, (u + half) / tipLength);
+  };
+  return {
+    box: { x0: -half, y0: -headRadius, x1: half, y1: headRadius },
+    inside: (u, v) => Math.abs(v) <= profile(u),
+    shade: (u, v) => {
+      const r = profile(u);
+      const across = r > 0 ? Math.max(-1, Math.min(1, v / r)) : 0;
+      // Lit from +y in the object's frame, a thread groove every pitch, a darker head recess.
+      let level = 105 + 30 * across - 25 * across * across;
+      if (u >= -half && u <= threadEnd) level -= 18 * Math.cos((2 * Math.PI * (u - threadStart)) / pitch);
+      if (u > half - headLength * 0.6 && Math.abs(v) < 0.35 * headRadius) level -= 30;
+      return level + 10 * (texture(u, v) - 0.5);
+    },
+  };
+}
+
+/** An L-shaped bracket: a long bar along x and a shorter one along y, joined at one end. */
+function bracketModel(base: number, objectSeed: number): ObjectModel {
+  const size = 0.44 * base;
+  const half = size / 2;
+  const bar = 0.26 * size;
+  const texture = valueNoise(objectSeed, 0.03 * size);
+  const inside = (u: number, v: number): boolean =>
+    u >= -half && u <= half && v >= -half && v <= half && (v >= half - bar || u <= -half + bar);
+  return {
+    box: { x0: -half, y0: -half, x1: half, y1: half },
+    inside,
+    shade: (u, v) => 80 + (25 * (u + half)) / size + (15 * (v + half)) / size + 24 * (texture(u, v) - 0.5),
+  };
+}
+
+/** Smooth value noise in [0, 1) with lattice spacing `cell`, deterministic in (u, v, seed). */
+function valueNoise(seed: number, cell: number): (u: number, v: number) => number {
+  const lattice = (i: number, j: number): number => {
+    let h = (Math.imul(i, 0x27d4eb2d) ^ Math.imul(j, 0x165667b1) ^ Math.imul(seed, 0x9e3779b1)) >>> 0;
+    h = Math.imul(h ^ (h >>> 15), 0x85ebca6b) >>> 0;
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+    return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
+  };
+  const smooth = (t: number) => t * t * (3 - 2 * t);
+  return (u, v) => {
+    const x = u / cell;
+    const y = v / cell;
+    const i = Math.floor(x);
+    const j = Math.floor(y);
+    const fx = smooth(x - i);
+    const fy = smooth(y - j);
+    const top = lattice(i, j) + (lattice(i + 1, j) - lattice(i, j)) * fx;
+    const bottom = lattice(i, j + 1) + (lattice(i + 1, j + 1) - lattice(i, j + 1)) * fx;
+    return top + (bottom - top) * fy;
+  };
+}
+
+/** Small fast seeded PRNG, uniform in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(random: () => number): number {
+  const u = Math.max(random(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
+
+function clampByte(v: number): number {
+  return v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
+}

@@ -1,0 +1,99 @@
+// Transform a local folder: a plain folder of images, or an MVTec category whose test/ and ground_truth/ are
+// written to the destination in the same layout (every output written as PNG under the input's stem).
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LocalStorage } from '../storage/local.ts';
+import { stemOf, IMAGE_NAME } from './dataset.ts';
+import { DatasetError } from './errors.ts';
+import { decodeMask, encodeMaskPng, encodePng } from './image-io.ts';
+import { listDir, StagedFolder } from './staged-folder.ts';
+import { openTransformer, type TransformedImage } from './transform.ts';
+import type { Affine } from './types.ts';
+
+export interface TransformReportEntry {
+  file: string;
+  score: number | null;
+  ok: boolean | null;
+  groundTruth?: string;
+}
+
+export interface TransformSummary {
+  images: number;
+  groundTruthMasks: number;
+  flagged: number;
+  warnings: string[];
+  report: TransformReportEntry[];
+}
+
+export async function transformFolder(
+  outDir: string,
+  inputDir: string,
+  destDir: string,
+  opts: { modelPath?: string; onProgress?: (stage: string, done: number, total: number) => void } = {},
+): Promise<TransformSummary> {
+  const jobs = await planTransform(inputDir);
+  if (jobs.length === 0) throw new DatasetError('no images to transform', inputDir);
+  const transformer = await openTransformer(new LocalStorage(outDir), { modelPath: opts.modelPath });
+  const staged = new StagedFolder(destDir);
+  const summary: TransformSummary = { images: 0, groundTruthMasks: 0, flagged: 0, warnings: [], report: [] };
+  try {
+    for (const job of jobs) {
+      const t: TransformedImage = await transformer.transformImage(await readFile(job.imagePath), job.imagePath);
+      await staged.write(job.imageOut, await encodePng(t.image));
+      summary.images++;
+      summary.warnings.push(...t.warnings);
+      if (t.alignment && !t.alignment.ok) summary.flagged++;
+      const entry: TransformReportEntry = { file: job.imageOut, score: t.alignment?.score ?? null, ok: t.alignment?.ok ?? null };
+      if (job.gtPath && job.gtOut) {
+        const gt = await decodeMask(await readFile(job.gtPath), job.gtPath);
+        await staged.write(job.gtOut, await encodeMaskPng(await transformer.transformMask(gt, t.matrix as Affine | null)));
+        summary.groundTruthMasks++;
+        entry.groundTruth = job.gtOut;
+      }
+      summary.report.push(entry);
+      opts.onProgress?.('transform', summary.images, jobs.length);
+    }
+    await staged.write('transform-report.json', Buffer.from(JSON.stringify(summary, null, 2) + '\n'));
+    await staged.commit();
+    return summary;
+  } catch (err) {
+    await staged.abort();
+    throw err;
+  } finally {
+    await transformer.close();
+  }
+}
+
+interface TransformJob {
+  imagePath: string;
+  imageOut: string;
+  gtPath?: string;
+  gtOut?: string;
+}
+
+/** MVTec: test/<type>/<name> with ground_truth/<type>/<stem>_mask.png when present; else the folder's images. */
+async function planTransform(inputDir: string): Promise<TransformJob[]> {
+  const testDir = join(inputDir, 'test');
+  const types = (await listDir(testDir)).filter((e) => e.isDir).map((e) => e.name).sort();
+  const jobs: TransformJob[] = [];
+  if (types.length > 0) {
+    for (const type of types) {
+      const gtNames = new Set((await listDir(join(inputDir, 'ground_truth', type))).map((e) => e.name));
+      for (const f of (await listDir(join(testDir, type))).filter((e) => !e.isDir && IMAGE_NAME.test(e.name)).map((e) => e.name).sort()) {
+        const stem = stemOf(f);
+        const job: TransformJob = { imagePath: join(testDir, type, f), imageOut: `test/${type}/${stem}.png` };
+        const gt = [...gtNames].find((n) => stemOf(n) === `${stem}_mask`);
+        if (gt) {
+          job.gtPath = join(inputDir, 'ground_truth', type, gt);
+          job.gtOut = `ground_truth/${type}/${stem}_mask.png`;
+        }
+        jobs.push(job);
+      }
+    }
+    return jobs;
+  }
+  for (const f of (await listDir(inputDir)).filter((e) => !e.isDir && IMAGE_NAME.test(e.name)).map((e) => e.name).sort()) {
+    jobs.push({ imagePath: join(inputDir, f), imageOut: `${stemOf(f)}.png` });
+  }
+  return jobs;
+}

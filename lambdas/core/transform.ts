@@ -1,0 +1,71 @@
+// Transform: apply a compressed dataset's geometry (same reference, same union mask) to new images (test or
+// inference) and to their ground-truth masks, so a model trained on restored frames sees what it was trained on.
+import type { Storage } from '../storage/storage.ts';
+import { disposeReference, estimateAlignment, prepareReference, warpImage, warpMask, type ReferenceModel } from './align/index.ts';
+import { loadManifest, loadReference, loadReferenceMask, loadUnionMask } from './artifacts.ts';
+import { openSegmenter } from './compress/segmenter.ts';
+import type { Manifest } from './manifest.ts';
+import type { Segmenter } from './segment/index.ts';
+import type { Affine, Image, Mask } from './types.ts';
+import { applyMask } from './union-mask.ts';
+import { decodeImage } from './image-io.ts';
+
+export interface TransformedImage {
+  image: Image;
+  /** source -> reference frame; null when the dataset was not aligned */
+  matrix: Affine | null;
+  alignment: { score: number; silhouetteIou: number; ncc: number; method: string; ok: boolean; reason?: string } | null;
+  warnings: string[];
+}
+
+export interface Transformer {
+  manifest: Manifest;
+  transformImage(bytes: Buffer, name: string): Promise<TransformedImage>;
+  /** Ground truth goes through the same warp (nearest neighbour); it is not blanked, so no defect pixel is hidden. */
+  transformMask(mask: Mask, matrix: Affine | null): Promise<Mask>;
+  close(): Promise<void>;
+}
+
+export async function openTransformer(store: Storage, opts: { modelPath?: string } = {}): Promise<Transformer> {
+  const manifest = await loadManifest(store);
+  const reference = await loadReference(store, manifest);
+  const unionMask = await loadUnionMask(store, manifest);
+  const { width, height, mode } = manifest.frame;
+  let segmenter: Segmenter | undefined;
+  let refModel: ReferenceModel | undefined;
+  if (manifest.alignment.enabled && manifest.alignment.segmenter) {
+    segmenter = await openSegmenter(manifest.alignment.segmenter, opts.modelPath);
+    refModel = await prepareReference(reference, await loadReferenceMask(store, manifest));
+  }
+  return {
+    manifest,
+    async transformImage(bytes, name) {
+      const decoded = await decodeImage(bytes, name, { mode });
+      const warnings = [...decoded.warnings];
+      let image = decoded.image;
+      let matrix: Affine | null = null;
+      let alignment: TransformedImage['alignment'] = null;
+      if (segmenter && refModel) {
+        const objectMask = await segmenter.segment(image, name);
+        const r = await estimateAlignment(refModel, image, objectMask, { name });
+        matrix = r.matrix;
+        alignment = { score: r.score, silhouetteIou: r.silhouetteIou, ncc: r.ncc, method: r.method, ok: r.ok, reason: r.reason };
+        // A test image must still be scored, so a poor alignment is kept and flagged rather than dropped:
+        // a defective part may legitimately not match the reference.
+        if (!r.ok) warnings.push(`${name}: low alignment score ${r.score.toFixed(3)} (${r.reason ?? 'poor match'}); kept, flagged`);
+        image = await warpImage(image, matrix, width, height);
+      } else if (image.width !== width || image.height !== height) {
+        throw new Error(`${name}: is ${image.width}x${image.height}, the dataset's frames are ${width}x${height}`);
+      }
+      if (unionMask) image = applyMask(image, unionMask);
+      return { image, matrix, alignment, warnings };
+    },
+    async transformMask(mask, matrix) {
+      return matrix ? warpMask(mask, matrix, width, height) : mask;
+    },
+    async close() {
+      if (refModel) disposeReference(refModel);
+      await segmenter?.dispose?.();
+    },
+  };
+}

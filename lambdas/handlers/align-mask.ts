@@ -1,0 +1,69 @@
+// align-mask: one image, or a batch of images (Distributed Map with ItemBatcher), aligned onto the reference and
+// masked. The records land in `.work/records/`, read back by the reducer, so the payload stays small. A typed
+// per-image error (corrupt image, failed alignment under policy "fail") is recorded in `.work/failed/` and named by
+// the reducer; anything else (throttling, network, a crash) fails the task so Step Functions retries it.
+import { z } from 'zod';
+import { alignMaskStage, openAlignWorker, type AlignWorker } from '../core/compress/align-mask.ts';
+import { readJob, type JobState, type StageContext } from '../core/compress/job.ts';
+import { AdreelError } from '../core/errors.ts';
+import { readConfig, s3Client } from './commons/config.ts';
+import { defineHandler } from './commons/handler.ts';
+import { ingestStore, RunRef, runStore } from './commons/layout.ts';
+import { ensureModel } from './commons/model.ts';
+import { logger } from './commons/powertools.ts';
+import { failedKey, putJson, type ImageFailure } from './commons/run-state.ts';
+
+const Item = z.object({ index: z.number().int().min(0), name: z.string().optional() });
+
+export const AlignEvent = z.union([
+  /** Distributed Map with ItemBatcher: BatchInput carries the run, Items the images */
+  z.object({ BatchInput: RunRef, Items: z.array(Item).min(1) }),
+  /** a single image (manual invocation, or a Map without batching) */
+  RunRef.extend({ index: z.number().int().min(0) }),
+]);
+
+export interface AlignResult {
+  processed: number;
+  failed: number;
+  dropped: number;
+}
+
+/** Kept between warm invocations of the same run: the segmenter and the reference's features cost the most to load. */
+let cached: { runKey: string; job: JobState; worker: AlignWorker } | undefined;
+
+async function workerFor(runKey: string, ctx: StageContext): Promise<{ job: JobState; worker: AlignWorker }> {
+  if (cached?.runKey === runKey) return cached;
+  const old = cached;
+  cached = undefined;
+  await old?.worker.close();
+  const job = await readJob(ctx.target);
+  const worker = await openAlignWorker(ctx, job);
+  cached = { runKey, job, worker };
+  return cached;
+}
+
+export const handler = defineHandler('alignMask', AlignEvent, async (event): Promise<AlignResult> => {
+  const run = 'BatchInput' in event ? event.BatchInput : { dataset: event.dataset, runId: event.runId };
+  const indices = 'Items' in event ? event.Items.map((i) => i.index) : [event.index];
+  const cfg = readConfig();
+  const s3 = s3Client();
+  await ensureModel(s3);
+  const ctx: StageContext = { source: ingestStore(s3, cfg), target: runStore(s3, cfg, run) };
+  const { job, worker } = await workerFor(`${run.dataset}/${run.runId}`, ctx);
+  const result: AlignResult = { processed: 0, failed: 0, dropped: 0 };
+  for (const index of indices) {
+    if (index >= job.entries.length) throw new AdreelError(`item ${index} is beyond the ${job.entries.length} images of the run`, 'USAGE');
+    try {
+      const draft = await alignMaskStage(ctx, job, worker, index);
+      if (draft.dropped) result.dropped++;
+      result.processed++;
+    } catch (err) {
+      if (!(err instanceof AdreelError)) throw err;
+      const failure: ImageFailure = { entryIndex: index, name: job.entries[index].name, code: err.code, message: err.message };
+      logger.warn('image failed', { ...failure });
+      await putJson(ctx.target, failedKey(index), failure);
+      result.failed++;
+    }
+  }
+  return result;
+});

@@ -1,0 +1,57 @@
+// Reading back what earlier stages stored for a run: the align records (one per image), the per-image failures the
+// align function recorded, and the union and encode results.
+import type { Storage } from '../../storage/storage.ts';
+import { AdreelError } from '../../core/errors.ts';
+import type { EncodedReel } from '../../core/compress/encode.ts';
+import { KEYS, type FrameDraft, type JobState, type UnionResult } from '../../core/compress/job.ts';
+import { ENCODED_KEY, UNION_KEY } from './layout.ts';
+
+export const FAILED_PREFIX = '.work/failed';
+export const failedKey = (i: number) => `${FAILED_PREFIX}/${String(i).padStart(6, '0')}.json`;
+
+export interface ImageFailure {
+  entryIndex: number;
+  name: string;
+  code: string;
+  message: string;
+}
+
+/** One or more images could not be processed (the run's failure policy does not allow leaving them out). */
+export class ImageFailureError extends AdreelError {
+  constructor(readonly failures: ImageFailure[]) {
+    const shown = failures.slice(0, 20).map((f) => f.message);
+    const more = failures.length > shown.length ? `; and ${failures.length - shown.length} more` : '';
+    super(`${failures.length} image(s) failed: ${shown.join('; ')}${more}`, 'IMAGE_FAILED');
+  }
+}
+
+export async function readJson<T>(store: Storage, key: string): Promise<T> {
+  return JSON.parse((await store.get(key)).toString('utf8')) as T;
+}
+
+export async function putJson(store: Storage, key: string, value: unknown): Promise<void> {
+  await store.put(key, Buffer.from(JSON.stringify(value)));
+}
+
+export async function readFailures(target: Storage): Promise<ImageFailure[]> {
+  const keys = (await target.list(FAILED_PREFIX)).map((o) => o.key);
+  return Promise.all(keys.map((k) => readJson<ImageFailure>(target, k)));
+}
+
+/** Every image's record, in frame order; a missing one means its align task never completed, named here. */
+export async function readDrafts(target: Storage, job: JobState): Promise<FrameDraft[]> {
+  const drafts: FrameDraft[] = [];
+  const missing: ImageFailure[] = [];
+  for (let i = 0; i < job.entries.length; i++) {
+    if (!(await target.head(KEYS.record(i)))) {
+      missing.push({ entryIndex: i, name: job.entries[i].name, code: 'MISSING_RECORD', message: `${job.entries[i].name}: was not processed (its align task failed or never ran)` });
+      continue;
+    }
+    drafts.push(await readJson<FrameDraft>(target, KEYS.record(i)));
+  }
+  if (missing.length) throw new ImageFailureError(missing);
+  return drafts;
+}
+
+export const readUnion = (target: Storage) => readJson<UnionResult | null>(target, UNION_KEY);
+export const readEncoded = (target: Storage) => readJson<EncodedReel>(target, ENCODED_KEY);

@@ -1,0 +1,31 @@
+// union-mask (the reducer): every image must have a record (or the run fails naming the images that failed or were
+// never processed); then the OR of all aligned object masks becomes the union mask.
+import { DatasetError } from '../core/errors.ts';
+import { readJob } from '../core/compress/job.ts';
+import { unionMaskStage } from '../core/compress/union.ts';
+import { readConfig, s3Client } from './commons/config.ts';
+import { defineHandler } from './commons/handler.ts';
+import { ingestStore, RunRef, runStore, UNION_KEY } from './commons/layout.ts';
+import { ImageFailureError, putJson, readDrafts, readFailures } from './commons/run-state.ts';
+
+export interface UnionMaskResult {
+  frames: number;
+  dropped: number;
+  unionFraction: number | null;
+  unionKey: string;
+}
+
+export const handler = defineHandler('unionMask', RunRef, async (run): Promise<UnionMaskResult> => {
+  const cfg = readConfig();
+  const s3 = s3Client();
+  const target = runStore(s3, cfg, run);
+  const job = await readJob(target);
+  const failures = await readFailures(target);
+  if (failures.length) throw new ImageFailureError(failures.sort((a, b) => a.entryIndex - b.entryIndex));
+  const drafts = await readDrafts(target, job);
+  const kept = drafts.filter((d) => !d.dropped);
+  if (kept.length === 0) throw new DatasetError('every image was dropped; nothing to encode', run.dataset);
+  const union = await unionMaskStage({ source: ingestStore(s3, cfg), target }, job, drafts);
+  await putJson(target, UNION_KEY, union);
+  return { frames: kept.length, dropped: drafts.length - kept.length, unionFraction: union?.unionFraction ?? null, unionKey: UNION_KEY };
+});

@@ -1,0 +1,84 @@
+// Local-filesystem Storage: keys are paths below a root folder. Writes go to a temporary sibling and are renamed
+// into place, so a reader never sees a half-written object.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { checkKey, StorageError, type ObjectInfo, type Storage } from './storage.ts';
+
+export class LocalStorage implements Storage {
+  constructor(readonly root: string) {}
+
+  get description(): string {
+    return this.root;
+  }
+
+  path(key: string): string {
+    return join(this.root, ...checkKey(key).split('/'));
+  }
+
+  async get(key: string): Promise<Buffer> {
+    try {
+      return await readFile(this.path(key));
+    } catch (err) {
+      throw new StorageError(this.path(key), `cannot read: ${(err as Error).message}`);
+    }
+  }
+
+  async put(key: string, body: Uint8Array): Promise<void> {
+    const target = this.path(key);
+    await mkdir(dirname(target), { recursive: true });
+    const tmp = `${target}.partial-${process.pid}`;
+    await writeFile(tmp, body);
+    await rename(tmp, target);
+  }
+
+  async putFile(key: string, localPath: string): Promise<void> {
+    const target = this.path(key);
+    await mkdir(dirname(target), { recursive: true });
+    const tmp = `${target}.partial-${process.pid}`;
+    await pipeline(createReadStream(localPath), createWriteStream(tmp));
+    await rename(tmp, target);
+  }
+
+  async getFile(key: string, localPath: string): Promise<void> {
+    await mkdir(dirname(localPath), { recursive: true });
+    try {
+      await pipeline(createReadStream(this.path(key)), createWriteStream(localPath));
+    } catch (err) {
+      throw new StorageError(this.path(key), `cannot read: ${(err as Error).message}`);
+    }
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const base = prefix ? this.path(prefix.replace(/\/$/, '')) : this.root;
+    const out: ObjectInfo[] = [];
+    let entries;
+    try {
+      entries = await readdir(base, { recursive: true, withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    for (const e of entries) {
+      if (!e.isFile() || e.name.includes('.partial-')) continue;
+      const full = join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
+      const key = relative(this.root, full).split(sep).join('/');
+      out.push({ key, bytes: (await stat(full)).size });
+    }
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const s = await stat(this.path(key));
+      return s.isFile() ? { key, bytes: s.size } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    await rm(this.path(prefix.replace(/\/$/, '')), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,47 @@
+// One small blob-store interface for the pipeline: the core reads inputs and writes artifacts through it, so the
+// same stage functions run against a local folder (CLI, tests) and S3 (Lambda).
+import { AdreelError } from '../core/errors.ts';
+
+export interface ObjectInfo {
+  key: string;
+  bytes: number;
+}
+
+export interface Storage {
+  /** Human-readable root, for messages (a folder path or s3://bucket/prefix). */
+  readonly description: string;
+  get(key: string): Promise<Buffer>;
+  put(key: string, body: Uint8Array): Promise<void>;
+  /** Copy a local file into the store (streams; used for reels). */
+  putFile(key: string, localPath: string): Promise<void>;
+  /** Copy an object to a local file (streams; used for reels). */
+  getFile(key: string, localPath: string): Promise<void>;
+  /** Keys below `prefix` (recursive), sorted, with sizes. */
+  list(prefix: string): Promise<ObjectInfo[]>;
+  /** Size of one object, or undefined when absent. */
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** Removes every object below `prefix`. Only ever called on intermediates. */
+  deletePrefix(prefix: string): Promise<void>;
+}
+
+export class StorageError extends AdreelError {
+  constructor(key: string, reason: string) {
+    super(reason, 'STORAGE', key);
+  }
+}
+
+/** Keys are relative, '/'-separated, with no empty, '.' or '..' segments: nothing can escape the store's root. */
+export function checkKey(key: string): string {
+  const parts = key.split('/');
+  if (key.length === 0 || key.includes('\\') || key.includes('\0') || parts.some((p) => p === '..' || p === '.')) {
+    throw new StorageError(key, 'unsafe storage key (empty, backslash, NUL, "." or ".." segment)');
+  }
+  return key;
+}
+
+export function joinKey(...parts: string[]): string {
+  return parts
+    .filter((p) => p.length > 0)
+    .join('/')
+    .replace(/\/{2,}/g, '/');
+}
