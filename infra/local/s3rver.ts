@@ -18,8 +18,8 @@ export interface LocalS3 {
   /** client settings for this server: path-style, dummy credentials, and no streaming checksums (s3rver corrupts them) */
   clientConfig: S3ClientConfig;
   client: S3Client;
-  /** registers a listener for object writes */
-  onRecord(listener: (record: LocalS3Record) => void): void;
+  /** registers a listener for object writes; returns its removal */
+  onRecord(listener: (record: LocalS3Record) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -58,7 +58,10 @@ export async function startLocalS3(buckets: string[]): Promise<LocalS3> {
     endpoint,
     clientConfig,
     client,
-    onRecord: (l) => void listeners.push(l),
+    onRecord(l) {
+      listeners.push(l);
+      return () => void listeners.splice(listeners.indexOf(l), 1);
+    },
     async close() {
       client.destroy();
       const exited = new Promise((r) => child.once('exit', r));

@@ -51,6 +51,14 @@ export interface EvalResult {
    */
   seconds: { features: number; fit: number; score: number; total: number };
   backbone: BackboneIdentity;
+  /** per test image, in test order: the image score (max of the smoothed map), for paired comparisons of variants */
+  imageScores: ImageScore[];
+}
+
+export interface ImageScore {
+  file: string;
+  defectType: string;
+  score: number;
 }
 
 interface SeedState {
@@ -60,8 +68,7 @@ interface SeedState {
   model?: PadimModel;
   fitSeconds: number;
   scoreSeconds: number;
-  goodImageScores: number[];
-  anomalousImageScores: number[];
+  imageScores: number[];
   negativePixels: Float64Array[];
   positivePixels: Float64Array[];
 }
@@ -118,8 +125,7 @@ export async function evaluateSplit(split: EvalSplit, options: MultiSeedEvalOpti
     channels: sampleChannelSubset(seed, BACKBONE_CHANNELS, KEPT_CHANNELS),
     fitSeconds: 0,
     scoreSeconds: 0,
-    goodImageScores: [],
-    anomalousImageScores: [],
+    imageScores: [],
     negativePixels: [],
     positivePixels: [],
   }));
@@ -171,7 +177,7 @@ export async function evaluateSplit(split: EvalSplit, options: MultiSeedEvalOpti
         const distances = model.distances(embeddings);
         items.forEach((item, b) => {
           const map = anomalyMap(distances[b], embeddings.gridWidth, embeddings.gridHeight, CROP_SIZE);
-          (item.anomalous ? state.anomalousImageScores : state.goodImageScores).push(maximum(map));
+          state.imageScores.push(maximum(map));
           const pixels = splitPixelsByMask(map, masks[b]);
           state.negativePixels.push(pixels.negative);
           if (pixels.positive.length > 0) state.positivePixels.push(pixels.positive);
@@ -187,7 +193,10 @@ export async function evaluateSplit(split: EvalSplit, options: MultiSeedEvalOpti
 
   const results = states.map((state) => {
     const aurocStart = performance.now();
-    const imageAuroc = aurocFromGroups(state.goodImageScores, state.anomalousImageScores);
+    const imageAuroc = aurocFromGroups(
+      state.imageScores.filter((_, i) => !testImages[i].anomalous),
+      state.imageScores.filter((_, i) => testImages[i].anomalous),
+    );
     const pixelAuroc = aurocFromGroups(concatenate(state.negativePixels), concatenate(state.positivePixels));
     state.negativePixels = [];
     state.positivePixels = [];
@@ -203,6 +212,7 @@ export async function evaluateSplit(split: EvalSplit, options: MultiSeedEvalOpti
     testCount: testImages.length,
     seconds: { features: featureSeconds, fit: state.fitSeconds, score: state.scoreSeconds, total: totalSeconds },
     backbone: backbone.identity,
+    imageScores: state.imageScores.map((score, i) => ({ file: testImages[i].file, defectType: testImages[i].defectType, score })),
   }));
 }
 

@@ -33,9 +33,21 @@ async function cropToProtocol(file: string, kernel: 'linear' | 'nearest', grey: 
   }
 }
 
-/** Resized + centre-cropped pixels of an image file; grey stays grey, colour stays RGB. */
-export function loadCroppedImage(file: string): Promise<CroppedImage> {
-  return cropToProtocol(file, 'linear', false);
+async function isGreyFile(file: string): Promise<boolean> {
+  try {
+    const { channels, hasAlpha } = await sharp(file).metadata();
+    return channels - (hasAlpha ? 1 : 0) === 1;
+  } catch (error) {
+    throw new InputImageError(file, `cannot be read for evaluation: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Resized + centre-cropped pixels of an image file; grey stays one channel (sharp would otherwise expand it to
+ * sRGB), colour stays RGB.
+ */
+export async function loadCroppedImage(file: string): Promise<CroppedImage> {
+  return cropToProtocol(file, 'linear', await isGreyFile(file));
 }
 
 /**

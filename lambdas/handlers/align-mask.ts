@@ -60,7 +60,7 @@ export const handler = defineHandler('alignMask', AlignEvent, async (event): Pro
     } catch (err) {
       if (!(err instanceof AdreelError)) throw err;
       const failure: ImageFailure = { entryIndex: index, name: job.entries[index].name, code: err.code, message: err.message };
-      logger.warn('image failed', { ...failure });
+      logger.warn('image failed', { entryIndex: index, image: failure.name, code: failure.code, reason: failure.message });
       await putJson(ctx.target, failedKey(index), failure);
       result.failed++;
     }

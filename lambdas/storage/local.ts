@@ -61,10 +61,11 @@ export class LocalStorage implements Storage {
       throw err;
     }
     for (const e of entries) {
-      if (!e.isFile() || e.name.includes('.partial-')) continue;
+      if (!(e.isFile() || e.isSymbolicLink()) || e.name.includes('.partial-')) continue;
       const full = join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
-      const key = relative(this.root, full).split(sep).join('/');
-      out.push({ key, bytes: (await stat(full)).size });
+      const s = await stat(full).catch(() => undefined); // follows links: a dataset may be a folder of symlinks
+      if (!s?.isFile()) continue;
+      out.push({ key: relative(this.root, full).split(sep).join('/'), bytes: s.size });
     }
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }

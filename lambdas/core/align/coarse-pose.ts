@@ -55,9 +55,11 @@ export function weightedPose(width: number, height: number, weight: ArrayLike<nu
   return { area: m00, centroid: [cx, cy], axisDeg, elongation: Math.sqrt(major / minor) };
 }
 
+/** Pose of a mask's set pixels (any nonzero byte counts once). */
 export function maskPose(mask: Mask): MaskPose {
-  const pose = weightedPose(mask.width, mask.height, mask.data);
-  return { ...pose, area: pose.area / 255 };
+  const binary = new Uint8Array(mask.data.length);
+  for (let i = 0; i < binary.length; i++) binary[i] = mask.data[i] !== 0 ? 1 : 0;
+  return weightedPose(mask.width, mask.height, binary);
 }
 
 /**

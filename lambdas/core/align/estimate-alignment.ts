@@ -35,7 +35,7 @@ export interface AlignmentResult {
   method: string;
   /** false = cannot be aligned with confidence; the matrix is then only the best guess */
   ok: boolean;
-  /** why not ok */
+  /** why not ok (without the file name: callers add it) */
   reason?: string;
 }
 
@@ -62,6 +62,13 @@ const SCALE_RANGE: [number, number] = [0.6, 1.6];
 /** Acceptance: full-resolution silhouette IoU and combined score; chosen from the real screws vs garbage. */
 export const MIN_SILHOUETTE_IOU = 0.7;
 export const MIN_SCORE = 0.6;
+/**
+ * A pose pointing elsewhere (e.g. the flipped screw) that verifies within this margin of the best makes the
+ * result ambiguous, unless the best one's silhouette fits so well that nothing else could (IoU >= 0.9). On the
+ * real screws the flipped pose trails by ~0.17 in score; a featureless ellipse of noise ties within 0.02.
+ */
+const AMBIGUITY_MARGIN = 0.03;
+const UNAMBIGUOUS_IOU = 0.9;
 
 interface Candidate {
   matrix: Affine;
@@ -77,15 +84,13 @@ export async function estimateAlignment(ref: ReferenceModel, image: Image, mask:
   }
   const refPose = internals.pose;
   const imgPose = maskPose(mask);
-  if (imgPose.area < 16) return rejected(name, 'the object mask is empty');
+  if (imgPose.area < 16) return rejected('the object mask is empty');
   const areaScale = Math.sqrt(refPose.area / imgPose.area);
   if (areaScale < SCALE_RANGE[0] || areaScale > SCALE_RANGE[1]) {
-    return rejected(name, `the object's area is ${(1 / areaScale ** 2).toFixed(2)} times the reference's, outside the accepted size range`);
+    return rejected(`the object's area is ${(1 / areaScale ** 2).toFixed(2)} times the reference's, outside the accepted size range`);
   }
 
-  const T0 = performance.now();
   const imgLevels = await buildPyramid(image, mask, true);
-  const T1 = performance.now();
   const refLevels = internals.levels;
   const depth = Math.min(imgLevels.length, refLevels.length);
   const at = (i: number) => ({ ref: refLevels[i], img: imgLevels[i] });
@@ -99,7 +104,6 @@ export async function estimateAlignment(ref: ReferenceModel, image: Image, mask:
     searchAngles.push({ angleDeg, iou });
   }
   const startAngles = [...searchPeaks(searchAngles, SEARCH_PEAKS)];
-  const T2 = performance.now();
   const axisDelta = refPose.axisDeg - imgPose.axisDeg;
   startAngles.push(axisDelta, axisDelta + 180);
 
@@ -118,9 +122,7 @@ export async function estimateAlignment(ref: ReferenceModel, image: Image, mask:
     return { matrix: m, verification: verify(middle.ref, middle.img, m) };
   });
   finalists.sort((p, q) => q.verification.score - p.verification.score);
-  const T3 = performance.now();
   const [best, rival] = finalists;
-  if (process.env.ALIGN_DEBUG) console.error(opts.name, finalists.map((f) => [paramsFromAffine(f.matrix).angleDeg.toFixed(1), f.verification.iou.toFixed(3), f.verification.ncc.toFixed(3)].join(' ')).join(' | '));
 
   // 3. Finest level: silhouette, then intensities; keep a step only if it verifies better.
   const fine = at(depth - 1);
@@ -142,29 +144,27 @@ export async function estimateAlignment(ref: ReferenceModel, image: Image, mask:
     }
   }
 
-  const T4 = performance.now();
   const matrix = current.matrix;
   const params = paramsFromAffine(matrix);
   const warped = await warpMask(mask, matrix, ref.width, ref.height);
   const silhouetteIou = maskIou(warped.data, internals.mask.data);
   const ncc = current.verification.ncc;
   const score = combinedScore(silhouetteIou, ncc);
-  if (process.env.ALIGN_DEBUG) console.error('times', (T1-T0).toFixed(0), (T2-T1).toFixed(0), (T3-T2).toFixed(0), (T4-T3).toFixed(0), (performance.now()-T4).toFixed(0));
   const result: AlignmentResult = { matrix, ...params, score, silhouetteIou, ncc, method, ok: true };
 
   const reasons: string[] = [];
   if (silhouetteIou < MIN_SILHOUETTE_IOU) reasons.push(`silhouette IoU ${silhouetteIou.toFixed(3)} < ${MIN_SILHOUETTE_IOU}`);
   if (score < MIN_SCORE) reasons.push(`score ${score.toFixed(3)} < ${MIN_SCORE}`);
   if (params.scale < SCALE_RANGE[0] || params.scale > SCALE_RANGE[1]) reasons.push(`scale ${params.scale.toFixed(3)} out of range`);
-  if (rival && rival.verification.score > best.verification.score - 0.02 && best.verification.iou < 0.9) {
+  if (rival && rival.verification.score > best.verification.score - AMBIGUITY_MARGIN && best.verification.iou < UNAMBIGUOUS_IOU) {
     const gap = angleGap(paramsFromAffine(rival.matrix).angleDeg, paramsFromAffine(best.matrix).angleDeg);
     reasons.push(`ambiguous: a pose ${gap.toFixed(0)} deg away scores ${rival.verification.score.toFixed(3)} vs ${best.verification.score.toFixed(3)}`);
   }
-  if (reasons.length > 0) return { ...result, ok: false, reason: `${name}: ${reasons.join('; ')}` };
+  if (reasons.length > 0) return { ...result, ok: false, reason: reasons.join('; ') };
   return result;
 }
 
-function rejected(name: string, reason: string): AlignmentResult {
+function rejected(reason: string): AlignmentResult {
   return {
     matrix: [1, 0, 0, 0, 1, 0],
     scale: 1,
@@ -176,7 +176,7 @@ function rejected(name: string, reason: string): AlignmentResult {
     ncc: 0,
     method: 'none',
     ok: false,
-    reason: `${name}: ${reason}`,
+    reason,
   };
 }
 

@@ -1,15 +1,16 @@
-// Binary morphology with a Euclidean disc in plain synchronous JavaScript. opencv.js needs ~0.5 s for one 31x31
+// Binary morphology with a disc in plain synchronous JavaScript. opencv.js needs ~0.5 s for one 31x31
 // elliptical closing of a 1024x1024 frame; this needs ~20 ms at any radius. Dilation by a disc of radius r is
 // separable once each pixel knows its vertical distance dy to the nearest mask pixel in its column: that
-// column then reaches floor(sqrt(r^2 - dy^2)) pixels left and right. Erosion is the dilation of the complement.
-// Masks are one byte per pixel, nonzero = inside; results are 0 / 255.
+// column then reaches round(sqrt(r^2 - dy^2)) pixels left and right, which is exactly the row extent of
+// OpenCV's MORPH_ELLIPSE kernel of size 2r+1 (so results match cv.morphologyEx pixel for pixel). Erosion is the
+// dilation of the complement. Masks are one byte per pixel, nonzero = inside; results are 0 / 255.
 
-/** Pixels within `radius` (Euclidean) of a mask pixel. */
+/** The mask dilated by the (2r+1)x(2r+1) elliptical kernel, r = floor(radius). */
 export function dilateDisc(mask: Uint8Array, width: number, height: number, radius: number): Uint8Array {
   return grow(mask, width, height, radius, true);
 }
 
-/** Pixels of the mask farther than `radius` from every pixel outside it (beyond the frame counts as inside). */
+/** The mask eroded by the (2r+1)x(2r+1) elliptical kernel (beyond the frame counts as inside). */
 export function erodeDisc(mask: Uint8Array, width: number, height: number, radius: number): Uint8Array {
   const grownOutside = grow(mask, width, height, radius, false);
   for (let i = 0; i < grownOutside.length; i++) grownOutside[i] = grownOutside[i] ? 0 : 255;
@@ -34,7 +35,7 @@ function grow(mask: Uint8Array, width: number, height: number, radius: number, g
   }
   // halfWidth[dy] = horizontal reach of a source dy rows away.
   const halfWidth = new Int32Array(r + 1);
-  for (let dy = 0; dy <= r; dy++) halfWidth[dy] = Math.floor(Math.sqrt(r * r - dy * dy) + 1e-9);
+  for (let dy = 0; dy <= r; dy++) halfWidth[dy] = Math.round(Math.sqrt(r * r - dy * dy));
   const none = r + 1;
   const source = new Uint8Array(width * height);
   for (let i = 0; i < source.length; i++) source[i] = (mask[i] !== 0) === grown ? 1 : 0;

@@ -28,9 +28,11 @@ export function planeFromBytes(width: number, height: number, bytes: Uint8Array,
   return { width, height, data };
 }
 
-/** A mask as a 0..1 plane. */
+/** A mask as a 0 / 1 plane (any nonzero byte is inside). */
 export function planeFromMask(mask: Mask): FloatPlane {
-  return planeFromBytes(mask.width, mask.height, mask.data, 1 / 255);
+  const data = new Float32Array(mask.width * mask.height);
+  for (let i = 0; i < data.length; i++) data[i] = mask.data[i] !== 0 ? 1 : 0;
+  return { width: mask.width, height: mask.height, data };
 }
 
 function matFromPlane(cv: CV, plane: FloatPlane): CV {

@@ -170,7 +170,6 @@ export function refineSimilarity(target: RefineTarget, source: RefineSource, sou
   if (!Number.isFinite(a + b + tx + ty) || Math.hypot(a, b) < 1e-6) {
     return { matrix: sourceToTarget, iterations, converged: false, rmsResidual: rms };
   }
-  if (process.env.ALIGN_DEBUG) console.error('refine', pixels.length, iterations, converged, photometric);
   const w: Affine = [a, -b, tx - a * cx + b * cy, b, a, ty - b * cx - a * cy];
   return { matrix: invertAffine(w), iterations, converged, rmsResidual: rms };
 }

@@ -118,7 +118,7 @@ async function runThreshold(image: Image, opts: Omit<ThresholdOptions, 'name'>):
   const binary = new Uint8Array(width * height);
   for (let i = 0; i < binary.length; i++) binary[i] = (objectIsDark ? grey[i] <= threshold : grey[i] > threshold) ? 255 : 0;
   const cleaned = morphology(binary, width, height, closeRadius, openRadius);
-  const { largest, componentCount, largestShare } = largestComponent(cv, cleaned, width, height);
+  const { largest, componentCount, largestShare } = await largestComponent(cleaned, width, height);
   const mask = fillHoles(largest, width, height);
 
   let area = 0;
@@ -245,7 +245,16 @@ function morphology(binary: Uint8Array, width: number, height: number, closeRadi
   return openDisc(closeDisc(binary, width, height, closeRadius), width, height, openRadius);
 }
 
-function largestComponent(cv: CV, binary: Uint8Array, width: number, height: number): { largest: Uint8Array; componentCount: number; largestShare: number } {
+export interface LargestComponent {
+  /** 0 / 255, only the largest 8-connected component */
+  largest: Uint8Array;
+  componentCount: number;
+  /** the largest component's share of all set pixels */
+  largestShare: number;
+}
+
+export async function largestComponent(binary: Uint8Array, width: number, height: number): Promise<LargestComponent> {
+  const cv = await loadCv();
   const src = new cv.Mat(height, width, cv.CV_8UC1);
   const labels = new cv.Mat();
   const stats = new cv.Mat();

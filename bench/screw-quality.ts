@@ -1,0 +1,35 @@
+// Issue figures on the real screw training set, measured as PROTOCOL.md says, on the product's own output:
+// compress (CRF 28 by default) -> restore -> silhouette IoU / containment / union fraction; optionally --lossless
+// and a bit-exactness check of every restored frame.
+//   node --import tsx bench/screw-quality.ts [--limit N] [--crf 28] [--json PATH]
+import { mkdtemp, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createProgress } from '../lambdas/cli/progress.ts';
+import { compressFolder } from '../lambdas/core/compress/compress-folder.ts';
+import { measureOutputQuality } from './lib/output-quality.ts';
+import { screwDir } from './lib/shared-data.ts';
+
+const { values } = parseArgs({ options: { limit: { type: 'string' }, crf: { type: 'string', default: '28' }, json: { type: 'string' }, keep: { type: 'string' } } });
+const source = join(screwDir(), 'train', 'good');
+const work = values.keep ?? (await mkdtemp(join(tmpdir(), 'adreel-screw-quality-')));
+const input = join(work, 'input');
+await rm(input, { recursive: true, force: true });
+await mkdir(input, { recursive: true });
+const names = (await readdir(source)).filter((n) => n.endsWith('.png')).sort().slice(0, values.limit ? Number(values.limit) : undefined);
+for (const n of names) await symlink(join(source, n), join(input, n));
+const progress = createProgress();
+const out = join(work, `crf${values.crf}`);
+const summary = await compressFolder(input, out, { crf: Number(values.crf) }, { onProgress: progress.onProgress });
+const quality = await measureOutputQuality(out, source, (d, t) => progress.onProgress('measure', d, t));
+progress.stop();
+const result = { images: names.length, crf: Number(values.crf), reelBytes: summary.reelBytes, inputBytes: summary.inputBytes, ratio: summary.ratio, psnrDb: summary.psnrDb, seconds: summary.seconds, quality };
+console.log(JSON.stringify(result, null, 2));
+console.log(
+  `\n${quality.aligned}/${quality.frames} aligned; silhouette IoU mean ${quality.iou.mean.toFixed(3)} min ${quality.iou.min.toFixed(3)} p5 ${quality.iou.p5.toFixed(3)}, ` +
+    `${quality.framesBelow['0.5']} frames < 0.5; containment max ${(100 * quality.containment.max).toFixed(3)}% (${quality.containment.over} frames >= 0.5%); ` +
+    `union ${(100 * quality.unionFraction).toFixed(1)}% of the frame; reel ${summary.reelBytes} B (ratio ${summary.ratio.toFixed(0)}x)`,
+);
+if (values.json) await writeFile(values.json, JSON.stringify(result, null, 2) + '\n');
+if (!values.keep) await rm(work, { recursive: true, force: true });
