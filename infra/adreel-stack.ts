@@ -23,8 +23,12 @@ export interface AdreelStackProps extends StackProps {
   map?: Partial<MapSettings>;
 }
 
-/** Per-image align+mask takes ~0.3-1 s (threshold engine, 1 MP) and ~2-4 s with the model: batches of 8 fit 5 min. */
-export const DEFAULT_MAP: MapSettings = { maxConcurrency: 40, maxItemsPerBatch: 8, toleratedFailurePercentage: 0 };
+/**
+ * Per-image align+mask takes ~0.3-1 s (threshold engine, 1 MP) and ~2-4 s with the model: batches of 8 fit 5 min.
+ * Classes: 10 at a time (each fans out again). Segments: up to 20 encode Lambdas per class (a segment is sized to
+ * encode in ~2 minutes, lambdas/core/reel/segments.ts).
+ */
+export const DEFAULT_MAP: MapSettings = { maxConcurrency: 40, maxItemsPerBatch: 8, toleratedFailurePercentage: 0, classConcurrency: 10, encodeConcurrency: 20 };
 
 export class AdreelStack extends Stack {
   readonly ingest: s3.Bucket;
@@ -87,6 +91,12 @@ export class AdreelStack extends Stack {
     const verify = fn('VerifyFn', 'verify', 1024, Duration.minutes(10));
     const publish = fn('PublishFn', 'publish', 512, Duration.minutes(1));
     const restore = fn('RestoreFn', 'restore', 2048, Duration.minutes(15));
+    const restoreSegment = fn('RestoreSegmentFn', 'restore-segment', 2048, Duration.minutes(15));
+    restore.addEnvironment('RESTORE_SEGMENT_FUNCTION', restoreSegment.functionName);
+    restore.addEnvironment('RESTORE_FANOUT', '16');
+    restoreSegment.grantInvoke(restore);
+    const discover = fn('DiscoverFn', 'discover', 512, Duration.minutes(2), false);
+    const summarize = fn('SummarizeFn', 'summarize', 512, Duration.minutes(2), false);
     const transform = fn('TransformFn', 'transform', segMemory, Duration.minutes(15));
     const encode = new lambda.DockerImageFunction(this, 'EncodeFn', {
       code: props.encodeImage
@@ -110,14 +120,14 @@ export class AdreelStack extends Stack {
 
     // Grants, each scoped to the prefixes the function uses (layout in lambdas/handlers/commons/layout.ts); read
     // and put only: no function may delete, and none can write the ingest bucket (originals are never changed).
-    for (const f of [prepare, align, transform]) this.ingest.grantRead(f);
-    for (const f of [prepare, align, union, encode, verify, publish]) {
+    for (const f of [discover, prepare, align, transform]) this.ingest.grantRead(f);
+    for (const f of [discover, summarize, prepare, align, union, encode, verify, publish]) {
       this.output.grantRead(f, 'work/*');
       this.output.grantPut(f, 'work/*');
     }
-    for (const f of [align, union, encode, verify, publish, restore, transform]) this.output.grantRead(f, 'datasets/*');
-    for (const f of [prepare, union, encode, publish]) this.output.grantPut(f, 'datasets/*');
-    this.output.grantPut(restore, 'restored/*');
+    for (const f of [align, union, encode, verify, publish, restore, restoreSegment, transform, summarize]) this.output.grantRead(f, 'datasets/*');
+    for (const f of [prepare, union, encode, publish, summarize]) this.output.grantPut(f, 'datasets/*');
+    for (const f of [restore, restoreSegment]) this.output.grantPut(f, 'restored/*');
     this.output.grantPut(transform, 'transformed/*');
     if (props.modelS3Uri) {
       const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(props.modelS3Uri);
@@ -130,10 +140,12 @@ export class AdreelStack extends Stack {
     const logGroup = new logs.LogGroup(this, 'StateMachineLogs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.RETAIN });
     const definition = buildPipeline(
       this,
-      { prepare, align, union, encode, verify, publish },
+      { discover, summarize, prepare, align, union, encode, verify, publish },
       this.output,
       { ...DEFAULT_MAP, ...props.map },
       {
+        discover: Duration.minutes(2),
+        summarize: Duration.minutes(2),
         prepare: Duration.minutes(5),
         align: Duration.minutes(5),
         union: Duration.minutes(5),
@@ -164,7 +176,7 @@ export class AdreelStack extends Stack {
       targets: [new targets.LambdaFunction(start, { retryAttempts: 8, maxEventAge: Duration.hours(2) })],
     });
 
-    this.functions = { start, prepare, align, union, encode, verify, publish, restore, transform };
+    this.functions = { start, discover, summarize, prepare, align, union, encode, verify, publish, restore, restoreSegment, transform };
     acknowledgeStackFindings(this, { functions: this.functions, ingest: this.ingest, output: this.output, stateMachine: this.stateMachine });
   }
 }

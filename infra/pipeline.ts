@@ -1,6 +1,11 @@
-// The Standard state machine: prepare reference -> Distributed Map (align+mask, batched) -> union mask -> encode ->
-// verify -> publish. States pass S3 keys only. Transient errors are retried with exponential backoff and full
-// jitter; anything else (or retries exhausted) goes to one Fail state that records the error and its cause.
+// The Standard state machine:
+//   discover classes -> ClassMap (Distributed Map over the upload's classes, Standard child workflows; one class
+//   for a plain dataset), each class: prepare reference -> Distributed Map (align+mask, batched) -> union mask (and
+//   the segment plan) -> EncodeMap (Map over the reel's segments: encode -> verify, one Lambda each) -> publish
+//   (assembles the class's manifest from the segment records) -> summarize (one summary for the run).
+// States pass S3 keys only. Transient errors are retried with exponential backoff and full jitter; anything else
+// (or retries exhausted) goes to a Fail state that records the error and its cause: ClassFailed inside a class,
+// RunFailed at the top (a failed class fails the ClassMap).
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -20,6 +25,11 @@ export const RETRYABLE_ERRORS = [
 ];
 
 export const STATE_NAMES = {
+  discover: 'DiscoverClasses',
+  classMap: 'ClassMap',
+  classFailed: 'ClassFailed',
+  encodeMap: 'EncodeMap',
+  summarize: 'Summarize',
   prepare: 'PrepareReference',
   map: 'AlignMaskMap',
   align: 'AlignMask',
@@ -32,6 +42,8 @@ export const STATE_NAMES = {
 } as const;
 
 export interface PipelineFunctions {
+  discover: IFunction;
+  summarize: IFunction;
   prepare: IFunction;
   align: IFunction;
   union: IFunction;
@@ -44,9 +56,15 @@ export interface MapSettings {
   maxConcurrency: number;
   maxItemsPerBatch: number;
   toleratedFailurePercentage: number;
+  /** classes processed at the same time */
+  classConcurrency: number;
+  /** reel segments encoded at the same time, per class */
+  encodeConcurrency: number;
 }
 
 export interface PipelineTimeouts {
+  discover: Duration;
+  summarize: Duration;
   prepare: Duration;
   align: Duration;
   union: Duration;
@@ -59,7 +77,8 @@ const RUN = { 'dataset.$': '$.dataset', 'runId.$': '$.runId' };
 
 export function buildPipeline(scope: Construct, fns: PipelineFunctions, output: IBucket, map: MapSettings, t: PipelineTimeouts): sfn.IChainable {
   const failed = new sfn.Fail(scope, STATE_NAMES.failed, { errorPath: '$.error.Error', causePath: '$.error.Cause' });
-  const retry = (s: sfn.TaskStateBase | sfn.DistributedMap) =>
+  const classFailed = new sfn.Fail(scope, STATE_NAMES.classFailed, { errorPath: '$.error.Error', causePath: '$.error.Cause' });
+  const retry = <T extends sfn.TaskStateBase | sfn.DistributedMap>(s: T): T =>
     s.addRetry({
       errors: RETRYABLE_ERRORS,
       interval: Duration.seconds(2),
@@ -67,7 +86,7 @@ export function buildPipeline(scope: Construct, fns: PipelineFunctions, output: 
       maxAttempts: 3,
       maxDelay: Duration.seconds(60),
       jitterStrategy: sfn.JitterType.FULL,
-    });
+    }) as T;
   const task = (name: string, fn: IFunction, payload: Record<string, unknown>, resultPath: string, timeout: Duration) =>
     retry(
       new LambdaInvoke(scope, name, {
@@ -80,6 +99,7 @@ export function buildPipeline(scope: Construct, fns: PipelineFunctions, output: 
       }),
     );
 
+  // one class (its input: {dataset, runId, options})
   const prepare = task(STATE_NAMES.prepare, fns.prepare, { ...RUN, 'options.$': '$.options' }, '$.prepare', t.prepare);
   const align = task(STATE_NAMES.align, fns.align, { 'BatchInput.$': '$.BatchInput', 'Items.$': '$.Items' }, '$', t.align);
   const alignMap = new sfn.DistributedMap(scope, STATE_NAMES.map, {
@@ -94,9 +114,34 @@ export function buildPipeline(scope: Construct, fns: PipelineFunctions, output: 
   alignMap.itemProcessor(align);
   retry(alignMap);
   const union = task(STATE_NAMES.union, fns.union, RUN, '$.union', t.union);
-  const encode = task(STATE_NAMES.encode, fns.encode, RUN, '$.encode', t.encode);
-  const verify = task(STATE_NAMES.verify, fns.verify, RUN, '$.verify', t.verify);
+  // one segment of the reel per iteration (its input: {dataset, runId, segment}); results stay in S3
+  const SEGMENT = { ...RUN, 'segment.$': '$.segment' };
+  const encode = task(STATE_NAMES.encode, fns.encode, SEGMENT, '$.encode', t.encode);
+  const verify = task(STATE_NAMES.verify, fns.verify, SEGMENT, '$.verify', t.verify);
+  const encodeMap = new sfn.Map(scope, STATE_NAMES.encodeMap, {
+    itemsPath: '$.union.segments',
+    itemSelector: { 'dataset.$': '$.dataset', 'runId.$': '$.runId', 'segment.$': '$$.Map.Item.Value' },
+    maxConcurrency: map.encodeConcurrency,
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  encodeMap.itemProcessor(encode.next(verify));
   const publish = task(STATE_NAMES.publish, fns.publish, RUN, '$.publish', t.publish);
-  for (const s of [prepare, alignMap, union, encode, verify, publish]) s.addCatch(failed, { resultPath: '$.error' });
-  return prepare.next(alignMap).next(union).next(encode).next(verify).next(publish).next(new sfn.Succeed(scope, STATE_NAMES.done));
+  for (const s of [prepare, alignMap, union, encodeMap, publish]) s.addCatch(classFailed, { resultPath: '$.error' });
+  const perClass = prepare.next(alignMap).next(union).next(encodeMap).next(publish);
+
+  // the upload: its classes, each a complete output, then one summary
+  const discover = task(STATE_NAMES.discover, fns.discover, { ...RUN, 'options.$': '$.options' }, '$.discover', t.discover);
+  const classMap = new sfn.DistributedMap(scope, STATE_NAMES.classMap, {
+    itemReader: new sfn.S3JsonItemReader({ bucket: output, key: sfn.JsonPath.stringAt('$.discover.classesKey') }),
+    itemSelector: { 'dataset.$': '$$.Map.Item.Value.dataset', 'runId.$': '$.runId', 'options.$': '$.options' },
+    maxConcurrency: map.classConcurrency,
+    // a class that fails fails the run (its manifest was never published)
+    toleratedFailurePercentage: 0,
+    mapExecutionType: sfn.StateMachineType.STANDARD,
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  classMap.itemProcessor(perClass);
+  const summarize = task(STATE_NAMES.summarize, fns.summarize, RUN, '$.summary', t.summarize);
+  for (const s of [discover, classMap, summarize]) s.addCatch(failed, { resultPath: '$.error' });
+  return discover.next(classMap).next(summarize).next(new sfn.Succeed(scope, STATE_NAMES.done));
 }

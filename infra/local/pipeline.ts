@@ -19,6 +19,8 @@ import { handler as unionMask } from '../../lambdas/handlers/union-mask.ts';
 import { handler as encode } from '../../lambdas/handlers/encode.ts';
 import { handler as verify } from '../../lambdas/handlers/verify.ts';
 import { handler as publish } from '../../lambdas/handlers/publish.ts';
+import { handler as discover } from '../../lambdas/handlers/discover.ts';
+import { handler as summarize } from '../../lambdas/handlers/summarize.ts';
 
 export type TaskHandler = (input: unknown) => Promise<unknown>;
 
@@ -67,6 +69,9 @@ export class LocalPipeline {
     this.local = toLocalDefinition(definition);
     this.machine = new StateMachine(this.local as unknown as StateMachineDefinition, { validationOptions: { checkArn: false } });
     const real: Record<string, TaskHandler> = {
+      [STATE_NAMES.discover]: discover,
+      [STATE_NAMES.summarize]: summarize,
+      [itemReaderStateName(STATE_NAMES.classMap)]: (input) => this.readItems(input as LocalItemReaderInput),
       [STATE_NAMES.prepare]: prepare,
       [STATE_NAMES.align]: alignMask,
       [STATE_NAMES.union]: unionMask,

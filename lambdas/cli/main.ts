@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// adreel command line: compress, restore, transform, verify, inspect, eval, demo.
+// adreel command line: compress, restore, transform, verify, inspect, eval, upload, demo.
 // Exit codes: 0 success, 1 failure (bad input, damaged output, encoder error), 2 usage error.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AdreelError, UsageError } from '../core/errors.ts';
@@ -9,6 +9,7 @@ import { runEval } from './commands/eval.ts';
 import { runInspect } from './commands/inspect.ts';
 import { runRestore } from './commands/restore.ts';
 import { runTransform } from './commands/transform.ts';
+import { runUpload } from './commands/upload.ts';
 import { runVerify } from './commands/verify.ts';
 
 export interface Command {
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, Command> = {
   verify: runVerify,
   inspect: runInspect,
   eval: runEval,
+  upload: runUpload,
   demo: runDemo,
 };
 

@@ -1,7 +1,7 @@
 // Restore: decode the reel back into one image per training sample (aligned and masked: what models train on),
 // checking every decoded frame against the manifest so a damaged reel is refused, never half-trusted.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Storage } from '../storage/storage.ts';
 import { invertAffine, warpImage } from './align/index.ts';
@@ -12,6 +12,7 @@ import { frameSha256, sha256File } from './hash.ts';
 import { encodePng } from './image-io.ts';
 import type { Manifest } from './manifest.ts';
 import { decodeHevc } from './reel/decode.ts';
+import { mapPool, segmentsFor } from './reel/segments.ts';
 import type { Image } from './types.ts';
 
 export interface FrameRange {
@@ -52,18 +53,90 @@ export function parseFrameRange(text: string, frameCount?: number): FrameRange {
  */
 export async function* restoreFrames(store: Storage, opts: RestoreOptions = {}): AsyncGenerator<RestoredFrame> {
   const m = await loadManifest(store);
-  const region = m.frame.crop ?? { x: 0, y: 0, width: m.frame.width, height: m.frame.height };
   for await (const { index, decoded, total } of decodeCheckedFrames(store, m, opts.frames)) {
-    const record = m.frames[index];
-    let image = padImage(decoded, region, m.frame.width, m.frame.height);
-    if (opts.originalGeometry && record.transform) {
-      image = await warpImage(image, invertAffine(record.transform), record.source.width, record.source.height, {
-        border: 'zero',
-      });
-    }
-    yield { index, fileName: `${record.stem}.png`, png: await encodePng(image) };
+    yield await toRestored(m, index, decoded, opts.originalGeometry);
     opts.onProgress?.('restore', index - (opts.frames?.first ?? 0) + 1, total);
   }
+}
+
+async function toRestored(m: Manifest, index: number, decoded: Image, originalGeometry?: boolean): Promise<RestoredFrame> {
+  const region = m.frame.crop ?? { x: 0, y: 0, width: m.frame.width, height: m.frame.height };
+  const record = m.frames[index];
+  let image = padImage(decoded, region, m.frame.width, m.frame.height);
+  if (originalGeometry && record.transform) {
+    image = await warpImage(image, invertAffine(record.transform), record.source.width, record.source.height, { border: 'zero' });
+  }
+  return { index, fileName: `${record.stem}.png`, png: await encodePng(image) };
+}
+
+export interface ParallelRestoreOptions extends RestoreOptions {
+  /** segments decoded at the same time (ffmpeg processes); default: the machine's cores */
+  concurrency?: number;
+  /** a manifest already loaded (and checked) by the caller */
+  manifest?: Manifest;
+}
+
+export interface ParallelRestoreResult {
+  frames: number;
+  /** the reel segments that were read (indices into manifest.reels) */
+  segments: number[];
+}
+
+/** The segments (indices into manifest.reels) that hold the frames of `range` (all by default). */
+export function segmentsNeeded(m: Manifest, range?: FrameRange): number[] {
+  return segmentsFor(m.reels, range?.first ?? 0, range?.last ?? m.frames.length - 1);
+}
+
+/**
+ * Restores the frames of `opts.frames` (all by default) segment by segment, `concurrency` segments at a time,
+ * touching only the segments that hold them. `sink` receives every frame once it has been checked; frames of one
+ * segment arrive in order, segments interleave. A caller that writes as it goes must treat the run as incomplete
+ * until the promise resolves (it rejects on the first damaged segment).
+ */
+export async function restoreFramesParallel(
+  store: Storage,
+  sink: (frame: RestoredFrame) => Promise<void>,
+  opts: ParallelRestoreOptions = {},
+): Promise<ParallelRestoreResult> {
+  const m = opts.manifest ?? (await loadManifest(store));
+  const range = opts.frames ?? { first: 0, last: m.frames.length - 1 };
+  if (range.first < 0 || range.last >= m.frames.length || range.last < range.first) {
+    throw new UsageError(`frames ${range.first}-${range.last} requested, the reel has ${m.frames.length} (0-${m.frames.length - 1})`);
+  }
+  const segments = segmentsNeeded(m, range);
+  const total = range.last - range.first + 1;
+  let done = 0;
+  await mapPool(segments, opts.concurrency ?? availableParallelism(), async (si) => {
+    await restoreSegment(store, m, si, range, async (f) => {
+      await sink(f);
+      done += 1; // not inside the optional call: its arguments are skipped when there is no onProgress
+      opts.onProgress?.('restore', done, total);
+    }, opts.originalGeometry);
+  });
+  if (done !== total) throw new IntegrityError(store.description, `restored ${done} frames, expected ${total}`);
+  return { frames: done, segments };
+}
+
+/** The frames of `range` held by segment `segmentIndex`, checked, restored, handed to `sink` in order. */
+export async function restoreSegment(
+  store: Storage,
+  m: Manifest,
+  segmentIndex: number,
+  range: FrameRange | undefined,
+  sink: (frame: RestoredFrame) => Promise<void>,
+  originalGeometry?: boolean,
+): Promise<number> {
+  const reel = m.reels[segmentIndex];
+  if (!reel) throw new UsageError(`segment ${segmentIndex} does not exist (the reel has ${m.reels.length})`);
+  const first = Math.max(range?.first ?? 0, reel.firstFrame);
+  const last = Math.min(range?.last ?? m.frames.length - 1, reel.firstFrame + reel.frameCount - 1);
+  if (first > last) return 0;
+  let n = 0;
+  for await (const { index, decoded } of decodeCheckedFrames(store, m, { first, last })) {
+    await sink(await toRestored(m, index, decoded, originalGeometry));
+    n++;
+  }
+  return n;
 }
 
 /**

@@ -4,7 +4,7 @@
 import { UsageError } from '../core/errors.ts';
 import { aurocFromGroups } from './auroc.ts';
 import { Backbone, resolveBackbonePath, type BackboneIdentity } from './backbone.ts';
-import { BackboneError } from './errors.ts';
+import { BackboneError, EvalDataError } from './errors.ts';
 import { gatherEmbeddings, totalEmbeddingChannels } from './embedding.ts';
 import { featureBatches } from './features.ts';
 import { readMvtecCategory, readSplitFromFolders, type EvalFolders, type EvalSplit } from './mvtec.ts';
@@ -120,6 +120,11 @@ export async function evaluateSplit(split: EvalSplit, options: MultiSeedEvalOpti
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const progress = options.onProgress ?? (() => undefined);
   const { trainFiles, testImages } = split;
+  // Fail before the long passes rather than after them.
+  if (trainFiles.length < 2) throw new EvalDataError(`PaDiM needs at least 2 training images, got ${trainFiles.length}`);
+  if (!testImages.some((image) => image.anomalous) || testImages.every((image) => image.anomalous)) {
+    throw new EvalDataError('the test set needs both good and anomalous images for an image AUROC');
+  }
   const states: SeedState[] = options.seeds.map((seed) => ({
     seed,
     channels: sampleChannelSubset(seed, BACKBONE_CHANNELS, KEPT_CHANNELS),

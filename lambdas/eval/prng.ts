@@ -1,20 +1,9 @@
 // Deterministic channel subset for PaDiM: a seeded mulberry32 stream drives a Fisher-Yates shuffle, so the same
 // seed picks the same channels on every machine and Node version (no Math.random, no platform RNG).
 
-/**
- * mulberry32: a 32-bit state PRNG (Tommy Ettinger's public-domain construction). Returns a function giving
- * uniform floats in [0, 1). The seed is reduced to an unsigned 32-bit integer.
- */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../core/prng.ts';
+
+export { mulberry32 };
 
 /**
  * `count` distinct channel indices out of `0 .. total-1`, sorted ascending.

@@ -1,28 +1,44 @@
-// encode: blank, crop and encode every kept frame into the HEVC reel (runs in the FFmpeg container image; locally
-// with the FFmpeg the core resolves). The encode result (reel hash, per-frame decoded hashes) goes to the work
-// prefix for verify and publish.
+// encode: one segment of the reel (the encode Map runs one per segment; runs in the FFmpeg container image, locally
+// with the FFmpeg the core resolves): blank, crop and encode the segment's frames, decode it once, and record its
+// sha256 and per-frame decoded hashes in the work prefix for verify and publish. Without `segment`, every segment
+// in turn (a manual invocation of a small dataset).
+import { z } from 'zod';
 import { readJob } from '../core/compress/job.ts';
-import { encodeStage } from '../core/compress/encode.ts';
+import { encodeSegmentStage, type EncodedSegment } from '../core/compress/encode.ts';
+import { UsageError } from '../core/errors.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
-import { ENCODED_KEY, ingestStore, RunRef, runStore } from './commons/layout.ts';
-import { putJson, readDrafts, readUnion } from './commons/run-state.ts';
+import { ingestStore, RunRef, runStore, segmentRecordKey } from './commons/layout.ts';
+import { putJson, readPlan, readUnion } from './commons/run-state.ts';
+
+export const EncodeEvent = RunRef.extend({ segment: z.number().int().min(0).optional() });
 
 export interface EncodeResult {
+  segment: number;
   reelKey: string;
-  encodedKey: string;
+  recordKey: string;
   frames: number;
   bytes: number;
   sha256: string;
 }
 
-export const handler = defineHandler('encode', RunRef, async (run): Promise<EncodeResult> => {
+export const handler = defineHandler('encode', EncodeEvent, async (event): Promise<EncodeResult | EncodeResult[]> => {
   const cfg = readConfig();
   const s3 = s3Client();
-  const target = runStore(s3, cfg, run);
+  const target = runStore(s3, cfg, event);
   const job = await readJob(target);
-  const drafts = await readDrafts(target, job);
-  const reel = await encodeStage({ source: ingestStore(s3, cfg), target }, job, drafts, await readUnion(target));
-  await putJson(target, ENCODED_KEY, reel);
-  return { reelKey: reel.file, encodedKey: ENCODED_KEY, frames: reel.decodedSha256.length, bytes: reel.bytes, sha256: reel.sha256 };
+  const plan = await readPlan(target);
+  const union = await readUnion(target);
+  const ctx = { source: ingestStore(s3, cfg), target };
+  const one = async (i: number): Promise<EncodeResult> => {
+    const segment = plan[i];
+    if (!segment) throw new UsageError(`segment ${i} does not exist: the reel has ${plan.length}`);
+    const encoded: EncodedSegment = await encodeSegmentStage(ctx, job, union, segment);
+    await putJson(target, segmentRecordKey(i), encoded);
+    return { segment: i, reelKey: encoded.file, recordKey: segmentRecordKey(i), frames: encoded.frameCount, bytes: encoded.bytes, sha256: encoded.sha256 };
+  };
+  if (event.segment !== undefined) return one(event.segment);
+  const all: EncodeResult[] = [];
+  for (const s of plan) all.push(await one(s.index));
+  return all;
 });

@@ -1,11 +1,13 @@
 // union-mask (the reducer): every image must have a record (or the run fails naming the images that failed or were
-// never processed); then the OR of all aligned object masks becomes the union mask.
+// never processed); then the OR of all aligned object masks becomes the union mask, and the reel's segment plan is
+// fixed (the encode Map runs one encode per segment index it returns).
 import { DatasetError } from '../core/errors.ts';
 import { readJob } from '../core/compress/job.ts';
 import { unionMaskStage } from '../core/compress/union.ts';
+import { planReelSegments } from '../core/compress/encode.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
-import { ingestStore, RunRef, runStore, UNION_KEY } from './commons/layout.ts';
+import { ingestStore, RunRef, runStore, SEGMENTS_KEY, UNION_KEY } from './commons/layout.ts';
 import { ImageFailureError, putJson, readDrafts, readFailures } from './commons/run-state.ts';
 
 export interface UnionMaskResult {
@@ -13,6 +15,9 @@ export interface UnionMaskResult {
   dropped: number;
   unionFraction: number | null;
   unionKey: string;
+  /** the reel's segment indices: the items of the encode Map */
+  segments: number[];
+  segmentsKey: string;
 }
 
 export const handler = defineHandler('unionMask', RunRef, async (run): Promise<UnionMaskResult> => {
@@ -27,5 +32,14 @@ export const handler = defineHandler('unionMask', RunRef, async (run): Promise<U
   if (kept.length === 0) throw new DatasetError('every image was dropped; nothing to encode', run.dataset);
   const union = await unionMaskStage({ source: ingestStore(s3, cfg), target }, job, drafts);
   await putJson(target, UNION_KEY, union);
-  return { frames: kept.length, dropped: drafts.length - kept.length, unionFraction: union?.unionFraction ?? null, unionKey: UNION_KEY };
+  const plan = planReelSegments(job, drafts, union);
+  await putJson(target, SEGMENTS_KEY, plan);
+  return {
+    frames: kept.length,
+    dropped: drafts.length - kept.length,
+    unionFraction: union?.unionFraction ?? null,
+    unionKey: UNION_KEY,
+    segments: plan.map((s) => s.index),
+    segmentsKey: SEGMENTS_KEY,
+  };
 });

@@ -3,21 +3,19 @@
 // delivery (s3rver object events -> the _READY rule) and StartExecution's name uniqueness (LocalPipeline).
 import './quiet-env.ts';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { compressFolder } from '../../lambdas/core/compress/compress-folder.ts';
-import { restoreFrames } from '../../lambdas/core/restore.ts';
-import { LocalStorage } from '../../lambdas/storage/local.ts';
 import { S3Storage } from '../../lambdas/storage/s3.ts';
 import { handler as restore, type RestoreResult } from '../../lambdas/handlers/restore.ts';
 import { startLocalS3, type LocalS3 } from '../../infra/local/s3rver.ts';
 import { LocalPipeline, toEventBridge, type TaskHandler } from '../../infra/local/pipeline.ts';
 import { STATE_NAMES } from '../../infra/pipeline.ts';
 import { writeSyntheticFolder } from '../helpers/synthetic-folder.ts';
-import { INGEST, OPTIONS, OUTPUT, pixelHashesOfFolder, pixelHashesOfPrefix, uploadFolder, writeMarker } from './harness.ts';
+import { INGEST, OPTIONS, OUTPUT, pixelHashesOfFolder, pixelHashesOfPrefix, restoreToFolder, uploadFolder, waitFor, writeMarker } from './harness.ts';
 
 let s3: LocalS3;
 let work: string;
@@ -67,12 +65,7 @@ describe('serverless pipeline, local end to end', () => {
     const cliOut = join(work, 'cli-out');
     await compressFolder(images, cliOut, OPTIONS);
     const cliRestored = join(work, 'cli-restored');
-    for await (const f of restoreFrames(new LocalStorage(cliOut))) {
-      await writeFile(join(cliRestored, f.fileName), f.png).catch(async () => {
-        await (await import('node:fs/promises')).mkdir(cliRestored, { recursive: true });
-        await writeFile(join(cliRestored, f.fileName), f.png);
-      });
-    }
+    await restoreToFolder(cliOut, cliRestored);
     const cloud = await pixelHashesOfPrefix(s3, 'restored/screws-e2e');
     const local = await pixelHashesOfFolder(cliRestored);
     assert.equal(Object.keys(cloud).length, 8);
@@ -154,11 +147,3 @@ describe('serverless pipeline, local end to end', () => {
     assert.equal(await out.head('restored/tampered/adreel.manifest'), undefined);
   });
 });
-
-async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting for the marker event');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -15,6 +15,21 @@ let stack: AdreelStack;
 let template: Template;
 let definition: MachineDef;
 
+/** The states of the per-class workflow (the ClassMap's item processor). */
+function classProcessor(def: MachineDef): MachineDef {
+  return def.States[STATE_NAMES.classMap].ItemProcessor as unknown as MachineDef;
+}
+
+/** Every state by name, nested Map bodies included (names are unique across the machine). */
+function allStates(def: MachineDef): Record<string, MachineDef['States'][string]> {
+  const out: Record<string, MachineDef['States'][string]> = {};
+  for (const [name, state] of Object.entries(def.States)) {
+    out[name] = state;
+    if (state.ItemProcessor) Object.assign(out, allStates(state.ItemProcessor as unknown as MachineDef));
+  }
+  return out;
+}
+
 function statementsOf(fnId: string): { Action: string | string[]; Resource: unknown }[] {
   const policies = template.findResources('AWS::IAM::Policy');
   const role = stack.getLogicalId(stack.functions[fnId].role!.node.defaultChild as never);
@@ -90,20 +105,66 @@ describe('AdreelStack template', () => {
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
     });
-    const tasks = [STATE_NAMES.prepare, STATE_NAMES.map, STATE_NAMES.union, STATE_NAMES.encode, STATE_NAMES.verify, STATE_NAMES.publish];
-    for (const name of tasks) {
-      const s = definition.States[name] as unknown as Record<string, never>;
+    const states = allStates(definition);
+    const retried = [STATE_NAMES.discover, STATE_NAMES.summarize, STATE_NAMES.prepare, STATE_NAMES.map, STATE_NAMES.union, STATE_NAMES.encode, STATE_NAMES.verify, STATE_NAMES.publish];
+    for (const name of retried) {
+      const s = states[name] as unknown as Record<string, never>;
       const retry = (s.Retry as Record<string, unknown>[])[0];
       assert.deepEqual(retry.ErrorEquals, RETRYABLE_ERRORS, name);
       assert.equal(retry.JitterStrategy, 'FULL');
       assert.ok((retry.BackoffRate as number) > 1 && (retry.MaxAttempts as number) >= 2);
-      assert.equal((s.Catch as Record<string, unknown>[])[0].Next, STATE_NAMES.failed);
+    }
+    // top level: to RunFailed; inside a class: to ClassFailed (a failed class fails the ClassMap, caught at the top);
+    // encode and verify run inside the EncodeMap, whose Catch covers them
+    for (const name of [STATE_NAMES.discover, STATE_NAMES.classMap, STATE_NAMES.summarize]) {
+      assert.equal(((definition.States[name] as unknown as Record<string, never>).Catch as Record<string, unknown>[])[0].Next, STATE_NAMES.failed, name);
+    }
+    const perClass = classProcessor(definition);
+    for (const name of [STATE_NAMES.prepare, STATE_NAMES.map, STATE_NAMES.union, STATE_NAMES.encodeMap, STATE_NAMES.publish]) {
+      assert.equal(((perClass.States[name] as unknown as Record<string, never>).Catch as Record<string, unknown>[])[0].Next, STATE_NAMES.classFailed, name);
     }
     assert.deepEqual(definition.States[STATE_NAMES.failed], { Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+    assert.deepEqual(perClass.States[STATE_NAMES.classFailed], { Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+    assert.equal(definition.StartAt, STATE_NAMES.discover);
+    assert.equal(definition.States[STATE_NAMES.discover].Next, STATE_NAMES.classMap);
+    assert.equal(definition.States[STATE_NAMES.classMap].Next, STATE_NAMES.summarize);
+  });
+
+  it('ClassMap: one Distributed Map over the classes discover listed, Standard children, each class a whole pipeline', () => {
+    const output = stack.getLogicalId(stack.output.node.defaultChild as never);
+    const map = definition.States[STATE_NAMES.classMap] as unknown as Record<string, never>;
+    assert.deepEqual(map.ItemReader, { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { Bucket: output, 'Key.$': '$.discover.classesKey' } });
+    assert.deepEqual(map.ItemSelector, { 'dataset.$': '$$.Map.Item.Value.dataset', 'runId.$': '$.runId', 'options.$': '$.options' });
+    assert.equal(map.MaxConcurrency, 10);
+    const processor = classProcessor(definition);
+    assert.deepEqual((processor as unknown as Record<string, unknown>).ProcessorConfig, { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    assert.equal(processor.StartAt, STATE_NAMES.prepare);
+    const chain = [STATE_NAMES.prepare, STATE_NAMES.map, STATE_NAMES.union, STATE_NAMES.encodeMap, STATE_NAMES.publish];
+    chain.slice(0, -1).forEach((name, i) => assert.equal(processor.States[name].Next, chain[i + 1], name));
+  });
+
+  it('EncodeMap: one encode -> verify per reel segment the union function planned; results stay in S3', () => {
+    const map = classProcessor(definition).States[STATE_NAMES.encodeMap] as unknown as Record<string, never>;
+    assert.equal(map.ItemsPath, '$.union.segments');
+    assert.deepEqual(map.ItemSelector, { 'dataset.$': '$.dataset', 'runId.$': '$.runId', 'segment.$': '$$.Map.Item.Value' });
+    assert.equal(map.MaxConcurrency, 20);
+    assert.equal(map.ResultPath, null);
+    const body = map.ItemProcessor as unknown as MachineDef;
+    assert.equal(body.StartAt, STATE_NAMES.encode);
+    assert.equal(body.States[STATE_NAMES.encode].Next, STATE_NAMES.verify);
+    assert.deepEqual(body.States[STATE_NAMES.encode].Parameters, { 'dataset.$': '$.dataset', 'runId.$': '$.runId', 'segment.$': '$.segment' });
+  });
+
+  it('restore fans out to the restore-segment function (and may invoke only it)', () => {
+    const seg = stack.getLogicalId(stack.functions.restoreSegment.node.defaultChild as never);
+    const invokes = statementsOf('restore').filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'));
+    assert.ok(invokes.length > 0);
+    assert.ok(invokes.every((s) => JSON.stringify(s.Resource).includes(seg)));
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ RESTORE_SEGMENT_FUNCTION: { Ref: seg } }) } });
   });
 
   it('Distributed Map: JSON ItemReader from prepare, batching, concurrency, tolerated failures, results to work/', () => {
-    const map = definition.States[STATE_NAMES.map] as unknown as Record<string, never>;
+    const map = classProcessor(definition).States[STATE_NAMES.map] as unknown as Record<string, never>;
     const output = stack.getLogicalId(stack.output.node.defaultChild as never);
     assert.deepEqual(map.ItemReader, { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { Bucket: output, 'Key.$': '$.prepare.itemsKey' } });
     assert.deepEqual(map.ItemBatcher, { MaxItemsPerBatch: 8, BatchInput: { 'dataset.$': '$.dataset', 'runId.$': '$.runId' } });
@@ -115,21 +176,30 @@ describe('AdreelStack template', () => {
     assert.deepEqual((map.ItemProcessor as Record<string, unknown>).ProcessorConfig, { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' });
   });
 
-  it('toLocalDefinition: the Distributed Map becomes a local ItemReader task + inline Map; all else unchanged', () => {
+  it('toLocalDefinition: each Distributed Map becomes a local ItemReader task + inline Map; all else unchanged', () => {
     const local = toLocalDefinition(definition);
+    const classReader = itemReaderStateName(STATE_NAMES.classMap);
+    assert.equal(local.States[STATE_NAMES.discover].Next, classReader);
+    assert.equal(local.States[classReader].Next, STATE_NAMES.classMap);
+    assert.deepEqual((local.States[STATE_NAMES.classMap].ItemProcessor as Record<string, unknown>).ProcessorConfig, { Mode: 'INLINE' });
+    assert.deepEqual(local.States[STATE_NAMES.classMap].ItemSelector, definition.States[STATE_NAMES.classMap].ItemSelector);
+    const perClass = classProcessor(local);
+    const prodClass = classProcessor(definition);
     const reader = itemReaderStateName(STATE_NAMES.map);
-    assert.equal(local.States[STATE_NAMES.prepare].Next, reader);
-    assert.deepEqual(local.States[reader].Parameters, { Bucket: (definition.States[STATE_NAMES.map].ItemReader as never as { Parameters: { Bucket: string } }).Parameters.Bucket, 'Key.$': '$.prepare.itemsKey', MaxItemsPerBatch: 8, BatchInput: { 'dataset.$': '$.dataset', 'runId.$': '$.runId' } });
-    assert.equal(local.States[reader].Next, STATE_NAMES.map);
-    const map = local.States[STATE_NAMES.map] as unknown as Record<string, never>;
+    assert.equal(perClass.StartAt, STATE_NAMES.prepare);
+    assert.equal(perClass.States[STATE_NAMES.prepare].Next, reader);
+    assert.deepEqual(perClass.States[reader].Parameters, { Bucket: (prodClass.States[STATE_NAMES.map].ItemReader as never as { Parameters: { Bucket: string } }).Parameters.Bucket, 'Key.$': '$.prepare.itemsKey', MaxItemsPerBatch: 8, BatchInput: { 'dataset.$': '$.dataset', 'runId.$': '$.runId' } });
+    assert.equal(perClass.States[reader].Next, STATE_NAMES.map);
+    const map = perClass.States[STATE_NAMES.map] as unknown as Record<string, never>;
     assert.equal(map.ItemsPath, LOCAL_ITEMS_PATH);
     for (const k of ['ItemReader', 'ItemBatcher', 'ResultWriter', 'ToleratedFailurePercentage']) assert.equal(k in map, false, k);
     assert.deepEqual((map.ItemProcessor as Record<string, unknown>).ProcessorConfig, { Mode: 'INLINE' });
-    assert.deepEqual(map.Retry, definition.States[STATE_NAMES.map].Retry);
-    for (const name of [STATE_NAMES.union, STATE_NAMES.encode, STATE_NAMES.verify, STATE_NAMES.publish, STATE_NAMES.failed]) {
-      assert.deepEqual(local.States[name], definition.States[name], name);
+    assert.deepEqual(map.Retry, prodClass.States[STATE_NAMES.map].Retry);
+    for (const name of [STATE_NAMES.union, STATE_NAMES.encodeMap, STATE_NAMES.publish, STATE_NAMES.classFailed]) {
+      assert.deepEqual(perClass.States[name], prodClass.States[name], name);
     }
-    assert.equal(definition.States[STATE_NAMES.map].ItemReader !== undefined, true, 'the input is not modified');
+    for (const name of [STATE_NAMES.summarize, STATE_NAMES.failed]) assert.deepEqual(local.States[name], definition.States[name], name);
+    assert.equal(prodClass.States[STATE_NAMES.map].ItemReader !== undefined, true, 'the input is not modified');
   });
 
   it('cdk-nag AwsSolutions: zero unacknowledged findings', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { compressFolder } from '../../core/compress/compress-folder.ts';
+import { compressClasses, compressFolder, listClasses, RUN_SUMMARY_FILE } from '../../core/compress/compress-folder.ts';
 import { CompressOptionsSchema } from '../../core/compress/options.ts';
 import { UsageError } from '../../core/errors.ts';
 import { bytes, seconds } from '../format.ts';
@@ -10,7 +10,8 @@ import { intOption, stringOption } from './args.ts';
 export const runCompress: Command = {
   usage:
     'compress <inputDir> <outDir> [--crf N | --lossless] [--preset P] [--x265 "k=v:..."] [--segmenter auto|threshold|model] ' +
-    '[--model PATH] [--margin PX] [--reference NAME] [--no-align] [--no-mask] [--no-crop] [--on-align-failure fail|keep|drop] [--threads N] [--json] [--quiet]',
+    '[--model PATH] [--margin PX] [--reference NAME] [--no-align] [--no-mask] [--no-crop] [--on-align-failure fail|keep|drop] [--threads N] [--segment-frames N] [--jobs N] [--json] [--quiet]\n' +
+    '  inputDir may be a folder of images, an MVTec category, or an MVTec root of categories (then <outDir>/<class>/ per class and <outDir>/summary.json)',
   positionals: 2,
   options: {
     crf: { type: 'string' },
@@ -26,6 +27,8 @@ export const runCompress: Command = {
     'no-crop': { type: 'boolean' },
     'on-align-failure': { type: 'string' },
     threads: { type: 'string' },
+    'segment-frames': { type: 'string' },
+    jobs: { type: 'string' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean' },
   },
@@ -45,13 +48,37 @@ export const runCompress: Command = {
       crop: !v['no-crop'],
       onAlignFailure: stringOption(v['on-align-failure']),
       threads: intOption(v.threads, '--threads', 1, 64),
+      segmentFrames: intOption(v['segment-frames'], '--segment-frames', 0, 100_000),
     });
+    const jobs = intOption(v.jobs, '--jobs', 1, 64);
     if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));
     const progress = createProgress(!v.quiet);
-    const s = await compressFolder(inputDir, outDir, parsed.data, {
+    const hooks = {
       onProgress: progress.onProgress,
-      log: v.quiet ? undefined : (m) => process.stderr.write(`[adreel] ${m}\n`),
-    });
+      log: v.quiet ? undefined : (m: string) => process.stderr.write(`[adreel] ${m}\n`),
+      encodeConcurrency: jobs,
+    };
+    const classes = await listClasses(inputDir);
+    if (classes) {
+      // an MVTec root: one complete output per class, classes in parallel, one summary for the run
+      const run = await compressClasses(inputDir, outDir, parsed.data, { ...hooks, classes });
+      progress.stop();
+      for (const c of run.classes) for (const w of c.warnings) process.stderr.write(`[adreel] ${c.class}: warning: ${w}\n`);
+      if (v.json) {
+        console.log(JSON.stringify(run, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2));
+      } else {
+        for (const c of run.classes) {
+          console.log(`adreel: ${c.class}: ${c.frames} frames -> reel ${bytes(c.reelBytes)} in ${c.segments} segment(s), ratio ${c.ratio.toFixed(1)}x -> ${c.outDir}`);
+        }
+        const t = run.totals;
+        console.log(
+          `adreel: ${t.classes} classes, ${t.frames} frames, input ${bytes(t.inputBytes)} -> reels ${bytes(t.reelBytes)} (ratio ${t.ratio.toFixed(1)}x) ` +
+            `in ${run.seconds.toFixed(1)}s; summary ${outDir}/${RUN_SUMMARY_FILE}`,
+        );
+      }
+      return 0;
+    }
+    const s = await compressFolder(inputDir, outDir, parsed.data, hooks);
     progress.stop();
     for (const w of s.warnings) process.stderr.write(`[adreel] warning: ${w}\n`);
     if (v.json) {
@@ -61,7 +88,7 @@ export const runCompress: Command = {
       const psnr = Number.isFinite(s.psnrDb) ? `${s.psnrDb.toFixed(2)} dB` : 'lossless';
       const union = s.unionFraction === null ? 'no mask' : `union ${(100 * s.unionFraction).toFixed(1)}%`;
       console.log(
-        `adreel: ${s.frames} frames${s.dropped ? ` (${s.dropped} dropped)` : ''} -> reel ${bytes(s.reelBytes)}, output ${bytes(s.outputBytes)}, ` +
+        `adreel: ${s.frames} frames${s.dropped ? ` (${s.dropped} dropped)` : ''} -> reel ${bytes(s.reelBytes)}${s.segments > 1 ? ` in ${s.segments} segments` : ''}, output ${bytes(s.outputBytes)}, ` +
           `input ${bytes(s.inputBytes)}, ratio ${s.ratio.toFixed(1)}x, PSNR in mask ${psnr}, ${union}; ${seconds(s.seconds)} -> ${s.outDir}`,
       );
     }

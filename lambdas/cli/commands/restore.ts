@@ -1,27 +1,34 @@
 import { LocalStorage } from '../../storage/local.ts';
 import { loadManifest } from '../../core/artifacts.ts';
-import { parseFrameRange, restoreFrames } from '../../core/restore.ts';
+import { parseFrameRange, restoreFramesParallel } from '../../core/restore.ts';
 import { StagedFolder } from '../../core/staged-folder.ts';
 import type { Command } from '../main.ts';
 import { createProgress } from '../progress.ts';
-import { stringOption } from './args.ts';
+import { intOption, stringOption } from './args.ts';
 
 export const runRestore: Command = {
-  usage: 'restore <outDir> <destDir> [--frames A-B] [--original-geometry] [--quiet]',
+  usage: 'restore <outDir> <destDir> [--frames A-B] [--original-geometry] [--jobs N] [--quiet]',
   positionals: 2,
-  options: { frames: { type: 'string' }, 'original-geometry': { type: 'boolean' }, quiet: { type: 'boolean' } },
+  options: { frames: { type: 'string' }, 'original-geometry': { type: 'boolean' }, jobs: { type: 'string' }, quiet: { type: 'boolean' } },
   async run([outDir, destDir], v) {
     const store = new LocalStorage(outDir);
     const manifest = await loadManifest(store);
     const framesText = stringOption(v.frames);
     const frames = framesText ? parseFrameRange(framesText, manifest.frames.length) : undefined;
+    const jobs = intOption(v.jobs, '--jobs', 1, 64);
     const progress = createProgress(!v.quiet);
     const staged = new StagedFolder(destDir);
     const t0 = performance.now();
+    let segments: number[] = [];
     try {
-      for await (const f of restoreFrames(store, { frames, originalGeometry: Boolean(v['original-geometry']), onProgress: progress.onProgress })) {
-        await staged.write(f.fileName, f.png);
-      }
+      // segment by segment, `jobs` ffmpeg decoders at a time, reading only the segments that hold the range
+      ({ segments } = await restoreFramesParallel(store, (f) => staged.write(f.fileName, f.png), {
+        manifest,
+        frames,
+        concurrency: jobs,
+        originalGeometry: Boolean(v['original-geometry']),
+        onProgress: progress.onProgress,
+      }));
       await staged.commit();
     } catch (err) {
       await staged.abort();
@@ -29,7 +36,8 @@ export const runRestore: Command = {
     } finally {
       progress.stop();
     }
-    console.log(`adreel: restored ${staged.count} frames to ${destDir} in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+    const segText = manifest.reels.length > 1 ? ` from ${segments.length} of ${manifest.reels.length} segments` : '';
+    console.log(`adreel: restored ${staged.count} frames${segText} to ${destDir} in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
     return 0;
   },
 };

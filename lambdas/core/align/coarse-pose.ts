@@ -1,7 +1,7 @@
 // Coarse pose of an object from its mask's moments: centroid, principal axis, area. The axis is ambiguous by 180
 // degrees (and meaningless for a round object), so callers turn it into hypotheses, never into an answer.
-import type { Affine, Mask } from '../types.ts';
-import { similarityAbout, type Point } from './affine.ts';
+import type { Mask } from '../types.ts';
+import type { Point } from './affine.ts';
 
 export interface MaskPose {
   /** object pixels */
@@ -60,12 +60,4 @@ export function maskPose(mask: Mask): MaskPose {
   const binary = new Uint8Array(mask.data.length);
   for (let i = 0; i < binary.length; i++) binary[i] = mask.data[i] !== 0 ? 1 : 0;
   return weightedPose(mask.width, mask.height, binary);
-}
-
-/**
- * The similarity that puts the image's centroid on the reference's, scales by sqrt(area ratio) and turns the
- * image's principal axis by `extraDeg` beyond the reference's (0 and 180 are the two axis hypotheses).
- */
-export function coarseSimilarity(ref: MaskPose, img: MaskPose, extraDeg: number, scale = Math.sqrt(ref.area / img.area)): Affine {
-  return similarityAbout(img.centroid, ref.centroid, scale, ref.axisDeg - img.axisDeg + extraDeg);
 }

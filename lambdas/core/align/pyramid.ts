@@ -1,8 +1,7 @@
 // Reduced-resolution copies of an image and its mask, coarse to fine: the search runs on the smallest level, the
-// refinements on the larger ones, and only the final warp touches full resolution.
+// refinements on the larger ones; full resolution is only used for the final IoU check.
 import type { Image, Mask } from '../types.ts';
-import { boxAbove, type Box } from './verify.ts';
-import { gaussianBlurPlane, gradients, luminance, planeFromBytes, planeFromMask, resizePlane, type FloatPlane } from './raster.ts';
+import { boxAbove, gaussianBlurPlane, gradients, luminance, planeFromBytes, planeFromMask, resizePlane, type Box, type FloatPlane } from './raster.ts';
 
 /** Longest side of each level, coarse to fine (clipped to the image's own size). */
 export const LEVEL_SIDES = [128, 256, 512] as const;

@@ -114,3 +114,32 @@ export function sampleBilinear(data: Float32Array, width: number, height: number
   const bottom = data[r1 + x0] + (data[r1 + x1] - data[r1 + x0]) * fx;
   return top + (bottom - top) * fy;
 }
+
+/** Inclusive pixel box. */
+export interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** The box of the pixels above 0.5, or null when there are none. */
+export function boxAbove(plane: FloatPlane, level = 0.5): Box | null {
+  const { width, height, data } = plane;
+  let x0 = width;
+  let y0 = height;
+  let x1 = -1;
+  let y1 = -1;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      if (data[row + x] > level) {
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
+      }
+    }
+  }
+  return x1 < 0 ? null : { x0, y0, x1, y1 };
+}

@@ -1,8 +1,11 @@
-// The reference side of alignment, prepared once per dataset: its mask pose and its pyramid with the pixel
-// supports each refinement uses. Everything is plain typed arrays, so nothing needs freeing from WASM.
+// The reference side of alignment, prepared once per dataset: its mask pose, its pyramid with the pixel
+// supports each refinement uses, and its AKAZE keypoints and descriptors (at the finest level's scale). Everything
+// is plain typed arrays (features.ts copies the descriptors out of WASM), so a model that is never disposed leaks
+// no WASM memory; disposeReference drops the rasters and the features.
 import type { Image, Mask } from '../types.ts';
 import { maskPose, type MaskPose } from './coarse-pose.ts';
-import { buildPyramid, type PyramidLevel } from './pyramid.ts';
+import { detectFeatures, type FeatureSet } from './features.ts';
+import { buildPyramid, LEVEL_SIDES, type PyramidLevel } from './pyramid.ts';
 import { gaussianBlurPlane } from './raster.ts';
 
 /** What the reference side of a level offers the refinements. */
@@ -27,8 +30,13 @@ export interface ReferenceInternals {
   mask: Mask;
   pose: MaskPose;
   levels: ReferenceLevel[];
+  /** AKAZE keypoints and descriptors of the reference object, detected at FEATURE_SIDE */
+  features: FeatureSet;
   disposed: boolean;
 }
+
+/** Longest side of the image at which AKAZE runs, for the reference and every image: the finest level's. */
+export const FEATURE_SIDE = LEVEL_SIDES[LEVEL_SIDES.length - 1];
 
 /** Half-width of the silhouette band is ~2.3 sigma (level pixels): wider than the error the search leaves. */
 const SILHOUETTE_BAND_SIGMA = 4;
@@ -50,12 +58,14 @@ export async function prepareReference(image: Image, mask: Mask): Promise<Refere
       silhouettePixels: pixelsWhere(band.data, (v) => v > 0.01 && v < 0.99),
     });
   }
-  return { width: image.width, height: image.height, internals: { mask, pose, levels, disposed: false } };
+  const features = await detectFeatures(image, mask, { side: FEATURE_SIDE });
+  return { width: image.width, height: image.height, internals: { mask, pose, levels, features, disposed: false } };
 }
 
 /** Releases the cached rasters; the model cannot be used afterwards. */
 export function disposeReference(ref: ReferenceModel): void {
   ref.internals.levels = [];
+  ref.internals.features = { count: 0, points: [], sizes: new Float32Array(0), descriptors: new Uint8Array(0), descriptorBytes: 0, scale: ref.internals.features.scale };
   ref.internals.disposed = true;
 }
 

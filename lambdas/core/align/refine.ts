@@ -25,7 +25,7 @@ export interface RefineSource {
 
 export interface RefineOptions {
   maxIterations?: number;
-  /** fit target = gain * source + bias as well (for intensities, not for masks) */
+  /** fit source ~ gain * target + bias as well (for intensities, not for masks) */
   photometric?: boolean;
   /** Huber weights on the residuals, scale re-estimated each iteration */
   robust?: boolean;
@@ -46,7 +46,8 @@ const HUBER_K = 1.345;
 
 /**
  * Refines `sourceToTarget` so that source(W(x)) ~ target(x) over the target's support, W = sourceToTarget^-1,
- * W restricted to similarities. Returns the input unchanged (converged: false) when the system is degenerate.
+ * W restricted to similarities. Stops early when the system becomes degenerate; returns the input unchanged
+ * (converged: false) when the result is not a usable similarity.
  */
 export function refineSimilarity(target: RefineTarget, source: RefineSource, sourceToTarget: Affine, opts: RefineOptions = {}): RefineResult {
   const maxIterations = opts.maxIterations ?? 30;

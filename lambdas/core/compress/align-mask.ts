@@ -121,6 +121,8 @@ async function applyFailurePolicy(
       draft.dropped = `${err.message}; cannot be kept unaligned because its size differs from the reference`;
     } else {
       draft.transform = draft.transform ?? IDENTITY;
+      // Flagged in the manifest too, not only in a warning: a kept image is never silently taken as aligned.
+      if (job.options.align) draft.alignment ??= { score: 0, silhouetteIou: 0, ncc: 0, method: 'unaligned', ok: false };
       draft.warnings.push(`${err.message}; kept unaligned (--on-align-failure keep)`);
       await ctx.target.put(KEYS.aligned(draft.entryIndex), await encodePng(image));
     }

@@ -1,6 +1,6 @@
 // The whole compress run on local folders: the same stages the cloud runs, one after another in this process.
 // Output is staged in a sibling folder and renamed into place, so it appears complete or not at all.
-import { readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { LocalStorage } from '../../storage/local.ts';
 import { listDataset } from '../dataset.ts';
@@ -12,6 +12,7 @@ import { encodeStage } from './encode.ts';
 import { KEYS, type FrameDraft, type StageContext } from './job.ts';
 import { parseCompressOptions, type CompressOptionsInput } from './options.ts';
 import { prepareReferenceStage } from './prepare-reference.ts';
+import { mapPool } from '../reel/segments.ts';
 import { datasetId, publishManifestStage } from './publish.ts';
 import { unionMaskStage } from './union.ts';
 
@@ -21,6 +22,8 @@ export interface CompressSummary {
   dropped: number;
   inputBytes: number;
   reelBytes: number;
+  /** reel segments (1 = the unsegmented reel.mp4) */
+  segments: number;
   outputBytes: number;
   ratio: number;
   /** mean PSNR (dB) of decoded frames inside the union mask; Infinity when lossless */
@@ -34,6 +37,8 @@ export interface CompressSummary {
 export interface RunHooks {
   onProgress?: StageContext['onProgress'];
   log?: StageContext['log'];
+  /** reel segments encoded at the same time (ffmpeg processes); default: the machine's cores */
+  encodeConcurrency?: number;
 }
 
 /** An MVTec category folder (with train/good) compresses its training set; any other folder its own images. */
@@ -94,7 +99,7 @@ export async function compressFolder(
     lap('align');
     const union = await unionMaskStage(ctx, job, drafts);
     lap('union');
-    const reel = await encodeStage(ctx, job, drafts, union);
+    const reel = await encodeStage(ctx, job, drafts, union, { concurrency: hooks.encodeConcurrency });
     seconds.encode = reel.seconds.encode;
     seconds.verify = reel.seconds.decode;
     t = performance.now();
@@ -111,6 +116,7 @@ export async function compressFolder(
       dropped: manifest.dropped.length,
       inputBytes: manifest.dataset.inputBytes,
       reelBytes: reel.bytes,
+      segments: reel.segments.length,
       outputBytes,
       ratio: manifest.dataset.inputBytes / reel.bytes,
       psnrDb: finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : Infinity,
@@ -170,4 +176,92 @@ async function exists(p: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The categories of an MVTec-style root (sub-folders holding train/good), or null when the folder is one dataset
+ * (an MVTec category itself, or a folder of images).
+ */
+export async function listClasses(inputDir: string): Promise<string[] | null> {
+  const root = resolve(inputDir);
+  if (await isDir(join(root, 'train', 'good'))) return null;
+  if (!(await isDir(root))) throw new DatasetError('input folder does not exist or is not a folder', root);
+  const entries = await readdir(root, { withFileTypes: true });
+  const classes: string[] = [];
+  for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.') && (await isDir(join(root, e.name, 'train', 'good')))) classes.push(e.name);
+  return classes.length > 0 ? classes.sort() : null;
+}
+
+export const RUN_SUMMARY_FILE = 'summary.json';
+
+export interface ClassSummary extends Omit<CompressSummary, 'manifest'> {
+  class: string;
+}
+
+/** One summary for a multi-class run (written to `<outDir>/summary.json`). */
+export interface RunSummary {
+  schema: 'adreel.run-summary';
+  version: 1;
+  createdAt: string;
+  input: string;
+  outDir: string;
+  classes: ClassSummary[];
+  totals: { classes: number; frames: number; dropped: number; inputBytes: number; reelBytes: number; outputBytes: number; ratio: number; segments: number };
+  seconds: number;
+}
+
+/**
+ * An MVTec-style root with several categories: each class compressed into `<outDir>/<class>/` (a complete output:
+ * its own reference, mask, reel and manifest), `classConcurrency` classes at a time, then one run summary.
+ */
+export async function compressClasses(
+  inputDir: string,
+  outDir: string,
+  optionsInput: CompressOptionsInput,
+  hooks: RunHooks & { classConcurrency?: number; classes?: string[] } = {},
+): Promise<RunSummary> {
+  const root = resolve(inputDir);
+  const out = resolve(outDir);
+  const classes = hooks.classes ?? (await listClasses(root));
+  if (!classes || classes.length === 0) throw new DatasetError('no categories (sub-folders with train/good) found', root);
+  if (out === root || out.startsWith(root + '/')) {
+    throw new DatasetError('output folder must not be inside the input folder (inputs are never modified)', out);
+  }
+  await mkdir(out, { recursive: true });
+  const t0 = performance.now();
+  const concurrency = hooks.classConcurrency ?? Math.min(2, classes.length);
+  const results = await mapPool(classes, concurrency, async (cls) => {
+    const s = await compressFolder(join(root, cls), join(out, cls), optionsInput, {
+      ...hooks,
+      onProgress: hooks.onProgress ? (stage, done, total) => hooks.onProgress!(`${cls}: ${stage}`, done, total) : undefined,
+      log: hooks.log ? (m) => hooks.log!(`${cls}: ${m}`) : undefined,
+    });
+    const { manifest: _m, ...rest } = s;
+    return { class: cls, ...rest } satisfies ClassSummary;
+  });
+  const sum = (f: (c: ClassSummary) => number) => results.reduce((a, c) => a + f(c), 0);
+  const summary: RunSummary = {
+    schema: 'adreel.run-summary',
+    version: 1,
+    createdAt: new Date().toISOString(),
+    input: root,
+    outDir: out,
+    classes: results,
+    totals: {
+      classes: results.length,
+      frames: sum((c) => c.frames),
+      dropped: sum((c) => c.dropped),
+      inputBytes: sum((c) => c.inputBytes),
+      reelBytes: sum((c) => c.reelBytes),
+      outputBytes: sum((c) => c.outputBytes),
+      ratio: sum((c) => c.inputBytes) / Math.max(1, sum((c) => c.reelBytes)),
+      segments: sum((c) => c.segments),
+    },
+    seconds: (performance.now() - t0) / 1000,
+  };
+  // written beside and renamed: a summary is there complete or not at all
+  const tmp = join(out, `.${RUN_SUMMARY_FILE}.${process.pid}`);
+  await writeFile(tmp, JSON.stringify(summary, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+  await rename(tmp, join(out, RUN_SUMMARY_FILE));
+  return summary;
 }

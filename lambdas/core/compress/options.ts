@@ -21,6 +21,8 @@ export const CompressOptionsSchema = z.object({
   onAlignFailure: z.enum(['fail', 'keep', 'drop']).default('fail'),
   /** Pin x265's threading so the bitstream is reproducible across machines and runs. */
   threads: z.number().int().min(1).max(64).optional(),
+  /** Frames per reel segment; 0 = automatic (lambdas/core/reel/segments.ts). A small dataset is one segment. */
+  segmentFrames: z.number().int().min(0).max(100_000).default(0),
 });
 
 export type CompressOptions = z.output<typeof CompressOptionsSchema>;

@@ -61,7 +61,8 @@ export async function publishManifestStage(
       pixFmt: reel.pixFmt,
       container: 'mp4',
     },
-    reels: [{ file: reel.file, bytes: reel.bytes, sha256: reel.sha256, firstFrame: 0, frameCount: kept.length }],
+    // one record per segment (frame range, bytes, sha256); an unsegmented reel is the one segment reel.mp4
+    reels: reel.segments.map((s) => ({ file: s.file, bytes: s.bytes, sha256: s.sha256, firstFrame: s.firstFrame, frameCount: s.frameCount })),
     frames: kept.map((d, i) => ({
       index: i,
       name: d.name,

@@ -31,6 +31,9 @@ export interface EncodeOptions {
   threads?: number;
   /** maximum GOP length (x265 keyint) */
   gop?: number;
+  /** closed GOPs (x265 open-gop=0): every key frame is a clean random access point, so a segment or a range
+   * inside it decodes from its key frame alone */
+  closedGop?: boolean;
 }
 
 export interface EncodeResult {
@@ -160,6 +163,7 @@ export function buildX265OutputArgs(
   const x265 = ['log-level=error'];
   if (opts.lossless) x265.push('lossless=1');
   if (opts.gop !== undefined) x265.push(`keyint=${opts.gop}`);
+  if (opts.closedGop) x265.push('open-gop=0');
   if (opts.threads !== undefined) {
     // Bitstreams depend on the thread layout; fixing pools, frame threads and lookahead threads makes them repeatable.
     x265.push(`pools=${opts.threads}`, `frame-threads=${Math.min(opts.threads, 16)}`, 'lookahead-threads=0');

@@ -7,6 +7,9 @@
 //  - 'asymmetric': an L-shaped bracket with a texture: no symmetry at all.
 import type { Affine, Image, Mask } from '../types.ts';
 import { applyAffine, invertAffine, similarityFromParams } from '../align/affine.ts';
+import { mulberry32 } from '../prng.ts';
+
+export { mulberry32 };
 
 export type SyntheticKind = 'screw' | 'asymmetric';
 
@@ -216,18 +219,6 @@ function valueNoise(seed: number, cell: number): (u: number, v: number) => numbe
     const top = lattice(i, j) + (lattice(i + 1, j) - lattice(i, j)) * fx;
     const bottom = lattice(i, j + 1) + (lattice(i + 1, j + 1) - lattice(i, j + 1)) * fx;
     return top + (bottom - top) * fy;
-  };
-}
-
-/** Small fast seeded PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -2,9 +2,10 @@
 // align function recorded, and the union and encode results.
 import type { Storage } from '../../storage/storage.ts';
 import { AdreelError } from '../../core/errors.ts';
-import type { EncodedReel } from '../../core/compress/encode.ts';
+import { mapPool } from '../../core/reel/segments.ts';
+import { combineSegments, type EncodedReel, type EncodedSegment, type PlannedSegment } from '../../core/compress/encode.ts';
 import { KEYS, type FrameDraft, type JobState, type UnionResult } from '../../core/compress/job.ts';
-import { ENCODED_KEY, UNION_KEY } from './layout.ts';
+import { segmentRecordKey, SEGMENTS_KEY, UNION_KEY } from './layout.ts';
 
 export const FAILED_PREFIX = '.work/failed';
 export const failedKey = (i: number) => `${FAILED_PREFIX}/${String(i).padStart(6, '0')}.json`;
@@ -38,20 +39,31 @@ export async function readFailures(target: Storage): Promise<ImageFailure[]> {
   return Promise.all(keys.map((k) => readJson<ImageFailure>(target, k)));
 }
 
-/** Every image's record, in frame order; a missing one means its align task never completed, named here. */
+/** Every image's record, in frame order; a missing one means its align task never completed, named here.
+ * Read 32 at a time: a reducer over 100k images cannot afford one S3 round trip after another. */
 export async function readDrafts(target: Storage, job: JobState): Promise<FrameDraft[]> {
-  const drafts: FrameDraft[] = [];
+  const found = await mapPool(job.entries, 32, async (_e, i) => ((await target.head(KEYS.record(i))) ? readJson<FrameDraft>(target, KEYS.record(i)) : undefined));
   const missing: ImageFailure[] = [];
-  for (let i = 0; i < job.entries.length; i++) {
-    if (!(await target.head(KEYS.record(i)))) {
-      missing.push({ entryIndex: i, name: job.entries[i].name, code: 'MISSING_RECORD', message: `${job.entries[i].name}: was not processed (its align task failed or never ran)` });
-      continue;
-    }
-    drafts.push(await readJson<FrameDraft>(target, KEYS.record(i)));
-  }
+  found.forEach((d, i) => {
+    if (!d) missing.push({ entryIndex: i, name: job.entries[i].name, code: 'MISSING_RECORD', message: `${job.entries[i].name}: was not processed (its align task failed or never ran)` });
+  });
   if (missing.length) throw new ImageFailureError(missing);
-  return drafts;
+  return found as FrameDraft[];
 }
 
 export const readUnion = (target: Storage) => readJson<UnionResult | null>(target, UNION_KEY);
-export const readEncoded = (target: Storage) => readJson<EncodedReel>(target, ENCODED_KEY);
+export const readPlan = (target: Storage) => readJson<PlannedSegment[]>(target, SEGMENTS_KEY);
+export const readSegment = (target: Storage, i: number) => readJson<EncodedSegment>(target, segmentRecordKey(i));
+
+/** Every segment's encode record, assembled into the reel; a missing one names its segment. */
+export async function readEncoded(target: Storage): Promise<EncodedReel> {
+  const plan = await readPlan(target);
+  const missing = [];
+  const segments: EncodedSegment[] = [];
+  for (const s of plan) {
+    if (!(await target.head(segmentRecordKey(s.index)))) missing.push(s.index);
+    else segments.push(await readSegment(target, s.index));
+  }
+  if (missing.length) throw new AdreelError(`reel segment(s) ${missing.join(', ')} of ${plan.length} were never encoded`, 'MISSING_SEGMENT');
+  return combineSegments(segments);
+}

@@ -1,17 +1,9 @@
 // Generated test scenes for the segmenters: a screw-like dark object on a plain or on a cluttered background.
+import { mulberry32 } from '../../../lambdas/core/prng.ts';
 import type { Image, Mask } from '../../../lambdas/core/types.ts';
 
-/** A small deterministic PRNG (mulberry32), so every run draws the same scene. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG, so every run draws the same scene. */
+export const seededRandom = mulberry32;
 
 export interface ObjectPose {
   centreX: number;

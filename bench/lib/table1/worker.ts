@@ -1,0 +1,62 @@
+// One benchmark point in its own process (build, transform, evaluate), so two points run on the two cores at once:
+// the alignment engine and PaDiM's fitting both run on the JavaScript thread, which one process cannot share.
+//   node --import tsx bench/lib/table1/worker.ts <job.json>
+import { readFile } from 'node:fs/promises';
+import { writeJson } from './cache.ts';
+import type { BuildFingerprint, EvalFingerprint } from './fingerprint.ts';
+import type { BenchInputs } from './inputs.ts';
+import { buildVariant, evaluateVariant, type BuiltVariant, type SeedResult } from './pipeline.ts';
+import type { VariantSpec } from './variants.ts';
+
+export interface WorkerJob {
+  spec: VariantSpec;
+  transformsTest: boolean;
+  seeds: number[];
+  cacheDir: string;
+  inputs: BenchInputs;
+  buildFp: BuildFingerprint;
+  evalFp: EvalFingerprint;
+  resultFile: string;
+}
+
+export interface VariantResult {
+  spec: VariantSpec;
+  built: BuiltVariant;
+  seeds: Omit<SeedResult, 'imageScores'>[];
+  /** wall seconds of this point in this run (cached stages cost ~0) */
+  seconds: { build: number; eval: number; total: number };
+}
+
+async function main(): Promise<void> {
+  const job = JSON.parse(await readFile(process.argv[2], 'utf8')) as WorkerJob;
+  const prefix = `[${job.spec.id}]`;
+  const log = (m: string) => process.stderr.write(`${prefix} ${m}\n`);
+  let lastStage = '';
+  let lastAt = 0;
+  const onProgress = (stage: string, done: number, total: number) => {
+    const now = Date.now();
+    if (stage !== lastStage || done === total || now - lastAt > 15000) {
+      log(`${stage} ${done}/${total}`);
+      lastStage = stage;
+      lastAt = now;
+    }
+  };
+  const ctx = { cacheDir: job.cacheDir, inputs: job.inputs, buildFp: job.buildFp, evalFp: job.evalFp, log, onProgress };
+  const t0 = performance.now();
+  const built = await buildVariant(job.spec, job.transformsTest, ctx);
+  const t1 = performance.now();
+  const seeds = await evaluateVariant(built, job.seeds, ctx);
+  const t2 = performance.now();
+  const result: VariantResult = {
+    spec: job.spec,
+    built,
+    seeds: seeds.map(({ imageScores: _s, ...rest }) => rest),
+    seconds: { build: (t1 - t0) / 1000, eval: (t2 - t1) / 1000, total: (t2 - t0) / 1000 },
+  };
+  await writeJson(job.resultFile, result);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`[worker] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

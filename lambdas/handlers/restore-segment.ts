@@ -1,0 +1,40 @@
+// restore-segment: the restore function's fan-out worker. Decodes the part of a frame range held by ONE reel
+// segment of a published run, checks every frame against the manifest, and writes the PNGs under `outputPrefix`.
+// The restore function invokes one per segment it needs (in parallel) and writes the SageMaker manifest itself.
+import { z } from 'zod';
+import { loadManifest } from '../core/artifacts.ts';
+import { KEYS } from '../core/compress/job.ts';
+import { IntegrityError } from '../core/errors.ts';
+import { sha256 } from '../core/hash.ts';
+import { restoreSegment } from '../core/restore.ts';
+import { readConfig, s3Client } from './commons/config.ts';
+import { defineHandler } from './commons/handler.ts';
+import { DatasetName, outputStore, RunId, runPrefix } from './commons/layout.ts';
+
+export const RestoreSegmentEvent = z.object({
+  dataset: DatasetName,
+  runId: RunId,
+  /** the manifest the coordinator planned with: a run replaced meanwhile is refused, never mixed */
+  manifestSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  outputPrefix: z.string().regex(/^restored\/([A-Za-z0-9_-][A-Za-z0-9._-]*\/?)+$/).transform((p) => p.replace(/\/+$/, '')),
+  segment: z.number().int().min(0),
+  frames: z.object({ first: z.number().int().min(0), last: z.number().int().min(0) }),
+});
+export type RestoreSegmentEvent = z.input<typeof RestoreSegmentEvent>;
+
+export interface RestoreSegmentResult {
+  segment: number;
+  frames: number;
+}
+
+export const handler = defineHandler('restoreSegment', RestoreSegmentEvent, async (event): Promise<RestoreSegmentResult> => {
+  const cfg = readConfig();
+  const out = outputStore(s3Client(), cfg);
+  const store = out.child(runPrefix(event));
+  const sha = sha256(await store.get(KEYS.manifest));
+  if (sha !== event.manifestSha256) throw new IntegrityError(`${store.description}/${KEYS.manifest}`, 'manifest differs from the one the restore was planned with');
+  const manifest = await loadManifest(store);
+  const dest = out.child(event.outputPrefix);
+  const frames = await restoreSegment(store, manifest, event.segment, event.frames, (f) => dest.put(f.fileName, f.png));
+  return { segment: event.segment, frames };
+});

@@ -1,0 +1,63 @@
+// --on-align-failure on generated data: an image with no object and an image of another object.
+// fail stops naming the file; drop leaves it out and records why; keep keeps it, flagged, never silently.
+import assert from 'node:assert/strict';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { compressFolder } from '../../../lambdas/core/compress/compress-folder.ts';
+import { encodePng } from '../../../lambdas/core/image-io.ts';
+import { renderSyntheticObject } from '../../../lambdas/core/synthetic/objects.ts';
+import { tempDir, writeSyntheticFolder } from '../../helpers/synthetic-folder.ts';
+
+const SIZE = 256;
+
+describe('--on-align-failure', () => {
+  let root: string;
+  let blankSet: string;
+  let otherSet: string;
+
+  before(async () => {
+    root = await tempDir('adreel-policy-');
+    blankSet = join(root, 'blank');
+    await writeSyntheticFolder(blankSet, { count: 4, size: SIZE, seed: 11 });
+    const blank = new Uint8Array(SIZE * SIZE).fill(180);
+    await writeFile(join(blankSet, 'zz-empty-table.png'), await encodePng({ width: SIZE, height: SIZE, channels: 1, data: blank }));
+    otherSet = join(root, 'other');
+    await writeSyntheticFolder(otherSet, { count: 4, size: SIZE, seed: 12 });
+    const bracket = renderSyntheticObject({ kind: 'asymmetric', width: SIZE, height: SIZE, angleDeg: 30, scale: 1, tx: 0, ty: 0, seed: 3 });
+    await writeFile(join(otherSet, 'zz-wrong-part.png'), await encodePng(bracket.image));
+  });
+  after(async () => rm(root, { recursive: true, force: true }));
+
+  it('fail (default): an image with no object stops the run, naming the file', async () => {
+    await assert.rejects(compressFolder(blankSet, join(root, 'o1'), { segmenter: 'threshold' }), /zz-empty-table\.png.*(no object|not object-on-background)/);
+  });
+
+  it('fail (default): an image of another object cannot be aligned and stops the run, naming the file', async () => {
+    await assert.rejects(compressFolder(otherSet, join(root, 'o2'), { segmenter: 'threshold' }), /zz-wrong-part\.png.*cannot be aligned/);
+  });
+
+  it('drop: the image is left out and the reason recorded', async () => {
+    const s = await compressFolder(otherSet, join(root, 'o3'), { segmenter: 'threshold', onAlignFailure: 'drop' });
+    assert.equal(s.frames, 4);
+    assert.deepEqual(s.manifest.dropped.map((d) => d.name), ['zz-wrong-part.png']);
+    assert.match(s.manifest.dropped[0].reason, /cannot be aligned/);
+    assert.ok(!s.manifest.frames.some((f) => f.name === 'zz-wrong-part.png'));
+  });
+
+  it('keep: the image stays in the reel, flagged in the manifest and in a warning', async () => {
+    const s = await compressFolder(otherSet, join(root, 'o4'), { segmenter: 'threshold', onAlignFailure: 'keep' });
+    assert.equal(s.frames, 5);
+    const kept = s.manifest.frames.find((f) => f.name === 'zz-wrong-part.png');
+    assert.equal(kept?.alignment?.ok, false);
+    assert.ok(s.warnings.some((w) => /zz-wrong-part\.png.*kept/.test(w)), s.warnings.join('\n'));
+  });
+
+  it('keep: an image with no object stays, unaligned and flagged', async () => {
+    const s = await compressFolder(blankSet, join(root, 'o5'), { segmenter: 'threshold', onAlignFailure: 'keep' });
+    assert.equal(s.frames, 5);
+    assert.ok(s.warnings.some((w) => /zz-empty-table\.png.*kept unaligned/.test(w)), s.warnings.join('\n'));
+    const kept = s.manifest.frames.find((f) => f.name === 'zz-empty-table.png');
+    assert.deepEqual([kept?.alignment?.ok, kept?.alignment?.method], [false, 'unaligned']);
+  });
+});
