@@ -1,6 +1,7 @@
 // Alignment quality on real data, as PROTOCOL.md measures it: threshold segmentation + alignment of every image
 // of a folder onto its first image (sorted), union mask with the default margin, silhouette IoU / containment /
-// union fraction, time per image.
+// union fraction, time per image, and what each alignment stage did (the method counts, and how often the
+// AKAZE + RANSAC stage found a model and was accepted).
 //
 //   node --import tsx bench/align-quality.ts [dir] [--limit N] [--json out.json] [--margins 8,4,12]
 //
@@ -8,6 +9,7 @@
 // being the one reported as primary (default: DEFAULT_MARGIN_PX). Progress goes to stderr, the report to stdout.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { observeAlignments, type AlignmentResult } from '../lambdas/core/align/index.ts';
 import { decodeImage, isImageName } from '../lambdas/core/image-io.ts';
 import { measureAlignmentQuality, type QualityReport } from '../lambdas/core/metrics/alignment-quality.ts';
 import { DEFAULT_MARGIN_PX } from '../lambdas/core/union-mask.ts';
@@ -87,6 +89,29 @@ function printReport(report: QualityReport): void {
   );
 }
 
+interface StageRecord {
+  method: string;
+  features?: AlignmentResult['features'];
+}
+
+function printStages(stages: Map<string, StageRecord>): void {
+  const count = (values: string[]) => {
+    const tally = new Map<string, number>();
+    for (const v of values) tally.set(v, (tally.get(v) ?? 0) + 1);
+    return [...tally].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+  };
+  const records = [...stages.values()];
+  console.log(`methods: ${count(records.map((r) => r.method))}`);
+  const ran = records.filter((r) => r.features).map((r) => r.features!);
+  if (ran.length === 0) return;
+  const median = (v: number[]) => (v.length === 0 ? NaN : [...v].sort((a, b) => a - b)[v.length >> 1]);
+  const modelled = ran.filter((f) => f.inliers > 0);
+  console.log(
+    `AKAZE stage: ran on ${ran.length}, outcomes: ${count(ran.map((f) => f.outcome))}; median keypoints ${median(ran.map((f) => f.keypoints))}, ` +
+      `matches ${median(ran.map((f) => f.matches))}, inliers (when a model) ${median(modelled.map((f) => f.inliers))}`,
+  );
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   let names: string[];
@@ -97,6 +122,8 @@ async function main(): Promise<void> {
   }
   if (args.limit) names = names.slice(0, args.limit);
   if (names.length === 0) throw new Error(`no images in ${args.dir}`);
+  const stages = new Map<string, StageRecord>();
+  const stopObserving = observeAlignments((name, result) => stages.set(name, { method: result.method, ...(result.features ? { features: result.features } : {}) }));
   const started = performance.now();
   let lastLine = 0;
   const report = await measureAlignmentQuality(
@@ -112,9 +139,12 @@ async function main(): Promise<void> {
       },
     },
   );
+  stopObserving();
   printReport(report);
+  printStages(stages);
   if (args.json) {
-    await writeFile(args.json, JSON.stringify({ dir: args.dir, ...report }, null, 2));
+    const frames = report.frames.map((f) => ({ ...f, ...stages.get(f.name) }));
+    await writeFile(args.json, JSON.stringify({ dir: args.dir, ...report, frames }, null, 2));
     console.log(`wrote ${args.json}`);
   }
 }

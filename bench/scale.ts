@@ -47,7 +47,8 @@ if (values.child) {
     let peakChild = 0;
     const timer = setInterval(() => (peakChild = Math.max(peakChild, childrenRssBytes())), 100);
     const t0 = performance.now();
-    const s = await compressFolder(input, join(work, 'out'), { threads: 2 });
+    // align failures are kept (flagged) rather than stopping the run: this measures scale, not alignment quality
+    const s = await compressFolder(input, join(work, 'out'), { threads: 2, onAlignFailure: 'keep' });
     const t1 = performance.now();
     const dest = new LocalStorage(join(work, 'restored'));
     const r = await restoreFramesParallel(new LocalStorage(join(work, 'out')), (f) => dest.put(f.fileName, f.png));

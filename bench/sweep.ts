@@ -70,6 +70,7 @@ function toPoint(o: JobOutcome, series: string): SweepPoint | undefined {
 
 async function measure(session: Session, jobs: Job[], seeds: number[]): Promise<{ points: SweepPoint[]; outcomes: JobOutcome[] }> {
   const outcomes = await runJobs(
+    session.codeRoot,
     jobs.map((j) => session.job(j.spec, j.transformsTest, j.seeds ?? seeds)),
     session.options.jobs,
     (l) => session.log(l),

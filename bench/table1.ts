@@ -60,6 +60,7 @@ async function main(): Promise<void> {
   try {
     const rows = ORDER.map((n) => TABLE1_ROWS.find((r) => r.row === n)!).filter((r) => !rowsWanted || rowsWanted.has(r.row));
     const outcomes = await runJobs(
+      session.codeRoot,
       rows.map((r) => session.job(r.spec, r.transformsTest)),
       session.options.jobs,
       (line) => session.log(line),
@@ -105,7 +106,11 @@ async function main(): Promise<void> {
           `(features ${avg(e.map((x) => x.features)).toFixed(0)} s, fit ${avg(e.map((x) => x.fitPerSeed)).toFixed(0)} s/seed, score ${avg(e.map((x) => x.scorePerSeed)).toFixed(0)} s/seed)`,
       );
     }
-    console.log(`wall time ${(results.wallSeconds / 60).toFixed(1)} min (${results.jobs} workers, load ${results.machine.loadAverageAtStart.map((l) => l.toFixed(1)).join('/')} at start)`);
+    console.log(
+      `wall time ${(results.wallSeconds / 60).toFixed(1)} min (${results.jobs} workers, load ${results.machine.loadAverageAtStart.map((l) => l.toFixed(1)).join('/')} at start, ` +
+        `${results.machine.loadAverageAtEnd.map((l) => l.toFixed(1)).join('/')} at end)` +
+        (results.cpuSeconds !== null ? `; CPU ${(results.cpuSeconds / 60).toFixed(1)} min in workers and their ffmpeg (>= ${(results.cpuSeconds / 120).toFixed(1)} min wall on an idle 2-core machine)` : ''),
+    );
     console.log(`results: ${jsonPath}`);
 
     // The report also shows the latest sweep of the same inputs, when one has been run.

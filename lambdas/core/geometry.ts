@@ -53,3 +53,20 @@ export function psnr(a: Image, b: Image, inside?: Uint8Array): number {
   const mse = se / n;
   return mse === 0 ? Infinity : 10 * Math.log10((255 * 255) / mse);
 }
+
+/**
+ * Grows `r` around its centre to at least `min` pixels on each side (kept inside the frame, on even coordinates).
+ * libx265 aborts on some grey frames only a few dozen pixels wide, so the encoded region never gets that small.
+ */
+export function growToMinimum(r: Rect, min: number, frameWidth: number, frameHeight: number): Rect {
+  const grow = (start: number, size: number, frame: number): [number, number] => {
+    if (size >= min || frame <= min) return size >= min ? [start, size] : [0, frame];
+    const target = min + (min % 2);
+    let s = Math.floor((start + size / 2 - target / 2) / 2) * 2;
+    s = Math.max(0, Math.min(s, frame - target));
+    return [s, Math.min(target, frame - s)];
+  };
+  const [x, width] = grow(r.x, r.width, frameWidth);
+  const [y, height] = grow(r.y, r.height, frameHeight);
+  return { x, y, width, height };
+}

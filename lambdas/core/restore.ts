@@ -12,7 +12,8 @@ import { frameSha256, sha256File } from './hash.ts';
 import { encodePng } from './image-io.ts';
 import type { Manifest } from './manifest.ts';
 import { decodeHevc } from './reel/decode.ts';
-import { mapPool, segmentsFor } from './reel/segments.ts';
+import { mapPool } from './map-pool.ts';
+import { segmentsFor } from './reel/segments.ts';
 import type { Image } from './types.ts';
 
 export interface FrameRange {

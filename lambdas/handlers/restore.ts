@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { parseFrameRange, restoreFramesParallel, segmentsNeeded, type FrameRange } from '../core/restore.ts';
 import { loadManifest } from '../core/artifacts.ts';
 import { IntegrityError } from '../core/errors.ts';
-import { mapPool } from '../core/reel/segments.ts';
+import { mapPool } from '../core/map-pool.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
 import { DatasetName, outputStore, RESTORED_PREFIX } from './commons/layout.ts';

@@ -21,7 +21,7 @@ import { LocalPipeline } from '../../infra/local/pipeline.ts';
 import { writeSyntheticFolder } from '../helpers/synthetic-folder.ts';
 import { INGEST, OUTPUT, pixelHashesOfFolder, pixelHashesOfPrefix, waitFor, writeMarker } from './harness.ts';
 
-const OPTIONS = { threads: 1, preset: 'ultrafast' as const, crf: 28, segmentFrames: 2 };
+const OPTIONS = { threads: 1, preset: 'ultrafast' as const, crf: 28, segmentFrames: 2, onAlignFailure: 'keep' as const };
 
 let s3: LocalS3;
 let work: string;

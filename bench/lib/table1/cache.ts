@@ -1,7 +1,7 @@
 // A folder-per-key cache: an entry is built in a private sibling folder and renamed into place when complete, so an
 // entry that exists is whole; a lock folder (holding the builder's pid) keeps two workers from building one key.
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 export async function exists(p: string): Promise<boolean> {
   try {
@@ -48,6 +48,7 @@ export async function cachedFolder(dir: string, build: (partialDir: string) => P
   await acquire(lock);
   try {
     if (await exists(dir)) return true; // another worker finished it while we waited
+    await removeAbandoned(dir);
     const partial = `${dir}.partial-${process.pid}`;
     await rm(partial, { recursive: true, force: true });
     try {
@@ -60,6 +61,16 @@ export async function cachedFolder(dir: string, build: (partialDir: string) => P
     return false;
   } finally {
     await rm(lock, { recursive: true, force: true });
+  }
+}
+
+/** Partial folders of builders that died (killed runs) are garbage: each holds a whole half-built entry. */
+async function removeAbandoned(dir: string): Promise<void> {
+  const prefix = `${basename(dir)}.partial-`;
+  for (const name of await readdir(dirname(dir))) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (pid && pid !== process.pid && !alive(pid)) await rm(join(dirname(dir), name), { recursive: true, force: true });
   }
 }
 

@@ -34,12 +34,12 @@ async function listSources(dir: string, out: string[]): Promise<void> {
 }
 
 /** sha256 over the relative path and content of every .ts file below `dirs` (repo-relative), in sorted order. */
-export async function sourceHash(dirs: string[]): Promise<{ sha256: string; files: number }> {
+export async function sourceHash(dirs: string[], root = REPO_ROOT): Promise<{ sha256: string; files: number }> {
   const files: string[] = [];
-  for (const d of dirs) await listSources(join(REPO_ROOT, d), files);
+  for (const d of dirs) await listSources(join(root, d), files);
   files.sort();
   const h = createHash('sha256');
-  for (const f of files) h.update(relative(REPO_ROOT, f)).update('\0').update(await readFile(f)).update('\0');
+  for (const f of files) h.update(relative(root, f)).update('\0').update(await readFile(f)).update('\0');
   return { sha256: h.digest('hex'), files: files.length };
 }
 
@@ -68,8 +68,8 @@ export interface BuildFingerprint {
   packages: Record<string, string>;
 }
 
-export async function buildFingerprint(): Promise<BuildFingerprint> {
-  const core = await sourceHash(['lambdas/core', 'lambdas/storage']);
+export async function buildFingerprint(root = REPO_ROOT): Promise<BuildFingerprint> {
+  const core = await sourceHash(['lambdas/core', 'lambdas/storage'], root);
   const ffmpeg = await resolveFfmpeg();
   return {
     tool: TOOL_VERSION,
@@ -90,8 +90,8 @@ export interface EvalFingerprint {
   sharp: string;
 }
 
-export async function evalFingerprint(backbonePath: string): Promise<EvalFingerprint> {
-  const src = await sourceHash(['lambdas/eval']);
+export async function evalFingerprint(backbonePath: string, root = REPO_ROOT): Promise<EvalFingerprint> {
+  const src = await sourceHash(['lambdas/eval'], root);
   return {
     eval: src.sha256,
     evalFiles: src.files,

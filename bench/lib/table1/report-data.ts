@@ -193,7 +193,9 @@ function provenance(run: RunInfo, prefix: string): Record<string, string> {
     [`${prefix} command`]: run.command,
     [`${prefix} generated`]: run.generatedAt,
     [`${prefix} seeds`]: run.seeds.join(', '),
-    [`${prefix} wall time`]: `${(run.wallSeconds / 60).toFixed(1)} min with ${run.jobs} worker(s) on ${run.machine.cpus} cores (load ${run.machine.loadAverageAtStart.map((l) => l.toFixed(1)).join('/')} at start)`,
+    [`${prefix} wall time`]:
+      `${(run.wallSeconds / 60).toFixed(1)} min with ${run.jobs} worker(s) on ${run.machine.cpus} cores (load ${run.machine.loadAverageAtStart.map((l) => l.toFixed(1)).join('/')} at start)` +
+      (run.cpuSeconds ? `; ${(run.cpuSeconds / 60).toFixed(1)} CPU-minutes in workers and their ffmpeg` : ''),
     [`${prefix} data`]: `${run.inputs.dataDir}${run.inputs.subset ? ' (subset)' : ''}: ${run.inputs.trainCount} train, ${run.inputs.testCount} test`,
     [`${prefix} code`]: `adreel ${run.buildFingerprint.tool}, lambdas/core+storage sha256 ${run.buildFingerprint.core.slice(0, 16)} (${run.buildFingerprint.coreFiles} files), lambdas/eval sha256 ${run.evalFingerprint.eval.slice(0, 16)}`,
     [`${prefix} tools`]: `ffmpeg ${run.buildFingerprint.ffmpeg}; ${Object.entries(run.buildFingerprint.packages).map(([k, v]) => `${k} ${v}`).join(', ')}`,

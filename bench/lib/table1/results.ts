@@ -23,6 +23,7 @@ export interface PointSummary {
   evalSeconds: { features: number; fitPerSeed: number; scorePerSeed: number; total: number } | null;
   cached: { build: boolean; eval: boolean };
   seconds: VariantResult['seconds'];
+  cpuSeconds: number | null;
 }
 
 export function summarisePoint(r: VariantResult): PointSummary {
@@ -50,6 +51,7 @@ export function summarisePoint(r: VariantResult): PointSummary {
       : null,
     cached: { build: r.built.cached, eval: fresh.length === 0 },
     seconds: r.seconds,
+    cpuSeconds: r.cpuSeconds ?? null,
   };
 }
 
@@ -62,6 +64,8 @@ export interface RunInfo {
   evalFingerprint: EvalFingerprint;
   /** wall time of the whole run */
   wallSeconds: number;
+  /** CPU seconds of every worker (with its ffmpeg children): over 2 cores, the wall time of an otherwise idle machine is at least half of it */
+  cpuSeconds: number | null;
   jobs: number;
   machine: { cpus: number; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
   failures: { id: string; error: string }[];

@@ -1,20 +1,28 @@
 // Runs benchmark points in worker processes, at most `jobs` at a time, in the order given (put the longest first),
 // forwarding their progress lines. A failed point is reported and the others carry on.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJson } from './cache.ts';
-import { REPO_ROOT } from './fingerprint.ts';
 import type { VariantResult, WorkerJob } from './worker.ts';
 
-const WORKER = join(REPO_ROOT, 'bench', 'lib', 'table1', 'worker.ts');
+/** Children still running, killed with us (an interrupted run must not leave workers encoding for minutes). */
+const running = new Set<ChildProcess>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const child of running) child.kill('SIGTERM');
+    process.exit(130);
+  });
+}
 
 export type JobOutcome = { ok: true; result: VariantResult } | { ok: false; id: string; error: string };
 
-function runWorker(jobFile: string, log: (line: string) => void): Promise<{ code: number; tail: string }> {
+function runWorker(codeRoot: string, jobFile: string, log: (line: string) => void): Promise<{ code: number; tail: string }> {
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', WORKER, jobFile], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'pipe'] });
+    const worker = join(codeRoot, 'bench', 'lib', 'table1', 'worker.ts');
+    const proc = spawn(process.execPath, ['--import', 'tsx', worker, jobFile], { cwd: codeRoot, stdio: ['ignore', 'inherit', 'pipe'] });
+    running.add(proc);
     let buffered = '';
     let tail = '';
     proc.stderr.on('data', (d: Buffer) => {
@@ -27,13 +35,15 @@ function runWorker(jobFile: string, log: (line: string) => void): Promise<{ code
       }
     });
     proc.on('close', (code) => {
+      running.delete(proc);
       if (buffered) log(buffered);
       resolve({ code: code ?? 1, tail: (tail + buffered).trim() });
     });
   });
 }
 
-export async function runJobs(jobs: Omit<WorkerJob, 'resultFile'>[], concurrency: number, log: (line: string) => void): Promise<JobOutcome[]> {
+/** Runs every job with the code frozen at `codeRoot` (see session.ts). */
+export async function runJobs(codeRoot: string, jobs: Omit<WorkerJob, 'resultFile'>[], concurrency: number, log: (line: string) => void): Promise<JobOutcome[]> {
   const work = await mkdtemp(join(tmpdir(), 'adreel-bench-jobs-'));
   try {
     const outcomes: JobOutcome[] = new Array(jobs.length);
@@ -43,7 +53,7 @@ export async function runJobs(jobs: Omit<WorkerJob, 'resultFile'>[], concurrency
         const resultFile = join(work, `result-${i}.json`);
         const jobFile = join(work, `job-${i}.json`);
         await writeFile(jobFile, JSON.stringify({ ...jobs[i], resultFile }));
-        const { code, tail } = await runWorker(jobFile, log);
+        const { code, tail } = await runWorker(codeRoot, jobFile, log);
         const result = code === 0 ? await readJson<VariantResult>(resultFile) : undefined;
         outcomes[i] = result ? { ok: true, result } : { ok: false, id: jobs[i].spec.id, error: tail.split('\n').slice(-6).join('\n') };
         if (!result) log(`[${jobs[i].spec.id}] FAILED (exit ${code})`);

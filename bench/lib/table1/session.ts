@@ -1,10 +1,10 @@
 // What every benchmark run sets up first: the inputs (whole category or a symlinked subset), the fingerprints that
 // key the cache, a timestamped log, and the RunInfo recorded beside the figures.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { resolveBackbonePath } from '../../../lambdas/eval/backbone.ts';
-import { screwDir } from '../shared-data.ts';
+import { screwDir, sharedDir } from '../shared-data.ts';
 import { buildFingerprint, evalFingerprint, REPO_ROOT, type BuildFingerprint, type EvalFingerprint } from './fingerprint.ts';
 import { prepareInputs, type BenchInputs, type SubsetOptions } from './inputs.ts';
 import type { JobOutcome } from './scheduler.ts';
@@ -23,6 +23,8 @@ export interface SessionOptions extends SubsetOptions {
 
 export interface Session {
   started: number;
+  /** the frozen copy of the code every worker of this run executes */
+  codeRoot: string;
   startedAt: string;
   load: number[];
   cacheDir: string;
@@ -37,6 +39,19 @@ export interface Session {
   close(): Promise<void>;
 }
 
+/**
+ * Freezes the code for this run: colleagues edit lambdas/** while benchmarks run, so workers execute a copy taken
+ * now, and the cache keys hash that copy. Every point of one run is then measured with one version of the code,
+ * and re-running picks up whatever the working tree holds by then.
+ */
+async function snapshotCode(work: string): Promise<string> {
+  const root = join(work, 'code');
+  for (const d of ['lambdas', 'bench']) await cp(join(REPO_ROOT, d), join(root, d), { recursive: true });
+  for (const f of ['package.json', 'tsconfig.json']) await cp(join(REPO_ROOT, f), join(root, f));
+  await symlink(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'));
+  return root;
+}
+
 export async function openSession(options: SessionOptions): Promise<Session> {
   const started = performance.now();
   const log = (message: string) => {
@@ -47,8 +62,11 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   const cacheDir = resolve(options.cacheDir ?? DEFAULT_CACHE);
   const work = await mkdtemp(join(tmpdir(), 'adreel-bench-inputs-'));
   const inputs = await prepareInputs(dataDir, work, options);
-  const buildFp = await buildFingerprint();
-  const evalFp = await evalFingerprint(resolveBackbonePath(options.backbone));
+  const codeRoot = await snapshotCode(work);
+  // Workers run from the snapshot, where <repo>/../shared does not exist.
+  process.env.ADREEL_SHARED ??= sharedDir();
+  const buildFp = await buildFingerprint(codeRoot);
+  const evalFp = await evalFingerprint(resolveBackbonePath(options.backbone), codeRoot);
   log(
     `${inputs.trainCount} train / ${inputs.testCount} test images from ${dataDir}; cache ${cacheDir}; seeds ${options.seeds.join(',')}; ` +
       `${options.jobs} worker(s); core ${buildFp.core.slice(0, 12)} (${buildFp.coreFiles} files), eval ${evalFp.eval.slice(0, 12)}`,
@@ -56,6 +74,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   const load = loadavg();
   return {
     started,
+    codeRoot,
     startedAt: new Date().toISOString(),
     load,
     cacheDir,
@@ -76,6 +95,9 @@ export async function openSession(options: SessionOptions): Promise<Session> {
         buildFingerprint: buildFp,
         evalFingerprint: evalFp,
         wallSeconds: (performance.now() - started) / 1000,
+        cpuSeconds: outcomes.every((o) => o.ok && o.result.cpuSeconds !== null)
+          ? outcomes.reduce((sum, o) => sum + (o.ok ? (o.result.cpuSeconds ?? 0) : 0), 0)
+          : null,
         jobs: options.jobs,
         machine: { cpus: cpus().length, loadAverageAtStart: load, loadAverageAtEnd: loadavg() },
         failures: outcomes.filter((o): o is Extract<JobOutcome, { ok: false }> => !o.ok).map((o) => ({ id: o.id, error: o.error })),

@@ -25,6 +25,21 @@ export interface VariantResult {
   seeds: Omit<SeedResult, 'imageScores'>[];
   /** wall seconds of this point in this run (cached stages cost ~0) */
   seconds: { build: number; eval: number; total: number };
+  /** CPU seconds of this worker and the processes it waited for (ffmpeg), user + system; null off Linux */
+  cpuSeconds: number | null;
+}
+
+/** utime + stime + cutime + cstime from /proc/self/stat: this process and its reaped children (ffmpeg). */
+export async function cpuSecondsWithChildren(): Promise<number | null> {
+  try {
+    const stat = await readFile('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state); utime..cstime are fields 14-17
+    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+    return ticks / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
 }
 
 async function main(): Promise<void> {
@@ -52,6 +67,7 @@ async function main(): Promise<void> {
     built,
     seeds: seeds.map(({ imageScores: _s, ...rest }) => rest),
     seconds: { build: (t1 - t0) / 1000, eval: (t2 - t1) / 1000, total: (t2 - t0) / 1000 },
+    cpuSeconds: await cpuSecondsWithChildren(),
   };
   await writeJson(job.resultFile, result);
 }

@@ -64,6 +64,8 @@ export interface FeatureStageReport {
   matches: number;
   /** RANSAC inliers (0: no model) */
   inliers: number;
+  /** the RANSAC model (image -> reference, full-size pixels), when there was one */
+  model?: Affine;
   /** largest distance between where the RANSAC model and the pose it started from send the object's box
    *  corners, full-size pixels (NaN: no model) */
   shiftPx: number;
@@ -110,19 +112,37 @@ const UNAMBIGUOUS_IOU = 0.9;
  */
 const FEATURE_RADIUS = 6;
 const RANSAC_THRESHOLD = 1.5;
-const MIN_FEATURE_INLIERS = 8;
+const MIN_FEATURE_INLIERS = 15;
 /** The RANSAC pose must stay this close to the pose it started from (object box corners), and within: */
 const FEATURE_MAX_SHIFT = 6;
 const FEATURE_MAX_ANGLE_DEG = 3;
 const FEATURE_MAX_SCALE_CHANGE = 0.03;
 const RANSAC_SEED = 0x5eed;
+/** The RANSAC pose may cost at most this much silhouette IoU (at the fine level) on top of verifying better. */
+const FEATURE_MAX_IOU_LOSS = 1;
 
 interface Candidate {
   matrix: Affine;
   verification: Verification;
 }
 
+/** Called with every result estimateAlignment returns (benchmarks count the stages this way). */
+export type AlignmentObserver = (name: string, result: AlignmentResult) => void;
+const observers = new Set<AlignmentObserver>();
+
+/** Registers an observer of every alignment; returns the function that unregisters it. */
+export function observeAlignments(observer: AlignmentObserver): () => void {
+  observers.add(observer);
+  return () => observers.delete(observer);
+}
+
 export async function estimateAlignment(ref: ReferenceModel, image: Image, mask: Mask, opts: EstimateOptions = {}): Promise<AlignmentResult> {
+  const result = await estimate(ref, image, mask, opts);
+  for (const observer of observers) observer(opts.name ?? 'image', result);
+  return result;
+}
+
+async function estimate(ref: ReferenceModel, image: Image, mask: Mask, opts: EstimateOptions): Promise<AlignmentResult> {
   const name = opts.name ?? 'image';
   const internals = ref.internals;
   if (internals.disposed) throw new AlignmentError(name, 'the reference model was disposed');
@@ -182,15 +202,17 @@ export async function estimateAlignment(ref: ReferenceModel, image: Image, mask:
     const v = verify(fine.ref, fine.img, m);
     if (v.score >= current.verification.score) current = { matrix: m, verification: v };
   }
+  // 4. AKAZE + RANSAC near that pose, kept only if it verifies at least as well.
   let featureReport: FeatureStageReport | undefined;
   if (!opts.silhouetteOnly && !opts.noFeatures) {
     const stage = await featureStage(ref, image, mask, current, (m) => verify(fine.ref, fine.img, m));
     featureReport = stage.report;
     if (stage.accepted) {
       current = stage.accepted;
-      method = 'silhouette+akaze';
+      method += '+akaze';
     }
   }
+  // 5. Intensities.
   if (!opts.silhouetteOnly) {
     // The thread and edges may sharpen the pose, but the silhouette has the last word: on real screws the
     // lamp and the screw's roll change how the thread looks, and an intensity fit may trade outline for texture.
@@ -257,11 +279,12 @@ async function featureStage(
   );
   if (!ransac) return { report: { ...report, outcome: 'no-model' } };
   report.inliers = ransac.inliers.length;
+  report.model = ransac.matrix;
   report.shiftPx = maxShift(ransac.matrix, start.matrix, corners);
   if (!near(ransac.matrix)) return { report: { ...report, outcome: 'too-far' } };
   const v = verifyAt(ransac.matrix);
   report.scoreGain = v.score - start.verification.score;
-  if (v.score < start.verification.score || v.iou < start.verification.iou - INTENSITY_MAX_IOU_LOSS) return { report: { ...report, outcome: 'worse' } };
+  if (v.score < start.verification.score || v.iou < start.verification.iou - FEATURE_MAX_IOU_LOSS) return { report: { ...report, outcome: 'worse' } };
   return { accepted: { matrix: ransac.matrix, verification: v }, report: { ...report, outcome: 'accepted' } };
 }
 

@@ -107,10 +107,12 @@ export async function detectFeatures(image: Image, mask: Mask, opts: FeatureOpti
   const keypoints = new cv.KeyPointVector();
   const descriptors = new cv.Mat();
   try {
+    const greyBytes = cropGrey.data as Uint8Array; // a fresh view per access: take it once
+    const maskBytes = cropMask.data as Uint8Array;
     for (let y = 0; y < ch; y++) {
       const from = (y0 + y) * width + x0;
-      cropGrey.data.set(grey.subarray(from, from + cw), y * cw);
-      for (let x = 0; x < cw; x++) cropMask.data[y * cw + x] = mask.data[from + x] !== 0 ? 255 : 0;
+      greyBytes.set(grey.subarray(from, from + cw), y * cw);
+      for (let x = 0; x < cw; x++) maskBytes[y * cw + x] = mask.data[from + x] !== 0 ? 255 : 0;
     }
     const interpolation = scale < 1 ? cv.INTER_AREA : cv.INTER_LINEAR;
     cv.resize(cropGrey, levelGrey, new cv.Size(lw, lh), 0, 0, interpolation);

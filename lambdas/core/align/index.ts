@@ -1,6 +1,16 @@
 // The alignment API: prepare the reference once, estimate each image's similarity onto it, warp.
 export { prepareReference, disposeReference, type ReferenceModel } from './reference.ts';
-export { estimateAlignment, MIN_SILHOUETTE_IOU, type AlignmentResult, type EstimateOptions } from './estimate-alignment.ts';
+export {
+  estimateAlignment,
+  observeAlignments,
+  MIN_SILHOUETTE_IOU,
+  type AlignmentObserver,
+  type AlignmentResult,
+  type EstimateOptions,
+  type FeatureStageReport,
+} from './estimate-alignment.ts';
+export { detectFeatures, matchFeatures, type FeatureMatch, type FeatureSet } from './features.ts';
+export { estimateSimilarityRansac, leastSquaresSimilarity, type SimilarityRansacResult } from './similarity-ransac.ts';
 export { warpImage, warpMask, type WarpOptions } from './warp.ts';
 export {
   applyAffine,

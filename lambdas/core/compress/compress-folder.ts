@@ -12,7 +12,7 @@ import { encodeStage } from './encode.ts';
 import { KEYS, type FrameDraft, type StageContext } from './job.ts';
 import { parseCompressOptions, type CompressOptionsInput } from './options.ts';
 import { prepareReferenceStage } from './prepare-reference.ts';
-import { mapPool } from '../reel/segments.ts';
+import { mapPool } from '../map-pool.ts';
 import { datasetId, publishManifestStage } from './publish.ts';
 import { unionMaskStage } from './union.ts';
 

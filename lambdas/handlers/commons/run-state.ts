@@ -2,7 +2,7 @@
 // align function recorded, and the union and encode results.
 import type { Storage } from '../../storage/storage.ts';
 import { AdreelError } from '../../core/errors.ts';
-import { mapPool } from '../../core/reel/segments.ts';
+import { mapPool } from '../../core/map-pool.ts';
 import { combineSegments, type EncodedReel, type EncodedSegment, type PlannedSegment } from '../../core/compress/encode.ts';
 import { KEYS, type FrameDraft, type JobState, type UnionResult } from '../../core/compress/job.ts';
 import { segmentRecordKey, SEGMENTS_KEY, UNION_KEY } from './layout.ts';

@@ -16,7 +16,8 @@ import { tempDir, writeSyntheticFolder } from '../../helpers/synthetic-folder.ts
 
 const SIZE = 160;
 const COUNT = 10;
-const OPTS = { preset: 'ultrafast' as const, threads: 1 };
+// alignment quality is not the subject here: a frame that fails it is kept (flagged)
+const OPTS = { preset: 'ultrafast' as const, threads: 1, onAlignFailure: 'keep' as const };
 
 async function hashes(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -50,7 +51,7 @@ describe('segmented reels (CLI path)', () => {
     assert.deepEqual(one.manifest.reels.map((r) => [r.file, r.firstFrame, r.frameCount]), [['reel.mp4', 0, COUNT]]);
 
     const out = join(root, 'seg');
-    assert.equal(await quietMain(['compress', input, out, '--preset', 'ultrafast', '--threads', '1', '--segment-frames', '4', '--quiet']), 0);
+    assert.equal(await quietMain(['compress', input, out, '--preset', 'ultrafast', '--threads', '1', '--on-align-failure', 'keep', '--segment-frames', '4', '--quiet']), 0);
     const m = parseManifest(JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')), 'manifest.json');
     assert.deepEqual(m.reels.map((r) => [r.file, r.firstFrame, r.frameCount]), [['reel-000.mp4', 0, 4], ['reel-001.mp4', 4, 4], ['reel-002.mp4', 8, 2]]);
     for (const r of m.reels) {
@@ -120,7 +121,7 @@ describe('segmented reels (CLI path)', () => {
     assert.equal(await listClasses(input), null);
     assert.equal(await listClasses(join(mroot, 'bolt')), null);
     const out = join(root, 'mvtec-out');
-    assert.equal(await quietMain(['compress', mroot, out, '--preset', 'ultrafast', '--threads', '1', '--quiet']), 0);
+    assert.equal(await quietMain(['compress', mroot, out, '--preset', 'ultrafast', '--threads', '1', '--on-align-failure', 'keep', '--quiet']), 0);
     assert.deepEqual((await readdir(out)).sort(), ['bolt', 'bracket', 'summary.json']);
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as RunSummary;
     assert.deepEqual(summary.classes.map((c) => [c.class, c.frames]), [['bolt', 5], ['bracket', 4]]);

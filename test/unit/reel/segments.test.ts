@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   autoSegmentFrames,
-  mapPool,
   MAX_SEGMENT_FRAMES,
   MEASURED_ENCODE_MPIXELS_PER_SECOND,
   MIN_SEGMENT_FRAMES,
@@ -12,6 +11,7 @@ import {
   SEGMENT_TARGET_SECONDS,
   segmentsFor,
 } from '../../../lambdas/core/reel/segments.ts';
+import { mapPool } from '../../../lambdas/core/map-pool.ts';
 
 const base = { width: 512, height: 512, channels: 1 as const, preset: 'medium', lossless: false };
 
