@@ -11,6 +11,8 @@
 //   --cache       cache folder (default .cache/table1; keys include options, inputs and a hash of the code)
 //   --out         where results JSON and report go (default <cache>/results)
 //   --screenshot  also save a full-page PNG of the report (headless Chromium)
+//   --no-family   build every reel with its own compressFolder run (default: the aligned rows share one alignment,
+//                 bench/lib/table1/family.ts, byte-identical output)
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeReport } from '../lambdas/report/render-report.ts';
@@ -22,7 +24,7 @@ import { summarisePoint } from './lib/table1/results.ts';
 import { runJobs } from './lib/table1/scheduler.ts';
 import { openSession, parseSeeds, positiveInt } from './lib/table1/session.ts';
 import { formatStats } from './lib/table1/stats.ts';
-import { TABLE1_ROWS } from './lib/table1/variants.ts';
+import { TABLE1_ROWS, type VariantSpec } from './lib/table1/variants.ts';
 import { readJson } from './lib/table1/cache.ts';
 import type { SweepResults } from './lib/table1/report-data.ts';
 
@@ -39,6 +41,7 @@ const { values } = parseArgs({
     backbone: { type: 'string' },
     out: { type: 'string' },
     screenshot: { type: 'string' },
+    'no-family': { type: 'boolean' },
   },
 });
 
@@ -59,15 +62,20 @@ async function main(): Promise<void> {
   });
   try {
     const rows = ORDER.map((n) => TABLE1_ROWS.find((r) => r.row === n)!).filter((r) => !rowsWanted || rowsWanted.has(r.row));
+    // Rows 3, 4, 7 and 8 share one alignment: built first as a family, in one worker, while the other worker
+    // measures the unaligned rows; their points then find the reels in the cache (a lock makes them wait if not).
+    const aligned = rows.filter((r) => r.spec.kind === 'reel' && r.spec.options.align !== false);
+    const family = values['no-family'] || aligned.length < 2 ? [] : [session.family('aligned-rows', aligned.map((r) => r.spec as Extract<VariantSpec, { kind: 'reel' }>))];
+    const ordered = family.length ? [...rows.filter((r) => !aligned.includes(r)), ...aligned] : rows;
     const outcomes = await runJobs(
       session.codeRoot,
-      rows.map((r) => session.job(r.spec, r.transformsTest)),
+      [...family, ...ordered.map((r) => session.job(r.spec, r.transformsTest))],
       session.options.jobs,
       (line) => session.log(line),
     );
     const measured: Table1Row[] = [];
-    outcomes.forEach((o, i) => {
-      if (o.ok) measured.push({ ...summarisePoint(o.result), row: rows[i].row, percentOfRow1: null });
+    outcomes.slice(family.length).forEach((o, i) => {
+      if (o.ok && o.result.kind === 'point') measured.push({ ...summarisePoint(o.result), row: ordered[i].row, percentOfRow1: null });
     });
     measured.sort((a, b) => a.row - b.row);
     const row1 = measured.find((r) => r.row === 1);

@@ -42,25 +42,41 @@ async function acquire(lock: string): Promise<void> {
  * sibling folder renamed to `dir` on success. Returns whether it was reused.
  */
 export async function cachedFolder(dir: string, build: (partialDir: string) => Promise<void>): Promise<boolean> {
-  if (await exists(dir)) return true;
-  await mkdir(dirname(dir), { recursive: true });
-  const lock = `${dir}.lock`;
-  await acquire(lock);
+  const built = await cachedFolders([dir], async ([partial]) => build(partial));
+  return built.length === 0;
+}
+
+/**
+ * Several entries built together (e.g. one alignment, several encodes): the missing ones are locked (in sorted
+ * order, so two builders never deadlock), built by one call into their partial folders, and renamed into place.
+ * Returns the entries that were built (empty when all were reused).
+ */
+export async function cachedFolders(dirs: string[], build: (partialDirs: string[], dirs: string[]) => Promise<void>): Promise<string[]> {
+  const missing: string[] = [];
+  for (const d of dirs) if (!(await exists(d))) missing.push(d);
+  if (missing.length === 0) return [];
+  const locks = [...new Set(missing)].sort().map((d) => `${d}.lock`);
+  for (const l of locks) {
+    await mkdir(dirname(l), { recursive: true });
+    await acquire(l);
+  }
   try {
-    if (await exists(dir)) return true; // another worker finished it while we waited
-    await removeAbandoned(dir);
-    const partial = `${dir}.partial-${process.pid}`;
-    await rm(partial, { recursive: true, force: true });
+    const todo: string[] = [];
+    for (const d of missing) if (!(await exists(d))) todo.push(d); // others may have finished while we waited
+    if (todo.length === 0) return [];
+    const partials = todo.map((d) => `${d}.partial-${process.pid}`);
+    for (const d of todo) await removeAbandoned(d);
+    for (const p of partials) await rm(p, { recursive: true, force: true });
     try {
-      await build(partial);
-      await rename(partial, dir);
+      await build(partials, todo);
+      for (let i = 0; i < todo.length; i++) await rename(partials[i], todo[i]);
     } catch (err) {
-      await rm(partial, { recursive: true, force: true });
+      for (const p of partials) await rm(p, { recursive: true, force: true });
       throw err;
     }
-    return false;
+    return todo;
   } finally {
-    await rm(lock, { recursive: true, force: true });
+    for (const l of locks) await rm(l, { recursive: true, force: true });
   }
 }
 

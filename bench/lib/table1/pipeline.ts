@@ -7,7 +7,7 @@
 //   evaluate  PaDiM per seed, keyed by the training frames' and test set's keys + evaluator code + backbone.
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compressFolder } from '../../../lambdas/core/compress/compress-folder.ts';
+import { compressFolder, type CompressSummary } from '../../../lambdas/core/compress/compress-folder.ts';
 import { parseCompressOptions } from '../../../lambdas/core/compress/options.ts';
 import type { Manifest } from '../../../lambdas/core/manifest.ts';
 import { resolveFfmpeg } from '../../../lambdas/core/reel/ffmpeg.ts';
@@ -15,7 +15,8 @@ import { restoreFrames } from '../../../lambdas/core/restore.ts';
 import { transformFolder } from '../../../lambdas/core/transform-folder.ts';
 import { evaluateFromFolders, type EvalResult } from '../../../lambdas/eval/evaluate.ts';
 import { LocalStorage } from '../../../lambdas/storage/local.ts';
-import { cachedFolder, readJson, writeJson } from './cache.ts';
+import { cachedFolder, cachedFolders, readJson, writeJson } from './cache.ts';
+import { compressFamily } from './family.ts';
 import { keyOf, type BuildFingerprint, type EvalFingerprint } from './fingerprint.ts';
 import { roundTrip, codecArgs } from './image-codecs.ts';
 import type { BenchInputs } from './inputs.ts';
@@ -94,39 +95,69 @@ export function buildKey(spec: VariantSpec, ctx: PipelineContext): string {
   return keyOf({ ...what, train: ctx.inputs.trainIdentity });
 }
 
+/** Restores a fresh adreel output into <partial>/train and records what the build cost and made. */
+async function finishReelBuild(partial: string, key: string, s: CompressSummary, buildSeconds: number, ctx: PipelineContext): Promise<void> {
+  const t1 = performance.now();
+  const train = join(partial, 'train');
+  await mkdir(train, { recursive: true });
+  for await (const f of restoreFrames(new LocalStorage(join(partial, 'out')), { onProgress: ctx.onProgress })) {
+    await writeFile(join(train, f.fileName), f.png);
+  }
+  const record: BuildRecord = {
+    key,
+    bytes: s.reelBytes,
+    outputBytes: s.outputBytes,
+    inputBytes: s.inputBytes,
+    frames: s.frames,
+    dropped: s.dropped,
+    psnrDb: Number.isFinite(s.psnrDb) ? s.psnrDb : null,
+    unionFraction: s.unionFraction,
+    crop: s.manifest.frame.crop,
+    segmenter: s.manifest.alignment.segmenter?.kind ?? null,
+    alignedOk: s.manifest.frames.filter((f) => f.alignment?.ok).length,
+    alignFlagged: s.manifest.frames.filter((f) => f.alignment && !f.alignment.ok).length,
+    codec: s.manifest.codec,
+    warnings: s.warnings.length,
+    stageSeconds: s.seconds,
+    seconds: { build: buildSeconds, restore: since(t1) },
+  };
+  await writeJson(join(partial, 'build.json'), record);
+}
+
 async function buildReel(spec: Extract<VariantSpec, { kind: 'reel' }>, key: string, ctx: PipelineContext): Promise<boolean> {
   const dir = join(ctx.cacheDir, 'builds', key);
   return cachedFolder(dir, async (partial) => {
     const t0 = performance.now();
     ctx.log(`compress ${spec.id} (${JSON.stringify(spec.options)})`);
     const s = await compressFolder(ctx.inputs.categoryDir, join(partial, 'out'), spec.options, { onProgress: ctx.onProgress });
-    const build = since(t0);
-    const t1 = performance.now();
-    const train = join(partial, 'train');
-    await mkdir(train, { recursive: true });
-    for await (const f of restoreFrames(new LocalStorage(join(partial, 'out')), { onProgress: ctx.onProgress })) {
-      await writeFile(join(train, f.fileName), f.png);
-    }
-    const record: BuildRecord = {
-      key,
-      bytes: s.reelBytes,
-      outputBytes: s.outputBytes,
-      inputBytes: s.inputBytes,
-      frames: s.frames,
-      dropped: s.dropped,
-      psnrDb: Number.isFinite(s.psnrDb) ? s.psnrDb : null,
-      unionFraction: s.unionFraction,
-      crop: s.manifest.frame.crop,
-      segmenter: s.manifest.alignment.segmenter?.kind ?? null,
-      alignedOk: s.manifest.frames.filter((f) => f.alignment?.ok).length,
-      alignFlagged: s.manifest.frames.filter((f) => f.alignment && !f.alignment.ok).length,
-      codec: s.manifest.codec,
-      warnings: s.warnings.length,
-      stageSeconds: s.seconds,
-      seconds: { build, restore: since(t1) },
-    };
-    await writeJson(join(partial, 'build.json'), record);
+    await finishReelBuild(partial, key, s, since(t0), ctx);
   });
+}
+
+/**
+ * Builds reels that share one alignment (family.ts) into the cache; members already cached are skipped, and the
+ * alignment runs only when at least one is missing. Returns the ids built.
+ */
+export async function buildReelFamily(specs: Extract<VariantSpec, { kind: 'reel' }>[], ctx: PipelineContext): Promise<string[]> {
+  const keys = specs.map((s) => buildKey(s, ctx));
+  const dirs = keys.map((k) => join(ctx.cacheDir, 'builds', k));
+  const built = await cachedFolders(dirs, async (partials, todo) => {
+    const members = todo.map((d) => specs[dirs.indexOf(d)]);
+    ctx.log(`compress family of ${members.length} sharing one alignment: ${members.map((m) => m.id).join(', ')}`);
+    const t0 = performance.now();
+    const summaries = await compressFamily(
+      ctx.inputs.categoryDir,
+      members.map((m, i) => ({ outDir: join(partials[i], 'out'), options: m.options })),
+      { onProgress: ctx.onProgress, log: ctx.log },
+    );
+    // Each member's build time: the shared stages once, plus its own encode.
+    const shared = since(t0) - summaries.reduce((a, s) => a + (s.seconds.encode ?? 0) + (s.seconds.verify ?? 0) + (s.seconds.union ?? 0) + (s.seconds.publish ?? 0), 0);
+    for (let i = 0; i < todo.length; i++) {
+      const own = (summaries[i].seconds.encode ?? 0) + (summaries[i].seconds.verify ?? 0) + (summaries[i].seconds.union ?? 0) + (summaries[i].seconds.publish ?? 0);
+      await finishReelBuild(partials[i], keys[dirs.indexOf(todo[i])], summaries[i], shared + own, ctx);
+    }
+  });
+  return built.map((d) => specs[dirs.indexOf(d)].id);
 }
 
 async function buildImageCodec(spec: Extract<VariantSpec, { kind: 'image-codec' }>, key: string, ctx: PipelineContext): Promise<boolean> {

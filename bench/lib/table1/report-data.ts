@@ -21,7 +21,7 @@ export interface Table1Results extends RunInfo {
   rows: Table1Row[];
 }
 
-export type SweepSeries = 'align-mask' | 'video-only' | 'align-mask-tuned' | 'avif' | 'webp' | 'jxl';
+export type SweepSeries = 'align-mask' | 'align-mask-25fps' | 'video-only' | 'align-mask-tuned' | 'avif' | 'webp' | 'jxl';
 
 export interface SweepPoint extends PointSummary {
   series: SweepSeries | string;
@@ -47,7 +47,8 @@ export interface SweepResults extends RunInfo {
 
 const SERIES_STYLE: Record<string, { name: string; colour: string }> = {
   'align-mask': { name: 'adreel align + mask (HEVC)', colour: '#1f6fb4' },
-  'align-mask-tuned': { name: 'adreel align + mask, tuned x265', colour: '#17becf' },
+  'align-mask-25fps': { name: 'adreel align + mask, x265 fps=25', colour: '#17becf' },
+  'align-mask-tuned': { name: 'adreel align + mask, tuned x265', colour: '#bcbd22' },
   'video-only': { name: 'video only (HEVC, --no-align --no-mask)', colour: '#ff7f0e' },
   avif: { name: 'per-image AVIF (libaom)', colour: '#2ca02c' },
   webp: { name: 'per-image WebP', colour: '#9467bd' },

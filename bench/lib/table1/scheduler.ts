@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJson } from './cache.ts';
-import type { VariantResult, WorkerJob } from './worker.ts';
+import type { WorkerJob, WorkerResult } from './worker.ts';
 
 /** Children still running, killed with us (an interrupted run must not leave workers encoding for minutes). */
 const running = new Set<ChildProcess>();
@@ -16,7 +16,14 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-export type JobOutcome = { ok: true; result: VariantResult } | { ok: false; id: string; error: string };
+export type JobOutcome = { ok: true; result: WorkerResult } | { ok: false; id: string; error: string };
+
+/** Distributes Omit over the union, so each job kind keeps its own fields. */
+export type JobSpec = WorkerJob extends infer J ? (J extends WorkerJob ? Omit<J, 'resultFile'> : never) : never;
+
+function jobId(job: JobSpec): string {
+  return job.kind === 'point' ? job.spec.id : job.id;
+}
 
 function runWorker(codeRoot: string, jobFile: string, log: (line: string) => void): Promise<{ code: number; tail: string }> {
   return new Promise((resolve) => {
@@ -43,7 +50,7 @@ function runWorker(codeRoot: string, jobFile: string, log: (line: string) => voi
 }
 
 /** Runs every job with the code frozen at `codeRoot` (see session.ts). */
-export async function runJobs(codeRoot: string, jobs: Omit<WorkerJob, 'resultFile'>[], concurrency: number, log: (line: string) => void): Promise<JobOutcome[]> {
+export async function runJobs(codeRoot: string, jobs: JobSpec[], concurrency: number, log: (line: string) => void): Promise<JobOutcome[]> {
   const work = await mkdtemp(join(tmpdir(), 'adreel-bench-jobs-'));
   try {
     const outcomes: JobOutcome[] = new Array(jobs.length);
@@ -54,9 +61,9 @@ export async function runJobs(codeRoot: string, jobs: Omit<WorkerJob, 'resultFil
         const jobFile = join(work, `job-${i}.json`);
         await writeFile(jobFile, JSON.stringify({ ...jobs[i], resultFile }));
         const { code, tail } = await runWorker(codeRoot, jobFile, log);
-        const result = code === 0 ? await readJson<VariantResult>(resultFile) : undefined;
-        outcomes[i] = result ? { ok: true, result } : { ok: false, id: jobs[i].spec.id, error: tail.split('\n').slice(-6).join('\n') };
-        if (!result) log(`[${jobs[i].spec.id}] FAILED (exit ${code})`);
+        const result = code === 0 ? await readJson<WorkerResult>(resultFile) : undefined;
+        outcomes[i] = result ? { ok: true, result } : { ok: false, id: jobId(jobs[i]), error: tail.split('\n').slice(-6).join('\n') };
+        if (!result) log(`[${jobId(jobs[i])}] FAILED (exit ${code})`);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, jobs.length)) }, lane));

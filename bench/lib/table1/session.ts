@@ -9,7 +9,7 @@ import { buildFingerprint, evalFingerprint, REPO_ROOT, type BuildFingerprint, ty
 import { prepareInputs, type BenchInputs, type SubsetOptions } from './inputs.ts';
 import type { JobOutcome } from './scheduler.ts';
 import type { RunInfo } from './results.ts';
-import type { WorkerJob } from './worker.ts';
+import type { FamilyJob, PointJob } from './worker.ts';
 
 export const DEFAULT_CACHE = join(REPO_ROOT, '.cache', 'table1');
 
@@ -34,7 +34,8 @@ export interface Session {
   evalFp: EvalFingerprint;
   options: SessionOptions;
   log(message: string): void;
-  job(spec: WorkerJob['spec'], transformsTest: boolean, seeds?: number[]): Omit<WorkerJob, 'resultFile'>;
+  job(spec: PointJob['spec'], transformsTest: boolean, seeds?: number[]): Omit<PointJob, 'resultFile'>;
+  family(id: string, specs: FamilyJob['specs']): Omit<FamilyJob, 'resultFile'>;
   runInfo(outcomes: JobOutcome[]): RunInfo;
   close(): Promise<void>;
 }
@@ -84,7 +85,8 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     evalFp,
     options,
     log,
-    job: (spec, transformsTest, seeds = options.seeds) => ({ spec, transformsTest, seeds, cacheDir, inputs, buildFp, evalFp }),
+    job: (spec, transformsTest, seeds = options.seeds) => ({ kind: 'point', spec, transformsTest, seeds, cacheDir, inputs, buildFp, evalFp }),
+    family: (id, specs) => ({ kind: 'family', id, specs, cacheDir, inputs, buildFp, evalFp }),
     runInfo(outcomes) {
       const { categoryDir: _c, trainDir: _t, testDir: _s, groundTruthDir: _g, ...inputFacts } = inputs;
       return {

@@ -5,13 +5,10 @@ import { readFile } from 'node:fs/promises';
 import { writeJson } from './cache.ts';
 import type { BuildFingerprint, EvalFingerprint } from './fingerprint.ts';
 import type { BenchInputs } from './inputs.ts';
-import { buildVariant, evaluateVariant, type BuiltVariant, type SeedResult } from './pipeline.ts';
+import { buildReelFamily, buildVariant, evaluateVariant, type BuiltVariant, type SeedResult } from './pipeline.ts';
 import type { VariantSpec } from './variants.ts';
 
-export interface WorkerJob {
-  spec: VariantSpec;
-  transformsTest: boolean;
-  seeds: number[];
+interface JobContext {
   cacheDir: string;
   inputs: BenchInputs;
   buildFp: BuildFingerprint;
@@ -19,7 +16,36 @@ export interface WorkerJob {
   resultFile: string;
 }
 
+/** One point: build (or reuse), transform the test set, evaluate. */
+export interface PointJob extends JobContext {
+  kind: 'point';
+  spec: VariantSpec;
+  transformsTest: boolean;
+  seeds: number[];
+}
+
+/** Reels sharing one alignment, built into the cache (their points then find them there). */
+export interface FamilyJob extends JobContext {
+  kind: 'family';
+  id: string;
+  specs: Extract<VariantSpec, { kind: 'reel' }>[];
+}
+
+export type WorkerJob = PointJob | FamilyJob;
+
+export interface FamilyResult {
+  kind: 'family';
+  id: string;
+  /** ids of the members built now (the others were cached) */
+  built: string[];
+  seconds: { total: number };
+  cpuSeconds: number | null;
+}
+
+export type WorkerResult = VariantResult | FamilyResult;
+
 export interface VariantResult {
+  kind: 'point';
   spec: VariantSpec;
   built: BuiltVariant;
   seeds: Omit<SeedResult, 'imageScores'>[];
@@ -44,7 +70,7 @@ export async function cpuSecondsWithChildren(): Promise<number | null> {
 
 async function main(): Promise<void> {
   const job = JSON.parse(await readFile(process.argv[2], 'utf8')) as WorkerJob;
-  const prefix = `[${job.spec.id}]`;
+  const prefix = `[${job.kind === 'point' ? job.spec.id : job.id}]`;
   const log = (m: string) => process.stderr.write(`${prefix} ${m}\n`);
   let lastStage = '';
   let lastAt = 0;
@@ -58,11 +84,18 @@ async function main(): Promise<void> {
   };
   const ctx = { cacheDir: job.cacheDir, inputs: job.inputs, buildFp: job.buildFp, evalFp: job.evalFp, log, onProgress };
   const t0 = performance.now();
+  if (job.kind === 'family') {
+    const built = await buildReelFamily(job.specs, ctx);
+    const result: FamilyResult = { kind: 'family', id: job.id, built, seconds: { total: (performance.now() - t0) / 1000 }, cpuSeconds: await cpuSecondsWithChildren() };
+    await writeJson(job.resultFile, result);
+    return;
+  }
   const built = await buildVariant(job.spec, job.transformsTest, ctx);
   const t1 = performance.now();
   const seeds = await evaluateVariant(built, job.seeds, ctx);
   const t2 = performance.now();
   const result: VariantResult = {
+    kind: 'point',
     spec: job.spec,
     built,
     seeds: seeds.map(({ imageScores: _s, ...rest }) => rest),
