@@ -73,6 +73,7 @@ async function main(): Promise<void> {
       session.options.jobs,
       (line) => session.log(line),
     );
+    const familyBuilt = new Set(outcomes.slice(0, family.length).flatMap((o) => (o.ok && o.result.kind === 'family' ? o.result.built : [])));
     const measured: Table1Row[] = [];
     outcomes.slice(family.length).forEach((o, i) => {
       if (o.ok && o.result.kind === 'point') measured.push({ ...summarisePoint(o.result), row: ordered[i].row, percentOfRow1: null });
@@ -99,11 +100,12 @@ async function main(): Promise<void> {
           (r.percentOfRow1 === null ? '' : r.percentOfRow1.toFixed(1)).padStart(8),
           formatStats(r.image).padEnd(26),
           formatStats(r.pixel).padEnd(26),
-          r.cached.build ? 'cached' : `${r.seconds.build.toFixed(0)}s`,
+          familyBuilt.has(r.id) ? 'family' : r.cached.build ? 'cached' : `${r.seconds.build.toFixed(0)}s`,
           r.cached.eval ? 'cached' : `${r.seconds.eval.toFixed(0)}s`,
         ].join('  '),
       );
     }
+    console.log('build/eval: seconds in this run; family = built by the shared-alignment job of this run; cached = reused from an earlier run');
     for (const f of results.failures) console.log(`FAILED ${f.id}: ${f.error}`);
     const evals = measured.filter((r) => r.evalSeconds);
     if (evals.length) {

@@ -72,14 +72,13 @@ async function main(): Promise<void> {
   const job = JSON.parse(await readFile(process.argv[2], 'utf8')) as WorkerJob;
   const prefix = `[${job.kind === 'point' ? job.spec.id : job.id}]`;
   const log = (m: string) => process.stderr.write(`${prefix} ${m}\n`);
-  let lastStage = '';
-  let lastAt = 0;
+  // One line per stage every 15 s (stages interleave: reel segments encode and verify at the same time).
+  const lastAt = new Map<string, number>();
   const onProgress = (stage: string, done: number, total: number) => {
     const now = Date.now();
-    if (stage !== lastStage || done === total || now - lastAt > 15000) {
+    if (!lastAt.has(stage) || done === total || now - lastAt.get(stage)! > 15000) {
       log(`${stage} ${done}/${total}`);
-      lastStage = stage;
-      lastAt = now;
+      lastAt.set(stage, now);
     }
   };
   const ctx = { cacheDir: job.cacheDir, inputs: job.inputs, buildFp: job.buildFp, evalFp: job.evalFp, log, onProgress };
