@@ -4,6 +4,7 @@
 // sweep's tuned series and measures the frame-ordering idea of the issue (which would need a core change).
 //
 //   node --import tsx bench/x265-explore.ts --from <lossless output dir> [--crf 40] [--settings NAME,...] [--order]
+//                                           [--order-setting NAME]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,13 @@ export const SETTINGS: Record<string, { preset: string; x265Params: string }> = 
   'ref-6': { preset: 'medium', x265Params: 'ref=6' },
   'one-gop': { preset: 'medium', x265Params: 'keyint=1000:min-keyint=1000:scenecut=0' },
   'slow-tuned': { preset: 'slow', x265Params: 'psy-rd=0:psy-rdoq=0:bframes=16:b-adapt=2:rc-lookahead=60:keyint=1000:scenecut=0' },
+  // x265's rate control depends on the frame rate; adreel's reels are 1 fps
+  fps25: { preset: 'medium', x265Params: 'fps=25' },
+  fps100: { preset: 'medium', x265Params: 'fps=100' },
+  'fps25-slow': { preset: 'slow', x265Params: 'fps=25' },
+  'fps25-no-psy': { preset: 'medium', x265Params: 'fps=25:psy-rd=0:psy-rdoq=0' },
+  'fps25-pb': { preset: 'medium', x265Params: 'fps=25:ipratio=1.6:pbratio=1.6' },
+  'fps25-one-gop': { preset: 'medium', x265Params: 'fps=25:keyint=1000:min-keyint=1000:scenecut=0' },
 };
 
 const { values } = parseArgs({
@@ -37,6 +45,7 @@ const { values } = parseArgs({
     crf: { type: 'string', default: '40' },
     settings: { type: 'string' },
     order: { type: 'boolean' },
+    'order-setting': { type: 'string', default: 'medium' },
     threads: { type: 'string', default: '2' },
   },
 });
@@ -77,8 +86,9 @@ async function main(): Promise<void> {
       const t = performance.now();
       const order = similarityOrder(frames, 32);
       console.log(`similarity order (greedy nearest neighbour + 2-opt on 32x32 thumbnails) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-      const base = await run('medium, name order', 'medium', '', natural);
-      const sorted = await run('medium, similarity', 'medium', '', order);
+      const o = SETTINGS[values['order-setting']!];
+      const base = await run(`${values['order-setting']}, name order`, o.preset, o.x265Params, natural);
+      const sorted = await run(`${values['order-setting']}, similarity`, o.preset, o.x265Params, order);
       console.log(`frame ordering: ${(100 * (1 - sorted / base)).toFixed(1)}% fewer bytes at CRF ${crf}`);
     }
   } finally {

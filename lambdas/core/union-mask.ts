@@ -2,6 +2,7 @@
 // measure it. The margin absorbs what the per-frame masks miss: residual misalignment, a segmentation that
 // stops short of the outline, the soft edge of the object.
 import { dilateDisc } from './align/morphology.ts';
+import { boxAbove } from './align/raster.ts';
 import type { Image, Mask } from './types.ts';
 
 /**
@@ -86,24 +87,11 @@ export interface MaskBox {
  * mask. When the frame itself is not a multiple of `align`, the box may end at the frame's edge unaligned.
  */
 export function maskBoundingBox(mask: Mask, align = 2): MaskBox | null {
-  const { width, height, data } = mask;
+  const { width, height } = mask;
   if (!(Number.isInteger(align) && align >= 1)) throw new RangeError(`align must be a positive integer, got ${align}`);
-  let x0 = width;
-  let y0 = height;
-  let x1 = -1;
-  let y1 = -1;
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      if (data[row + x] !== 0) {
-        if (x < x0) x0 = x;
-        if (x > x1) x1 = x;
-        if (y < y0) y0 = y;
-        if (y > y1) y1 = y;
-      }
-    }
-  }
-  if (x1 < 0) return null;
+  const box = boxAbove(mask, 0);
+  if (!box) return null;
+  const { x0, y0, x1, y1 } = box;
   const left = Math.floor(x0 / align) * align;
   const top = Math.floor(y0 / align) * align;
   const right = Math.min(width, Math.ceil((x1 + 1) / align) * align);

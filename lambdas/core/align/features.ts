@@ -10,7 +10,7 @@ import { loadCv, type CV } from '../cv.ts';
 import type { Affine, Image, Mask } from '../types.ts';
 import type { Point } from './affine.ts';
 import { dilateDisc } from './morphology.ts';
-import { luminance } from './raster.ts';
+import { boxAbove, luminance, type Box } from './raster.ts';
 
 export interface FeatureSet {
   count: number;
@@ -216,22 +216,6 @@ export async function matchFeatures(query: FeatureSet, train: FeatureSet, opts: 
   }
 }
 
-function maskBox(mask: Mask): { x0: number; y0: number; x1: number; y1: number } | null {
-  const { width, height, data } = mask;
-  let x0 = width;
-  let y0 = height;
-  let x1 = -1;
-  let y1 = -1;
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      if (data[row + x] !== 0) {
-        if (x < x0) x0 = x;
-        if (x > x1) x1 = x;
-        if (y < y0) y0 = y;
-        if (y > y1) y1 = y;
-      }
-    }
-  }
-  return x1 < 0 ? null : { x0, y0, x1, y1 };
+function maskBox(mask: Mask): Box | null {
+  return boxAbove(mask, 0);
 }

@@ -123,8 +123,8 @@ export interface Box {
   y1: number;
 }
 
-/** The box of the pixels above 0.5, or null when there are none. */
-export function boxAbove(plane: FloatPlane, level = 0.5): Box | null {
+/** The box of the pixels above `level` (a float plane, or a 0/255 mask with level 0), or null when there are none. */
+export function boxAbove(plane: { width: number; height: number; data: ArrayLike<number> }, level = 0.5): Box | null {
   const { width, height, data } = plane;
   let x0 = width;
   let y0 = height;
