@@ -9,7 +9,7 @@
 import { link, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { alignMaskStage, openAlignWorker } from '../../../lambdas/core/compress/align-mask.ts';
-import { resolveInputFolder, type CompressSummary, type RunHooks } from '../../../lambdas/core/compress/compress-folder.ts';
+import { resolveInputFolder, summarizeOutput, type CompressSummary, type RunHooks } from '../../../lambdas/core/compress/compress-folder.ts';
 import { encodeStage } from '../../../lambdas/core/compress/encode.ts';
 import { KEYS, type FrameDraft, type JobState, type StageContext } from '../../../lambdas/core/compress/job.ts';
 import { parseCompressOptions, type CompressOptions, type CompressOptionsInput } from '../../../lambdas/core/compress/options.ts';
@@ -107,23 +107,7 @@ export async function compressFamily(inputDir: string, members: FamilyMember[], 
       await target.deletePrefix(KEYS.work);
       await rename(staging, out);
       seconds.publish = (performance.now() - t) / 1000;
-      const outputBytes = (await new LocalStorage(out).list('')).reduce((s, o) => s + o.bytes, 0);
-      const finite = reel.psnrDb.filter(Number.isFinite);
-      summaries.push({
-        outDir: out,
-        frames: manifest.frames.length,
-        dropped: manifest.dropped.length,
-        inputBytes: manifest.dataset.inputBytes,
-        reelBytes: reel.bytes,
-        segments: reel.segments.length,
-        outputBytes,
-        ratio: manifest.dataset.inputBytes / reel.bytes,
-        psnrDb: finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : Infinity,
-        unionFraction: union?.unionFraction ?? null,
-        seconds,
-        warnings: manifest.warnings,
-        manifest,
-      });
+      summaries.push(await summarizeOutput(out, manifest, reel, union, seconds));
       hooks.log?.(`family member ${m + 1}/${members.length}: ${reel.bytes} B`);
     }
     return summaries;

@@ -8,8 +8,8 @@ import { DatasetError } from '../errors.ts';
 import { sha256 } from '../hash.ts';
 import { parseManifest, type Manifest } from '../manifest.ts';
 import { alignMaskStage, openAlignWorker } from './align-mask.ts';
-import { encodeStage } from './encode.ts';
-import { KEYS, type FrameDraft, type StageContext } from './job.ts';
+import { encodeStage, type EncodedReel } from './encode.ts';
+import { KEYS, type FrameDraft, type StageContext, type UnionResult } from './job.ts';
 import { parseCompressOptions, type CompressOptionsInput } from './options.ts';
 import { prepareReferenceStage } from './prepare-reference.ts';
 import { mapPool } from '../map-pool.ts';
@@ -108,23 +108,7 @@ export async function compressFolder(
     await target.deletePrefix(KEYS.work);
     await swapInto(staging, out);
     lap('publish');
-    const outputBytes = (await new LocalStorage(out).list('')).reduce((s, o) => s + o.bytes, 0);
-    const finite = reel.psnrDb.filter(Number.isFinite);
-    return {
-      outDir: out,
-      frames: manifest.frames.length,
-      dropped: manifest.dropped.length,
-      inputBytes: manifest.dataset.inputBytes,
-      reelBytes: reel.bytes,
-      segments: reel.segments.length,
-      outputBytes,
-      ratio: manifest.dataset.inputBytes / reel.bytes,
-      psnrDb: finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : Infinity,
-      unionFraction: union?.unionFraction ?? null,
-      seconds,
-      warnings: manifest.warnings,
-      manifest,
-    };
+    return await summarizeOutput(out, manifest, reel, union, seconds);
   } catch (err) {
     if (!process.env.ADREEL_KEEP_PARTIAL) await rm(staging, { recursive: true, force: true });
     throw err;
@@ -264,4 +248,31 @@ export async function compressClasses(
   await writeFile(tmp, JSON.stringify(summary, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
   await rename(tmp, join(out, RUN_SUMMARY_FILE));
   return summary;
+}
+
+/** The figures of a finished output: sizes from the folder itself, quality from the encode's decode check. */
+export async function summarizeOutput(
+  out: string,
+  manifest: Manifest,
+  reel: EncodedReel,
+  union: UnionResult | null,
+  seconds: Record<string, number>,
+): Promise<CompressSummary> {
+  const outputBytes = (await new LocalStorage(out).list('')).reduce((s, o) => s + o.bytes, 0);
+  const finite = reel.psnrDb.filter(Number.isFinite);
+  return {
+    outDir: out,
+    frames: manifest.frames.length,
+    dropped: manifest.dropped.length,
+    inputBytes: manifest.dataset.inputBytes,
+    reelBytes: reel.bytes,
+    segments: reel.segments.length,
+    outputBytes,
+    ratio: manifest.dataset.inputBytes / reel.bytes,
+    psnrDb: finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : Infinity,
+    unionFraction: union?.unionFraction ?? null,
+    seconds,
+    warnings: manifest.warnings,
+    manifest,
+  };
 }
