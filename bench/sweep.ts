@@ -94,6 +94,7 @@ async function measure(session: Session, jobs: Job[], seeds: number[]): Promise<
     [...family, ...ordered.map((j) => session.job(j.spec, j.transformsTest, j.seeds ?? seeds))],
     session.options.jobs,
     (l) => session.log(l),
+    [...family.map(() => undefined), ...ordered.map((j) => (family.length && isAligned(j) ? family[0].id : undefined))],
   );
   const points = outcomes
     .slice(family.length)

@@ -72,6 +72,7 @@ async function main(): Promise<void> {
       [...family, ...ordered.map((r) => session.job(r.spec, r.transformsTest))],
       session.options.jobs,
       (line) => session.log(line),
+      [...family.map(() => undefined), ...ordered.map((r) => (family.length && aligned.includes(r) ? family[0].id : undefined))],
     );
     const familyBuilt = new Set(outcomes.slice(0, family.length).flatMap((o) => (o.ok && o.result.kind === 'family' ? o.result.built : [])));
     const measured: Table1Row[] = [];

@@ -50,13 +50,39 @@ function runWorker(codeRoot: string, jobFile: string, log: (line: string) => voi
 }
 
 /** Runs every job with the code frozen at `codeRoot` (see session.ts). */
-export async function runJobs(codeRoot: string, jobs: JobSpec[], concurrency: number, log: (line: string) => void): Promise<JobOutcome[]> {
+/**
+ * Runs every job with the code frozen at `codeRoot` (see session.ts), at most `concurrency` at once, in the order
+ * given, except that a job naming another in `after` starts only once that one has ended (a point waits for the
+ * family that builds its reel, instead of building it again; it still builds it itself if the family failed).
+ */
+export async function runJobs(
+  codeRoot: string,
+  jobs: JobSpec[],
+  concurrency: number,
+  log: (line: string) => void,
+  after: (string | undefined)[] = [],
+): Promise<JobOutcome[]> {
   const work = await mkdtemp(join(tmpdir(), 'adreel-bench-jobs-'));
   try {
     const outcomes: JobOutcome[] = new Array(jobs.length);
-    let next = 0;
+    const started = new Array<boolean>(jobs.length).fill(false);
+    const ended = new Set<string>();
+    let wake = () => {};
+    let woken = new Promise<void>((r) => (wake = r));
+    const notify = () => {
+      const w = wake;
+      woken = new Promise<void>((r) => (wake = r));
+      w();
+    };
     const lane = async () => {
-      for (let i = next++; i < jobs.length; i = next++) {
+      for (;;) {
+        const i = jobs.findIndex((_, k) => !started[k] && (!after[k] || ended.has(after[k]!)));
+        if (i < 0) {
+          if (started.every(Boolean)) return;
+          await woken; // something still running will unblock a waiting job
+          continue;
+        }
+        started[i] = true;
         const resultFile = join(work, `result-${i}.json`);
         const jobFile = join(work, `job-${i}.json`);
         await writeFile(jobFile, JSON.stringify({ ...jobs[i], resultFile }));
@@ -64,6 +90,8 @@ export async function runJobs(codeRoot: string, jobs: JobSpec[], concurrency: nu
         const result = code === 0 ? await readJson<WorkerResult>(resultFile) : undefined;
         outcomes[i] = result ? { ok: true, result } : { ok: false, id: jobId(jobs[i]), error: tail.split('\n').slice(-6).join('\n') };
         if (!result) log(`[${jobId(jobs[i])}] FAILED (exit ${code})`);
+        ended.add(jobId(jobs[i]));
+        notify();
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, jobs.length)) }, lane));
