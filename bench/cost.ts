@@ -1,12 +1,13 @@
 // Cost per 1,000 images and per dataset size from the benchmark's MEASURED stage times and memory: reads the
 // results file bench/stages.ts writes (--json), prints Lambda GB-seconds and requests, state transitions, S3
-// requests, storage per month before and after, dollars at the list prices in bench/lib/prices.ts, and the wall
-// time to compress 100,000 images at a given concurrency.
+// requests, storage per month before and after, dollars at the list prices in bench/lib/prices.ts, the partial
+// unions and the reducers' times (bench/union-partials.ts), and the wall time at a given concurrency, for 1,000 to
+// 1,000,000 images; a NOTE names any invocation over its configured timeout and a run over the state machine's.
 //   node --import tsx bench/cost.ts <results.json> [--concurrency 40] [--s3-latency-ms 10] [--segment-frames N] [--classes 1] [--json]
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { autoSegmentFrames } from '../lambdas/core/reel/segments.ts';
-import { costFor, LAMBDA_MB, perImageSeconds, type CostLine, type StageResults } from './lib/cost-model.ts';
+import { costFor, LAMBDA_MB, LAMBDA_TIMEOUT_S, perImageSeconds, type CostLine, type StageResults } from './lib/cost-model.ts';
 import { PRICES } from './lib/prices.ts';
 
 const { values, positionals } = parseArgs({
@@ -31,7 +32,7 @@ const segmentFrames = values['segment-frames']
     ? autoSegmentFrames({ width: crop.width, height: crop.height, channels: results.frame?.mode === 'rgb' ? 3 : 1, preset: 'medium', lossless: false })
     : Math.ceil(results.images / (results.segments ?? 1));
 const params = { concurrency: Number(values.concurrency), s3LatencyMs: Number(values['s3-latency-ms']), segmentFrames, classes: Number(values.classes) };
-const sizes = [1_000, 10_000, 100_000];
+const sizes = [1_000, 10_000, 100_000, 1_000_000];
 const lines: CostLine[] = sizes.map((images) => costFor(results, { ...params, images }));
 if (values.json) {
   console.log(JSON.stringify({ prices: PRICES, params, lines }, null, 2));
@@ -54,6 +55,7 @@ if (results.memory) {
 console.log(`prices: ${PRICES.asOf}; segments of ${segmentFrames} frames; ${params.classes} class(es); S3 latency ${params.s3LatencyMs} ms per sequential reducer read`);
 const rows: [string, (l: CostLine) => string][] = [
   ['segments', (l) => String(l.segments)],
+  ['partial unions (L1 / L2)', (l) => `${k(l.partials.level1)} / ${k(l.partials.level2)}`],
   ['Lambda GB-s', (l) => l.lambdaGbSeconds.toFixed(0)],
   ['Lambda requests', (l) => k(l.lambdaRequests)],
   ['state transitions (Std)', (l) => k(l.stateTransitions)],
@@ -70,11 +72,17 @@ const rows: [string, (l: CostLine) => string][] = [
   ['$/month stored before', (l) => $(l.dollars.storagePerMonthBefore)],
   ['$/month stored after', (l) => $(l.dollars.storagePerMonthAfter)],
   ['longest invocation (s)', (l) => `${l.longestInvocation.seconds.toFixed(0)} ${l.longestInvocation.fn}`],
+  ['union reducer (s)', (l) => l.invocations.union.toFixed(1)],
+  ['publish (s)', (l) => l.invocations.publish.toFixed(1)],
   [`wall time (concurrency ${params.concurrency})`, (l) => `${(l.wallSeconds / 60).toFixed(1)} min`],
 ];
-console.log(`${'images'.padEnd(28)}${sizes.map((s) => k(s).padStart(16)).join('')}`);
-for (const [label, f] of rows) console.log(`${label.padEnd(28)}${lines.map((l) => f(l).padStart(16)).join('')}`);
-const big = lines[2];
-if (big.longestInvocation.seconds > 900) {
-  console.log(`NOTE: at 100k images the ${big.longestInvocation.fn} invocation would run ${big.longestInvocation.seconds.toFixed(0)} s, over Lambda's 900 s limit.`);
+console.log(`${'images'.padEnd(28)}${sizes.map((s) => k(s).padStart(22)).join('')}`);
+for (const [label, f] of rows) console.log(`${label.padEnd(28)}${lines.map((l) => f(l).padStart(22)).join('')}`);
+for (const l of lines) {
+  for (const [fn, seconds] of Object.entries(l.invocations)) {
+    const limit = LAMBDA_TIMEOUT_S[fn];
+    if (seconds > limit) console.log(`NOTE: at ${k(l.images)} images the ${fn} invocation would run ${seconds.toFixed(0)} s, over its ${limit} s timeout${limit < 900 ? '' : " (Lambda's limit)"}.`);
+  }
+  // the state machine's timeout (infra/adreel-stack.ts)
+  if (l.wallSeconds > 4 * 3600) console.log(`NOTE: at ${k(l.images)} images the run would take ${(l.wallSeconds / 3600).toFixed(1)} h, over the state machine's 4 h timeout.`);
 }

@@ -89,7 +89,8 @@ export class AdreelStack extends Stack {
     const align = fn('AlignMaskFn', 'align-mask', segMemory, Duration.minutes(5));
     const union = fn('UnionMaskFn', 'union-mask', 1024, Duration.minutes(5));
     const verify = fn('VerifyFn', 'verify', 1024, Duration.minutes(10));
-    const publish = fn('PublishFn', 'publish', 512, Duration.minutes(1));
+    // 1024 MB and 5 min: at 100k images the manifest holds 100k frame records (cost model: ~35 s of work)
+    const publish = fn('PublishFn', 'publish', 1024, Duration.minutes(5));
     const restore = fn('RestoreFn', 'restore', 2048, Duration.minutes(15));
     const restoreSegment = fn('RestoreSegmentFn', 'restore-segment', 2048, Duration.minutes(15));
     restore.addEnvironment('RESTORE_SEGMENT_FUNCTION', restoreSegment.functionName);
@@ -151,7 +152,7 @@ export class AdreelStack extends Stack {
         union: Duration.minutes(5),
         encode: Duration.minutes(15),
         verify: Duration.minutes(10),
-        publish: Duration.minutes(1),
+        publish: Duration.minutes(5),
       },
     );
     this.stateMachine = new sfn.StateMachine(this, 'CompressPipeline', {

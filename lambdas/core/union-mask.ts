@@ -26,6 +26,24 @@ export class UnionMaskBuilder {
   private count = 0;
 
   add(mask: Mask): void {
+    this.or(mask);
+    this.count++;
+  }
+
+  /** ORs in a union of `masks` masks built elsewhere (an align batch's partial union): the same result as adding
+   * each of those masks, since OR is associative and idempotent. */
+  addUnion(union: Mask, masks: number): void {
+    if (!(Number.isInteger(masks) && masks >= 0)) throw new RangeError(`a union holds a whole number of masks, got ${masks}`);
+    this.or(union);
+    this.count += masks;
+  }
+
+  /** The union so far, not grown (0 or 255 per pixel; a copy), or null when nothing was added. */
+  raw(): Mask | null {
+    return this.union ? { width: this.width, height: this.height, data: this.union.slice() } : null;
+  }
+
+  private or(mask: Mask): void {
     if (!this.union) {
       this.width = mask.width;
       this.height = mask.height;
@@ -36,7 +54,6 @@ export class UnionMaskBuilder {
     const u = this.union;
     const d = mask.data;
     for (let i = 0; i < u.length; i++) if (d[i] !== 0) u[i] = 255;
-    this.count++;
   }
 
   /** number of masks added so far */

@@ -2,9 +2,14 @@
 // masked. The records land in `.work/records/`, read back by the reducer, so the payload stays small. A typed
 // per-image error (corrupt image, failed alignment under policy "fail") is recorded in `.work/failed/` and named by
 // the reducer; anything else (throttling, network, a crash) fails the task so Step Functions retries it.
+// After a batch, the OR of its object masks and its records are written as one partial union (.work/unions/,
+// lambdas/core/compress/partial-union.ts), and the batch that completes a group of 1,024 images merges the group's:
+// the reducer reads one object per group instead of two per image. A single-image invocation writes none (the
+// reducer reads that image's mask and record itself).
 import { z } from 'zod';
 import { alignMaskStage, openAlignWorker, type AlignWorker } from '../core/compress/align-mask.ts';
-import { readJob, type JobState, type StageContext } from '../core/compress/job.ts';
+import { readJob, type FrameDraft, type JobState, type StageContext } from '../core/compress/job.ts';
+import { groupOf, mergeGroupUnion, writeBatchUnion } from '../core/compress/partial-union.ts';
 import { AdreelError } from '../core/errors.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
@@ -26,6 +31,9 @@ export interface AlignResult {
   processed: number;
   failed: number;
   dropped: number;
+  /** the sidecar of the batch's partial union (null for a single image), and of its group's when this batch completed it */
+  partialUnion: string | null;
+  groupUnion: string | null;
 }
 
 /** Kept between warm invocations of the same run: the segmenter and the reference's features cost the most to load. */
@@ -50,12 +58,14 @@ export const handler = defineHandler('alignMask', AlignEvent, async (event): Pro
   await ensureModel(s3);
   const ctx: StageContext = { source: ingestStore(s3, cfg), target: runStore(s3, cfg, run) };
   const { job, worker } = await workerFor(`${run.dataset}/${run.runId}`, ctx);
-  const result: AlignResult = { processed: 0, failed: 0, dropped: 0 };
+  const result: AlignResult = { processed: 0, failed: 0, dropped: 0, partialUnion: null, groupUnion: null };
+  const drafts: FrameDraft[] = [];
   for (const index of indices) {
     if (index >= job.entries.length) throw new AdreelError(`item ${index} is beyond the ${job.entries.length} images of the run`, 'USAGE');
     try {
       const draft = await alignMaskStage(ctx, job, worker, index);
       if (draft.dropped) result.dropped++;
+      drafts.push(draft);
       result.processed++;
     } catch (err) {
       if (!(err instanceof AdreelError)) throw err;
@@ -64,6 +74,12 @@ export const handler = defineHandler('alignMask', AlignEvent, async (event): Pro
       await putJson(ctx.target, failedKey(index), failure);
       result.failed++;
     }
+  }
+  // after every mask and record of the batch is written: the partial holds exactly those of its kept images
+  const partial = 'Items' in event ? await writeBatchUnion(ctx.target, job, indices, drafts) : null;
+  if (partial) {
+    result.partialUnion = partial.key;
+    result.groupUnion = (await mergeGroupUnion(ctx.target, job.entries.length, groupOf(partial.first)))?.key ?? null;
   }
   return result;
 });

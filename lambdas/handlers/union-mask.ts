@@ -1,13 +1,17 @@
 // union-mask (the reducer): every image must have a record (or the run fails naming the images that failed or were
 // never processed); then the OR of all aligned object masks becomes the union mask, and the reel's segment plan is
-// fixed (the encode Map runs one encode per segment index it returns).
+// fixed (the encode Map runs one encode per segment index it returns). Records and masks are read from the align
+// batches' partial unions (one per group of 1,024 images, else per batch), and one by one only for images no
+// partial covers (lambdas/core/compress/partial-union.ts).
 import { DatasetError } from '../core/errors.ts';
 import { readJob } from '../core/compress/job.ts';
-import { unionMaskStage } from '../core/compress/union.ts';
+import { buildUnionMask, UNION_READ_CONCURRENCY } from '../core/compress/union.ts';
+import { readPartialUnions } from '../core/compress/partial-union.ts';
 import { planReelSegments } from '../core/compress/encode.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
 import { ingestStore, RunRef, runStore, SEGMENTS_KEY, UNION_KEY } from './commons/layout.ts';
+import { logger } from './commons/powertools.ts';
 import { ImageFailureError, putJson, readDrafts, readFailures } from './commons/run-state.ts';
 
 export interface UnionMaskResult {
@@ -18,6 +22,9 @@ export interface UnionMaskResult {
   /** the reel's segment indices: the items of the encode Map */
   segments: number[];
   segmentsKey: string;
+  /** partial unions used (one per group of images or per align batch), and kept frames whose own mask was read */
+  partials: number;
+  maskReads: number;
 }
 
 export const handler = defineHandler('unionMask', RunRef, async (run): Promise<UnionMaskResult> => {
@@ -27,10 +34,12 @@ export const handler = defineHandler('unionMask', RunRef, async (run): Promise<U
   const job = await readJob(target);
   const failures = await readFailures(target);
   if (failures.length) throw new ImageFailureError(failures.sort((a, b) => a.entryIndex - b.entryIndex));
-  const drafts = await readDrafts(target, job);
+  const partials = await readPartialUnions(target, job.entries.length, UNION_READ_CONCURRENCY);
+  const drafts = await readDrafts(target, job, partials);
   const kept = drafts.filter((d) => !d.dropped);
   if (kept.length === 0) throw new DatasetError('every image was dropped; nothing to encode', run.dataset);
-  const union = await unionMaskStage({ source: ingestStore(s3, cfg), target }, job, drafts);
+  const { union, sources } = await buildUnionMask({ source: ingestStore(s3, cfg), target }, job, drafts, partials);
+  logger.info('union mask sources', { ...sources });
   await putJson(target, UNION_KEY, union);
   const plan = planReelSegments(job, drafts, union);
   await putJson(target, SEGMENTS_KEY, plan);
@@ -41,5 +50,7 @@ export const handler = defineHandler('unionMask', RunRef, async (run): Promise<U
     unionKey: UNION_KEY,
     segments: plan.map((s) => s.index),
     segmentsKey: SEGMENTS_KEY,
+    partials: sources.partials,
+    maskReads: sources.maskReads,
   };
 });

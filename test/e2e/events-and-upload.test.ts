@@ -2,7 +2,7 @@
 // marker into the ingest bucket (s3rver on 127.0.0.1), so the marker starts the run only once the images are there.
 import './quiet-env.ts';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +12,7 @@ import { PrepareEvent } from '../../lambdas/handlers/prepare-reference.ts';
 import { AlignEvent } from '../../lambdas/handlers/align-mask.ts';
 import { RestoreEvent } from '../../lambdas/handlers/restore.ts';
 import { TransformEvent } from '../../lambdas/handlers/transform.ts';
+import { RestoreSegmentEvent } from '../../lambdas/handlers/restore-segment.ts';
 import { RunRef } from '../../lambdas/handlers/commons/layout.ts';
 import { runUpload } from '../../lambdas/cli/commands/upload.ts';
 import { startLocalS3, type LocalS3 } from '../../infra/local/s3rver.ts';
@@ -27,7 +28,11 @@ const SAMPLES: [string, z.ZodType][] = [
   ['verify.json', RunRef],
   ['publish.json', RunRef],
   ['restore.json', RestoreEvent],
+  ['restore-segment.json', RestoreSegmentEvent],
   ['transform.json', TransformEvent],
+  // discover takes the state machine's input; summarize the run
+  ['discover.json', PrepareEvent],
+  ['summarize.json', RunRef],
   ['state-machine.input.json', PrepareEvent],
 ];
 
@@ -37,6 +42,12 @@ describe('sample events', () => {
       schema.parse(JSON.parse(await readFile(new URL(`../../events/${file}`, import.meta.url), 'utf8')));
     });
   }
+  it('every sample is checked above, and every function has one (events/<function>[.<case>].json)', async () => {
+    const files = (await readdir(new URL('../../events/', import.meta.url))).filter((f) => f.endsWith('.json')).sort();
+    assert.deepEqual(files, SAMPLES.map(([f]) => f).sort());
+    const handlers = (await readdir(new URL('../../lambdas/handlers/', import.meta.url))).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
+    for (const h of handlers) assert.ok(files.some((f) => f.split('.')[0] === h), `no sample event for lambdas/handlers/${h}.ts`);
+  });
   it('restore refuses an output prefix outside restored/', () => {
     assert.equal(RestoreEvent.safeParse({ dataset: 'a', outputPrefix: 'datasets/a' }).success, false);
     assert.equal(RestoreEvent.safeParse({ dataset: '../a', outputPrefix: 'restored/a' }).success, false);

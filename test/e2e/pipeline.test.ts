@@ -3,17 +3,20 @@
 // delivery (s3rver object events -> the _READY rule) and StartExecution's name uniqueness (LocalPipeline).
 import './quiet-env.ts';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { compressFolder } from '../../lambdas/core/compress/compress-folder.ts';
 import { S3Storage } from '../../lambdas/storage/s3.ts';
+import { sha256 } from '../../lambdas/core/hash.ts';
 import { handler as restore, type RestoreResult } from '../../lambdas/handlers/restore.ts';
 import { startLocalS3, type LocalS3 } from '../../infra/local/s3rver.ts';
 import { LocalPipeline, toEventBridge, type TaskHandler } from '../../infra/local/pipeline.ts';
 import { STATE_NAMES } from '../../infra/pipeline.ts';
+import { DEFAULT_MAP } from '../../infra/adreel-stack.ts';
+import type { UnionMaskResult } from '../../lambdas/handlers/union-mask.ts';
 import { writeSyntheticFolder } from '../helpers/synthetic-folder.ts';
 import { INGEST, OPTIONS, OUTPUT, pixelHashesOfFolder, pixelHashesOfPrefix, restoreToFolder, uploadFolder, waitFor, writeMarker } from './harness.ts';
 
@@ -46,7 +49,13 @@ describe('serverless pipeline, local end to end', () => {
 
   it('upload + marker -> state machine -> restore gives the same decoded pixels as the local CLI', async () => {
     const t0 = performance.now();
-    const pipeline = pipelineFor();
+    const unions: UnionMaskResult[] = [];
+    const recordUnion = (real: TaskHandler): TaskHandler => async (input) => {
+      const result = (await real(input)) as UnionMaskResult;
+      unions.push(result);
+      return result;
+    };
+    const pipeline = pipelineFor({ wrap: { [STATE_NAMES.union]: recordUnion } });
     await uploadFolder(s3, images, 'parts/screws');
     assert.equal(pipeline.executions.size, 0, 'image uploads alone start nothing');
     await writeMarker(s3, 'parts/screws');
@@ -54,6 +63,15 @@ describe('serverless pipeline, local end to end', () => {
     await pipeline.settle();
     const [run] = pipeline.executions.values();
     assert.equal(run.status, 'SUCCEEDED', JSON.stringify(run.error));
+    // the reducer read one partial union (the align batch's, merged into its group's), not the 8 masks and records
+    assert.equal(DEFAULT_MAP.maxItemsPerBatch, 8);
+    assert.equal(unions.length, 1);
+    assert.equal(unions[0].frames, 8);
+    assert.equal(unions[0].partials, 1);
+    assert.ok(unions[0].partials < unions[0].frames);
+    assert.equal(unions[0].maskReads, 0);
+    const partialKeys = (await new S3Storage(s3.client, OUTPUT, `work/parts/screws/${run.name}`).list('.work/unions')).map((o) => o.key);
+    assert.deepEqual(partialKeys, ['.work/unions/1/000000/000000-000007.json', '.work/unions/1/000000/000000-000007.png', '.work/unions/2/000000.json', '.work/unions/2/000000.png']);
     const restored = (await restore({ dataset: 'parts/screws', outputPrefix: 'restored/screws-e2e' })) as RestoreResult;
     assert.equal(restored.frames, 8);
     const cloudSeconds = (performance.now() - t0) / 1000;
@@ -64,6 +82,9 @@ describe('serverless pipeline, local end to end', () => {
 
     const cliOut = join(work, 'cli-out');
     await compressFolder(images, cliOut, OPTIONS);
+    // the union from the partial (cloud) and from the masks one by one (CLI): the same PNG
+    const cloudMask = await new S3Storage(s3.client, OUTPUT).get(`datasets/parts/screws/runs/${run.name}/mask.png`);
+    assert.equal(sha256(cloudMask), sha256(await readFile(join(cliOut, 'mask.png'))));
     const cliRestored = join(work, 'cli-restored');
     await restoreToFolder(cliOut, cliRestored);
     const cloud = await pixelHashesOfPrefix(s3, 'restored/screws-e2e');

@@ -37,6 +37,30 @@ describe('UnionMaskBuilder', () => {
     assert.throws(() => builder.finish(-1), /non-negative/);
   });
 
+  it('ORs in partial unions: the same union as adding every mask, counted per mask; raw() is the union not grown', () => {
+    const masks = [rect(10, 10, 20, 20), rect(15, 15, 30, 25), rect(0, 0, 4, 4), rect(40, 30, 50, 40)];
+    const whole = new UnionMaskBuilder();
+    for (const m of masks) whole.add(m);
+    const partial = (ms: ReturnType<typeof rect>[]) => {
+      const b = new UnionMaskBuilder();
+      for (const m of ms) b.add(m);
+      return b.raw()!;
+    };
+    const merged = new UnionMaskBuilder();
+    assert.equal(merged.raw(), null);
+    merged.addUnion(partial(masks.slice(0, 3)), 3);
+    merged.addUnion(partial(masks.slice(2)), 2); // overlapping: OR is idempotent
+    assert.equal(merged.size, 5);
+    assert.deepEqual(merged.raw(), whole.raw());
+    assert.deepEqual(merged.finish(DEFAULT_MARGIN_PX), whole.finish(DEFAULT_MARGIN_PX));
+    assert.deepEqual(whole.raw()!.data, whole.finish(0).data);
+    const copy = whole.raw()!;
+    copy.data.fill(0);
+    assert.notDeepEqual(whole.raw()!.data, copy.data, 'raw() is a copy');
+    assert.throws(() => merged.addUnion(rect(0, 0, 1, 1, W, H + 1), 1), /50x41/);
+    assert.throws(() => merged.addUnion(rect(0, 0, 1, 1), -1), /whole number/);
+  });
+
   it('has a default margin in the measured range', () => {
     assert.ok(Number.isInteger(DEFAULT_MARGIN_PX) && DEFAULT_MARGIN_PX >= 2 && DEFAULT_MARGIN_PX <= 16);
   });

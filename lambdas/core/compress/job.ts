@@ -18,6 +18,13 @@ export const KEYS = {
   aligned: (i: number) => `.work/aligned/${pad(i)}.png`,
   objectMask: (i: number) => `.work/masks/${pad(i)}.png`,
   record: (i: number) => `.work/records/${pad(i)}.json`,
+  /** partial unions (lambdas/core/compress/partial-union.ts): level 1, one per align batch (first..last: its entry
+   * indices), in the folder of its group of entries; level 2, one per group. A .png and its .json sidecar each. */
+  unions: '.work/unions',
+  batchUnions: (group: number) => `.work/unions/1/${pad(group)}`,
+  batchUnion: (group: number, first: number, last: number, ext: 'png' | 'json') => `.work/unions/1/${pad(group)}/${pad(first)}-${pad(last)}.${ext}`,
+  groupUnions: '.work/unions/2',
+  groupUnion: (group: number, ext: 'png' | 'json') => `.work/unions/2/${pad(group)}.${ext}`,
 } as const;
 
 function pad(i: number): string {

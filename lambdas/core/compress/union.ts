@@ -1,34 +1,59 @@
 // Stage 3 (the reducer): OR of every kept frame's aligned object mask, widened by a margin, and the region to encode.
+// The masks come from the align batches' partial unions where usable (partial-union.ts: one read per group of
+// 1,024 images, or per batch), and one by one for every kept frame no usable partial covers (the CLI writes none).
+// The union is the same either way: OR does not care how the masks were grouped.
 import { sha256 } from '../hash.ts';
-import { decodeMask, encodeMaskPng } from '../image-io.ts';
+import { encodeMaskPng } from '../image-io.ts';
 import { DEFAULT_MARGIN_PX, maskBoundingBox, maskFraction, UnionMaskBuilder } from '../union-mask.ts';
 import { growToMinimum } from '../geometry.ts';
-import { mapPool } from '../map-pool.ts';
 import { KEYS, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
+import { addPartialUnions, orObjectMasks, readPartialUnions, type PartialUnion } from './partial-union.ts';
 
 /** Smallest encoded side: libx265 aborts (heap corruption) on some 4:0:0 frames 34-40 px wide. */
 const MIN_ENCODED_SIDE = 64;
-/** Object masks read and decoded at once. */
-const MASK_READ_CONCURRENCY = 16;
+/** Partial unions and object masks read and decoded at once. */
+export const UNION_READ_CONCURRENCY = 16;
+
+/** Where the union's masks came from. */
+export interface UnionSources {
+  /** partial unions used (one per group of images, or per align batch) */
+  partials: number;
+  /** partial unions left out as unusable (the frames they cover were read one by one) */
+  ignoredPartials: number;
+  /** kept frames the partials accounted for */
+  coveredFrames: number;
+  /** kept frames whose own object mask was looked up (HEAD, and GET when it exists) */
+  maskReads: number;
+}
 
 export async function unionMaskStage(ctx: StageContext, job: JobState, drafts: FrameDraft[]): Promise<UnionResult | null> {
-  if (!job.options.mask) return null;
+  return (await buildUnionMask(ctx, job, drafts)).union;
+}
+
+/** The union stage, and where its masks came from. `partials`: those already read (readPartialUnions), if any. */
+export async function buildUnionMask(
+  ctx: StageContext,
+  job: JobState,
+  drafts: FrameDraft[],
+  partials?: readonly PartialUnion[],
+): Promise<{ union: UnionResult | null; sources: UnionSources }> {
+  const sources: UnionSources = { partials: 0, ignoredPartials: 0, coveredFrames: 0, maskReads: 0 };
+  if (!job.options.mask) return { union: null, sources };
   const marginPx = job.options.marginPx ?? DEFAULT_MARGIN_PX;
   const builder = new UnionMaskBuilder();
-  const kept = drafts.filter((d) => !d.dropped);
-  let done = 0;
-  // Reads and PNG decodes overlap (S3 latency, libuv's pool); the OR itself stays in this thread.
-  await mapPool(kept, MASK_READ_CONCURRENCY, async (d) => {
-    const key = KEYS.objectMask(d.entryIndex);
-    // A frame kept after a failed segmentation has no object mask: it contributes nothing to the union.
-    if (await ctx.target.head(key)) builder.add(await decodeMask(await ctx.target.get(key), key));
-    ctx.onProgress?.('union mask', ++done, kept.length);
-  });
+  const kept = drafts.filter((d) => !d.dropped).map((d) => d.entryIndex);
+  const progress = (done: number) => ctx.onProgress?.('union mask', done, kept.length);
+  partials ??= await readPartialUnions(ctx.target, job.entries.length, UNION_READ_CONCURRENCY);
+  const read = await addPartialUnions(ctx.target, partials, new Set(kept), builder, UNION_READ_CONCURRENCY, (r) => progress(r.covered.size));
+  const rest = kept.filter((i) => !read.covered.has(i));
+  let done = read.covered.size;
+  await orObjectMasks(ctx.target, rest, builder, UNION_READ_CONCURRENCY, () => progress(++done));
+  Object.assign(sources, { partials: read.used, ignoredPartials: read.ignored, coveredFrames: read.covered.size, maskReads: rest.length });
   const union = builder.finish(marginPx);
   const png = await encodeMaskPng(union);
   await ctx.target.put(KEYS.mask, png);
   // Even-aligned so a colour reel could use 4:2:0 as well.
   const tight = job.options.crop ? maskBoundingBox(union, 2) : null;
   const box = tight ? growToMinimum(tight, MIN_ENCODED_SIDE, union.width, union.height) : null;
-  return { unionFraction: maskFraction(union), marginPx, crop: box, sha256: sha256(png) };
+  return { union: { unionFraction: maskFraction(union), marginPx, crop: box, sha256: sha256(png) }, sources };
 }

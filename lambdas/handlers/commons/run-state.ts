@@ -5,6 +5,8 @@ import { AdreelError } from '../../core/errors.ts';
 import { mapPool } from '../../core/map-pool.ts';
 import { combineSegments, type EncodedReel, type EncodedSegment, type PlannedSegment } from '../../core/compress/encode.ts';
 import { KEYS, type FrameDraft, type JobState, type UnionResult } from '../../core/compress/job.ts';
+import { draftsOfPartials, readPartialUnions, type PartialUnion } from '../../core/compress/partial-union.ts';
+import { UNION_READ_CONCURRENCY } from '../../core/compress/union.ts';
 import { segmentRecordKey, SEGMENTS_KEY, UNION_KEY } from './layout.ts';
 
 export const FAILED_PREFIX = '.work/failed';
@@ -40,9 +42,16 @@ export async function readFailures(target: Storage): Promise<ImageFailure[]> {
 }
 
 /** Every image's record, in frame order; a missing one means its align task never completed, named here.
- * Read 32 at a time: a reducer over 100k images cannot afford one S3 round trip after another. */
-export async function readDrafts(target: Storage, job: JobState): Promise<FrameDraft[]> {
-  const found = await mapPool(job.entries, 32, async (_e, i) => ((await target.head(KEYS.record(i))) ? readJson<FrameDraft>(target, KEYS.record(i)) : undefined));
+ * Taken from the align batches' partial unions, which carry their records (one read per group of 1,024 images;
+ * lambdas/core/compress/partial-union.ts); `partials` when already read. The record file of an image no partial holds
+ * is read on its own, 32 at a time: a reducer over 100k images cannot afford one S3 round trip after another. */
+export async function readDrafts(target: Storage, job: JobState, partials?: readonly PartialUnion[]): Promise<FrameDraft[]> {
+  partials ??= await readPartialUnions(target, job.entries.length, UNION_READ_CONCURRENCY);
+  const known = draftsOfPartials(partials);
+  const unknown = job.entries.map((_e, i) => i).filter((i) => !known.has(i));
+  const read = await mapPool(unknown, 32, async (i) => ((await target.head(KEYS.record(i))) ? readJson<FrameDraft>(target, KEYS.record(i)) : undefined));
+  read.forEach((d, k) => d && known.set(unknown[k], d));
+  const found = job.entries.map((_e, i) => known.get(i));
   const missing: ImageFailure[] = [];
   found.forEach((d, i) => {
     if (!d) missing.push({ entryIndex: i, name: job.entries[i].name, code: 'MISSING_RECORD', message: `${job.entries[i].name}: was not processed (its align task failed or never ran)` });
