@@ -1,7 +1,7 @@
 // Bytes and quality of the SAME frames under different x265 settings and frame orders, without re-aligning: the
 // frames are decoded from a lossless align + mask output (what the encoder received, cropped to the encoded
 // region) and re-encoded with the product's own encoder (lambdas/core/reel/encode.ts). Picks candidates for the
-// sweep's tuned series and measures the frame-ordering idea of the issue (which would need a core change).
+// sweep's tuned series and measures the frame-ordering idea of the issue (now built into compress: --frame-order).
 //
 //   node --import tsx bench/x265-explore.ts --from <lossless output dir> [--crf 40] [--settings NAME,...] [--order]
 //                                           [--order-setting NAME]
@@ -16,7 +16,7 @@ import { encodeHevc } from '../lambdas/core/reel/encode.ts';
 import { decodeCheckedFrames } from '../lambdas/core/restore.ts';
 import type { Image } from '../lambdas/core/types.ts';
 import { LocalStorage } from '../lambdas/storage/local.ts';
-import { similarityOrder } from './lib/table1/frame-order.ts';
+import { similarityOrder, thumbnail } from '../lambdas/core/reel/frame-order.ts';
 
 /** Candidate x265 settings: preset and parameters appended after adreel's own. */
 export const SETTINGS: Record<string, { preset: string; x265Params: string }> = {
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     for (const n of names) await run(n, SETTINGS[n].preset, SETTINGS[n].x265Params, natural);
     if (values.order) {
       const t = performance.now();
-      const order = similarityOrder(frames, 32);
+      const order = similarityOrder(frames.map((f) => thumbnail(f)));
       console.log(`similarity order (greedy nearest neighbour + 2-opt on 32x32 thumbnails) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
       const o = SETTINGS[values['order-setting']!];
       const base = await run(`${values['order-setting']}, name order`, o.preset, o.x265Params, natural);

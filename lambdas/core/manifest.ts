@@ -127,6 +127,8 @@ export const ManifestSchema = z
       x265Params: z.string(),
       pixFmt: z.enum(['gray', 'gbrp', 'yuv444p', 'yuv420p']),
       container: z.literal('mp4'),
+      /** how frames were ordered inside each reel segment (frames[] lists them in reel order); absent = name */
+      frameOrder: z.enum(['name', 'similarity']).optional(),
     }),
     reels: z.array(reelRecordSchema).min(1),
     frames: z.array(frameRecordSchema).min(1),

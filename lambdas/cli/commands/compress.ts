@@ -10,7 +10,7 @@ import { intOption, stringOption } from './args.ts';
 export const runCompress: Command = {
   usage:
     'compress <inputDir> <outDir> [--crf N | --lossless] [--preset P] [--x265 "k=v:..."] [--segmenter auto|threshold|model] ' +
-    '[--model PATH] [--margin PX] [--reference NAME] [--no-align] [--no-mask] [--no-crop] [--on-align-failure fail|keep|drop] [--threads N] [--segment-frames N] [--jobs N] [--json] [--quiet]\n' +
+    '[--model PATH] [--margin PX] [--reference NAME] [--no-align] [--no-mask] [--no-crop] [--on-align-failure fail|keep|drop] [--threads N] [--segment-frames N] [--frame-order similarity|name] [--jobs N] [--json] [--quiet]\n' +
     '  inputDir may be a folder of images, an MVTec category, or an MVTec root of categories (then <outDir>/<class>/ per class and <outDir>/summary.json)',
   positionals: 2,
   options: {
@@ -28,6 +28,7 @@ export const runCompress: Command = {
     'on-align-failure': { type: 'string' },
     threads: { type: 'string' },
     'segment-frames': { type: 'string' },
+    'frame-order': { type: 'string' },
     jobs: { type: 'string' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean' },
@@ -49,6 +50,7 @@ export const runCompress: Command = {
       onAlignFailure: stringOption(v['on-align-failure']),
       threads: intOption(v.threads, '--threads', 1, 64),
       segmentFrames: intOption(v['segment-frames'], '--segment-frames', 0, 100_000),
+      frameOrder: stringOption(v['frame-order']),
     });
     const jobs = intOption(v.jobs, '--jobs', 1, 64);
     if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));

@@ -14,12 +14,14 @@ import { encodeHevc } from '../reel/encode.ts';
 import { resolveFfmpeg, type FfmpegSource } from '../reel/ffmpeg.ts';
 import type { ReelPixFmt } from '../reel/encode.ts';
 import { mapPool } from '../map-pool.ts';
+import { similarityOrder, thumbnail } from '../reel/frame-order.ts';
 import { planSegments, type ReelSegment } from '../reel/segments.ts';
 import type { Image, Mask } from '../types.ts';
 import { applyMask } from '../union-mask.ts';
 import { KEYS, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
 
-/** A segment to encode: its frames are these aligned images (positions in job.entries), in reel order. */
+/** A segment to encode: its frames are these aligned images (positions in job.entries), in name order; the encoder
+ * may reorder them within the segment (job.options.frameOrder) and records the order it used. */
 export interface PlannedSegment extends ReelSegment {
   entryIndices: number[];
 }
@@ -29,6 +31,8 @@ export interface EncodedSegment {
   file: string;
   firstFrame: number;
   frameCount: number;
+  /** the frames (positions in job.entries) in the order they were encoded */
+  entryIndices: number[];
   bytes: number;
   sha256: string;
   pixFmt: ReelPixFmt;
@@ -47,6 +51,7 @@ export interface EncodedReel {
   pixFmt: ReelPixFmt;
   ffmpeg: { version: string; source: FfmpegSource };
   /** per kept frame, in reel order (all segments) */
+  entryIndices: number[];
   decodedSha256: string[];
   psnrDb: number[];
   /** wall time of the encode and of the decode check (segments overlap when run in parallel) */
@@ -90,6 +95,7 @@ export async function encodeSegmentStage(
   const dir = await mkdtemp(join(tmpdir(), 'adreel-encode-'));
   const reelPath = join(dir, segment.file);
   const n = segment.entryIndices.length;
+  const entryIndices = await frameOrderOf(ctx, job, segment.entryIndices, mask, region);
   const progress =
     onFrame ??
     ((phase: 'encode' | 'verify') => {
@@ -102,7 +108,7 @@ export async function encodeSegmentStage(
     const encodedHashes: string[] = [];
     const t0 = performance.now();
     const result = await encodeHevc(
-      framesToEncode(ctx, segment.entryIndices, mask, region, encodedHashes),
+      framesToEncode(ctx, entryIndices, mask, region, encodedHashes),
       reelPath,
       {
         width: region.width,
@@ -120,7 +126,7 @@ export async function encodeSegmentStage(
     const t1 = performance.now();
     const decodedSha256: string[] = [];
     const psnrDb: number[] = [];
-    const originals = framesToEncode(ctx, segment.entryIndices, mask, region, [])[Symbol.asyncIterator]();
+    const originals = framesToEncode(ctx, entryIndices, mask, region, [])[Symbol.asyncIterator]();
     for await (const frame of decodeHevc(reelPath, { width: region.width, height: region.height, channels })) {
       const original = (await originals.next()).value as Image;
       decodedSha256.push(frameSha256(frame));
@@ -133,7 +139,7 @@ export async function encodeSegmentStage(
     if (job.options.lossless) {
       const bad = decodedSha256.findIndex((h, i) => h !== encodedHashes[i]);
       if (bad >= 0) {
-        throw new EncoderError(`lossless reel frame ${segment.firstFrame + bad} (${job.entries[segment.entryIndices[bad]].name}) does not decode bit-exactly`, reelPath);
+        throw new EncoderError(`lossless reel frame ${segment.firstFrame + bad} (${job.entries[entryIndices[bad]].name}) does not decode bit-exactly`, reelPath);
       }
     }
     const t2 = performance.now();
@@ -144,6 +150,7 @@ export async function encodeSegmentStage(
       file: segment.file,
       firstFrame: segment.firstFrame,
       frameCount: n,
+      entryIndices,
       bytes: result.bytes,
       sha256: sha,
       pixFmt: result.pixFmt,
@@ -175,6 +182,7 @@ export function combineSegments(segments: EncodedSegment[], wall?: EncodedReel['
     bytes: sum((s) => s.bytes),
     pixFmt: sorted[0].pixFmt,
     ffmpeg: sorted[0].ffmpeg,
+    entryIndices: sorted.flatMap((s) => s.entryIndices),
     decodedSha256: sorted.flatMap((s) => s.decodedSha256),
     psnrDb: sorted.flatMap((s) => s.psnrDb),
     seconds: wall ?? { encode: sum((s) => s.seconds.encode), decode: sum((s) => s.seconds.decode) },
@@ -211,6 +219,22 @@ export async function encodeStage(
   const dec = segments.reduce((a, s) => a + s.seconds.decode, 0);
   const share = enc + dec > 0 ? enc / (enc + dec) : 1;
   return combineSegments(segments, { encode: wall * share, decode: wall * (1 - share) });
+}
+
+/**
+ * The order to encode a segment's frames in. Frames are ordered within their segment only, so the segment plan (and
+ * with it the cloud's encode Map) does not depend on pixels, and ordering costs O(frames per segment ^ 2).
+ * Thumbnails come from the frames exactly as encoded (blanked, cropped), read one at a time.
+ */
+async function frameOrderOf(ctx: StageContext, job: JobState, entryIndices: number[], mask: Mask | undefined, region: Rect): Promise<number[]> {
+  // a job written before the option existed encoded in name order
+  if ((job.options.frameOrder ?? 'name') === 'name' || entryIndices.length < 3) return entryIndices;
+  const thumbs: Float32Array[] = [];
+  for await (const frame of framesToEncode(ctx, entryIndices, mask, region, [])) {
+    thumbs.push(thumbnail(frame));
+    ctx.onProgress?.('order', thumbs.length, entryIndices.length);
+  }
+  return similarityOrder(thumbs).map((i) => entryIndices[i]);
 }
 
 /** Streams the frames as they go into the encoder: one in memory at a time. */

@@ -23,6 +23,8 @@ export const CompressOptionsSchema = z.object({
   threads: z.number().int().min(1).max(64).optional(),
   /** Frames per reel segment; 0 = automatic (lambdas/core/reel/segments.ts). A small dataset is one segment. */
   segmentFrames: z.number().int().min(0).max(100_000).default(0),
+  /** Frame order inside each segment: by name, or by similarity (fewer bytes; lambdas/core/reel/frame-order.ts). */
+  frameOrder: z.enum(['name', 'similarity']).default('similarity'),
 });
 
 export type CompressOptions = z.output<typeof CompressOptionsSchema>;

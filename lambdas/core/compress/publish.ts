@@ -1,5 +1,6 @@
 // Stage 5: write the manifest. It is written last: an output without a valid manifest is never complete.
 import { createHash } from 'node:crypto';
+import { EncoderError } from '../errors.ts';
 import { sha256 } from '../hash.ts';
 import { MANIFEST_SCHEMA, MANIFEST_VERSION, parseManifest, serializeManifest, type Manifest } from '../manifest.ts';
 import { TOOL_VERSION } from '../version.ts';
@@ -21,6 +22,7 @@ export async function publishManifestStage(
   reel: EncodedReel,
 ): Promise<Manifest> {
   const kept = drafts.filter((d) => !d.dropped);
+  const inReelOrder = reelOrder(kept, reel);
   const refPng = await ctx.target.get(KEYS.reference);
   const refMask = job.segmenter ? await ctx.target.get(KEYS.referenceMask) : undefined;
   const { options } = job;
@@ -60,10 +62,11 @@ export async function publishManifestStage(
       x265Params: options.x265Params,
       pixFmt: reel.pixFmt,
       container: 'mp4',
+      frameOrder: options.frameOrder ?? 'name',
     },
     // one record per segment (frame range, bytes, sha256); an unsegmented reel is the one segment reel.mp4
     reels: reel.segments.map((s) => ({ file: s.file, bytes: s.bytes, sha256: s.sha256, firstFrame: s.firstFrame, frameCount: s.frameCount })),
-    frames: kept.map((d, i) => ({
+    frames: inReelOrder.map((d, i) => ({
       index: i,
       name: d.name,
       stem: d.stem,
@@ -79,4 +82,18 @@ export async function publishManifestStage(
   const text = serializeManifest(parseManifest(manifest, KEYS.manifest));
   await ctx.target.put(KEYS.manifest, Buffer.from(text));
   return manifest;
+}
+
+/** The kept frames in the order the reel holds them; refuses a reel that does not hold each kept frame exactly once. */
+function reelOrder(kept: FrameDraft[], reel: EncodedReel): FrameDraft[] {
+  const byEntry = new Map(kept.map((d) => [d.entryIndex, d]));
+  const seen = new Set<number>();
+  const out = reel.entryIndices.map((e, i) => {
+    const d = byEntry.get(e);
+    if (!d || seen.has(e)) throw new EncoderError(`reel frame ${i} is image #${e}, which is ${d ? 'already in the reel' : 'not a kept image'}`, KEYS.reel);
+    seen.add(e);
+    return d;
+  });
+  if (out.length !== kept.length) throw new EncoderError(`the reel holds ${out.length} frames but ${kept.length} images were kept`, KEYS.reel);
+  return out;
 }

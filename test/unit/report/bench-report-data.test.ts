@@ -3,12 +3,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { canonicalJson, keyOf } from '../../../bench/lib/table1/fingerprint.ts';
-import { similarityOrder } from '../../../bench/lib/table1/frame-order.ts';
 import { ratePlot, sweepTables, table1Table, type SweepPoint, type SweepResults, type Table1Results, type Table1Row } from '../../../bench/lib/table1/report-data.ts';
 import type { RunInfo } from '../../../bench/lib/table1/results.ts';
 import { formatStats, seedStats } from '../../../bench/lib/table1/stats.ts';
 import { TABLE1_ROWS } from '../../../bench/lib/table1/variants.ts';
-import { barFrame } from './synthetic-report.ts';
 
 const RUN: RunInfo = {
   generatedAt: '2025-01-01T00:00:00.000Z',
@@ -95,15 +93,5 @@ describe('Table 1 and sweep as report data', () => {
     const [ops, all] = sweepTables(sweep);
     assert.equal(ops.rows[0][6], 'no');
     assert.equal(all.rows.length, 3);
-  });
-});
-
-describe('frame ordering by similarity', () => {
-  it('visits every frame once, from the reference, neighbours in angle next to each other', () => {
-    const angles = [0, 0.5, 0.1, 0.4, 0.2, 0.3];
-    const order = similarityOrder(angles.map((a) => barFrame(48, a)), 16);
-    assert.equal(order[0], 0);
-    assert.deepEqual([...order].sort(), [0, 1, 2, 3, 4, 5]);
-    assert.deepEqual(order.map((i) => angles[i]), [0, 0.1, 0.2, 0.3, 0.4, 0.5]);
   });
 });
