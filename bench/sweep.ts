@@ -12,10 +12,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CompressOptionsInput } from '../lambdas/core/compress/options.ts';
 import { formatBytes } from '../lambdas/report/html.ts';
-import { writeReport } from '../lambdas/report/render-report.ts';
-import { screenshotReport } from './lib/chromium.ts';
 import { readJson, writeJson } from './lib/table1/cache.ts';
-import { benchReport, type OperatingPoint, type SweepPoint, type SweepResults, type Table1Results } from './lib/table1/report-data.ts';
+import type { OperatingPoint, SweepPoint, SweepResults, Table1Results } from './lib/table1/report-data.ts';
+import { writeBenchReport } from './lib/table1/report-file.ts';
 import { summarisePoint } from './lib/table1/results.ts';
 import { runJobs, type JobOutcome } from './lib/table1/scheduler.ts';
 import { openSession, parseSeeds, positiveInt, type Session } from './lib/table1/session.ts';
@@ -271,12 +270,7 @@ async function main(): Promise<void> {
     const table1 =
       (await readJson<Table1Results>(join(outDir, `table1-seeds012${subset}.json`))) ?? (await readJson<Table1Results>(join(outDir, `table1-seed0${subset}.json`)));
     const reportPath = join(outDir, `report-sweep${subset}.html`);
-    await writeReport(reportPath, await benchReport(table1, results));
-    console.log(`report: ${reportPath}`);
-    if (values.screenshot) {
-      await screenshotReport(reportPath, values.screenshot);
-      console.log(`screenshot: ${values.screenshot}`);
-    }
+    await writeBenchReport(reportPath, table1, results, values.screenshot);
     if (results.failures.length) process.exitCode = 1;
   } finally {
     await session.close();

@@ -15,18 +15,16 @@
 //                 bench/lib/table1/family.ts, byte-identical output)
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeReport } from '../lambdas/report/render-report.ts';
 import { formatBytes } from '../lambdas/report/html.ts';
-import { screenshotReport } from './lib/chromium.ts';
 import { writeJson } from './lib/table1/cache.ts';
-import { benchReport, type Table1Results, type Table1Row } from './lib/table1/report-data.ts';
+import type { SweepResults, Table1Results, Table1Row } from './lib/table1/report-data.ts';
+import { writeBenchReport } from './lib/table1/report-file.ts';
 import { summarisePoint } from './lib/table1/results.ts';
 import { runJobs } from './lib/table1/scheduler.ts';
 import { openSession, parseSeeds, positiveInt } from './lib/table1/session.ts';
 import { formatStats } from './lib/table1/stats.ts';
 import { TABLE1_ROWS, type VariantSpec } from './lib/table1/variants.ts';
 import { readJson } from './lib/table1/cache.ts';
-import type { SweepResults } from './lib/table1/report-data.ts';
 
 const { values } = parseArgs({
   options: {
@@ -127,12 +125,7 @@ async function main(): Promise<void> {
     // The report also shows the latest sweep of the same inputs, when one has been run.
     const sweep = await readJson<SweepResults>(join(outDir, results.inputs.subset ? `sweep${subset}.json` : 'sweep.json'));
     const reportPath = join(outDir, `report-table1-${tag}${subset}.html`);
-    await writeReport(reportPath, await benchReport(results, sweep));
-    console.log(`report: ${reportPath}`);
-    if (values.screenshot) {
-      const problems = await screenshotReport(reportPath, values.screenshot);
-      console.log(`screenshot: ${values.screenshot}${problems.consoleErrors.length ? ` (console errors: ${problems.consoleErrors.join('; ')})` : ''}`);
-    }
+    await writeBenchReport(reportPath, results, sweep, values.screenshot);
     if (results.failures.length) process.exitCode = 1;
   } finally {
     await session.close();

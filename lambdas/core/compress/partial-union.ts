@@ -98,12 +98,7 @@ export async function mergeGroupUnion(target: Storage, entries: number, group: n
   const parts = await mapPool(ranges, WRITER_CONCURRENCY, async (r) => {
     const p = parsePartial(await target.get(r.key), 1);
     if (!p || p.first !== r.first || p.last !== r.last) return null;
-    if (p.png) {
-      const bytes = await target.get(p.png);
-      if (sha256(bytes) !== p.sha256) return null;
-      builder.addUnion(await decodeMask(bytes, p.png), p.masks.length);
-    }
-    return p;
+    return (await orPartialPng(target, p, builder)) ? p : null;
   });
   if (parts.some((p) => p === null)) return null;
   const all = parts as PartialUnion[];
@@ -175,13 +170,7 @@ export async function addPartialUnions(
 ): Promise<PartialUnionsRead> {
   const read: PartialUnionsRead = { covered: new Set(), used: 0, ignored: 0 };
   await mapPool(partials, concurrency, async (p) => {
-    let usable = p.masks.every((i) => kept.has(i));
-    if (usable && p.png !== null) {
-      const bytes = await target.get(p.png);
-      usable = sha256(bytes) === p.sha256;
-      if (usable) builder.addUnion(await decodeMask(bytes, p.png), p.masks.length);
-    }
-    if (usable) {
+    if (p.masks.every((i) => kept.has(i)) && (await orPartialPng(target, p, builder))) {
       for (const i of p.covers) if (kept.has(i)) read.covered.add(i);
       read.used++;
     } else {
@@ -190,6 +179,15 @@ export async function addPartialUnions(
     onPartial?.(read);
   });
   return read;
+}
+
+/** ORs a partial's PNG into `builder` unless it changed since its sidecar (false then); true for a partial without one. */
+async function orPartialPng(target: Storage, p: PartialUnion, builder: UnionMaskBuilder): Promise<boolean> {
+  if (p.png === null) return true;
+  const bytes = await target.get(p.png);
+  if (sha256(bytes) !== p.sha256) return false;
+  builder.addUnion(await decodeMask(bytes, p.png), p.masks.length);
+  return true;
 }
 
 /** ORs the object masks of `indices` into `builder` (a frame without one adds nothing); returns those it had, ascending. */
