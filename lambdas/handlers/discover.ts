@@ -8,7 +8,7 @@ import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
 import { CLASSES_KEY, DatasetName, ingestStore, runStore, workPrefix } from './commons/layout.ts';
 import { putJson } from './commons/run-state.ts';
-import { PrepareEvent } from './prepare-reference.ts';
+import { RunEvent } from './commons/events.ts';
 
 /** One item of the class Map. */
 export interface ClassItem {
@@ -38,7 +38,7 @@ export async function discoverClasses(source: Storage, dataset: string): Promise
   return classes.map((c) => ({ dataset: `${dataset}/${c}`, class: c }));
 }
 
-export const handler = defineHandler('discover', PrepareEvent, async (event): Promise<DiscoverResult> => {
+export const handler = defineHandler('discover', RunEvent, async (event): Promise<DiscoverResult> => {
   const cfg = readConfig();
   const s3 = s3Client();
   const items = await discoverClasses(ingestStore(s3, cfg), event.dataset);

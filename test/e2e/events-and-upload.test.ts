@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { ObjectCreatedEvent } from '../../lambdas/handlers/start.ts';
-import { PrepareEvent } from '../../lambdas/handlers/prepare-reference.ts';
+import { RunEvent } from '../../lambdas/handlers/commons/events.ts';
 import { AlignEvent } from '../../lambdas/handlers/align-mask.ts';
 import { RestoreEvent } from '../../lambdas/handlers/restore.ts';
 import { TransformEvent } from '../../lambdas/handlers/transform.ts';
@@ -20,7 +20,7 @@ import { writeSyntheticFolder } from '../helpers/synthetic-folder.ts';
 
 const SAMPLES: [string, z.ZodType][] = [
   ['start.marker-created.json', ObjectCreatedEvent],
-  ['prepare-reference.json', PrepareEvent],
+  ['prepare-reference.json', RunEvent],
   ['align-mask.batch.json', AlignEvent],
   ['align-mask.single.json', AlignEvent],
   ['union-mask.json', RunRef],
@@ -31,9 +31,9 @@ const SAMPLES: [string, z.ZodType][] = [
   ['restore-segment.json', RestoreSegmentEvent],
   ['transform.json', TransformEvent],
   // discover takes the state machine's input; summarize the run
-  ['discover.json', PrepareEvent],
+  ['discover.json', RunEvent],
   ['summarize.json', RunRef],
-  ['state-machine.input.json', PrepareEvent],
+  ['state-machine.input.json', RunEvent],
 ];
 
 describe('sample events', () => {
