@@ -5,19 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../../../lambdas/cli/main.ts';
-import { resolveBackbonePath } from '../../../lambdas/eval/backbone.ts';
+import { backboneMissing } from '../../helpers/backbone.ts';
 import { evaluateCategory } from '../../../lambdas/eval/evaluate.ts';
 import { evaluateRobustCategory } from '../../../lambdas/eval/robust.ts';
 import { writeSyntheticCategory } from '../../helpers/synthetic-category.ts';
 
-function backboneMissing(): string | undefined {
-  try {
-    resolveBackbonePath();
-    return undefined;
-  } catch (error) {
-    return `PaDiM backbone not available: ${(error as Error).message}`;
-  }
-}
 const skip = backboneMissing();
 if (skip) console.log(`# skipping robust evaluation test: ${skip}`);
 
