@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { listDataset, type DatasetListing } from '../core/dataset.ts';
 import { prepareReferenceStage } from '../core/compress/prepare-reference.ts';
 import type { JobState } from '../core/compress/job.ts';
-import type { Storage } from '../storage/storage.ts';
+import type { Storage } from '../ground/storage.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
 import { RunEvent } from './commons/events.ts';
@@ -38,11 +38,11 @@ export async function resolveDataset(source: Storage, dataset: string): Promise<
 export const handler = defineHandler('prepareReference', RunEvent, async (event): Promise<PrepareResult> => {
   const cfg = readConfig();
   const s3 = s3Client();
-  await ensureModel(s3);
+  const modelPath = await ensureModel(s3);
   const source = ingestStore(s3, cfg);
   const target = runStore(s3, cfg, event);
   const { listing, layout } = await resolveDataset(source, event.dataset);
-  const job = await prepareReferenceStage({ source, target, log: (m) => logger.info(m) }, listing, layout, event.options);
+  const job = await prepareReferenceStage({ source, target, log: (m) => logger.info(m) }, listing, layout, { ...event.options, modelPath });
   const items: MapItem[] = job.entries.map((e, index) => ({ index, name: e.name }));
   await putJson(target, ITEMS_KEY, items);
   return {

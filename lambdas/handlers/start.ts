@@ -6,10 +6,11 @@ import { createHash } from 'node:crypto';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { CompressOptionsSchema } from '../core/compress/options.ts';
-import { UsageError } from '../core/errors.ts';
+import { MarkerContent } from '../core/compress/marker.ts';
+import { UsageError } from '../ground/errors.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
-import { DatasetName, MARKER } from './commons/layout.ts';
+import { DatasetName, MARKER } from '../ground/run-contract.ts';
 import { logger, tracer } from './commons/powertools.ts';
 import { S3Storage } from '../storage/s3.ts';
 
@@ -29,8 +30,6 @@ export const ObjectCreatedEvent = z.object({
 });
 export type ObjectCreatedEvent = z.infer<typeof ObjectCreatedEvent>;
 
-/** What a marker may hold: nothing, or compress options (model path excluded: the stack provides the model). */
-export const MarkerContent = z.object({ options: CompressOptionsSchema.omit({ modelPath: true }).partial().strict().optional() }).strict();
 
 export interface ExecutionInput {
   dataset: string;

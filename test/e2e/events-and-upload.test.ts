@@ -13,7 +13,7 @@ import { AlignEvent } from '../../lambdas/handlers/align-mask.ts';
 import { RestoreEvent } from '../../lambdas/handlers/restore.ts';
 import { TransformEvent } from '../../lambdas/handlers/transform.ts';
 import { RestoreSegmentEvent } from '../../lambdas/handlers/restore-segment.ts';
-import { RunRef } from '../../lambdas/handlers/commons/layout.ts';
+import { RunRef } from '../../lambdas/ground/run-contract.ts';
 import { runUpload } from '../../lambdas/cli/commands/upload.ts';
 import { startLocalS3, type LocalS3 } from '../../infra/local/s3rver.ts';
 import { writeSyntheticFolder } from '../helpers/synthetic-folder.ts';

@@ -1,5 +1,5 @@
 // Small helpers to turn CLI strings into checked values.
-import { UsageError } from '../../core/errors.ts';
+import { UsageError } from '../../ground/errors.ts';
 
 export function intOption(value: string | boolean | undefined, flag: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { compressClasses, compressFolder, listClasses, RUN_SUMMARY_FILE } from '../../core/compress/compress-folder.ts';
 import { CompressOptionsSchema } from '../../core/compress/options.ts';
-import { UsageError } from '../../core/errors.ts';
+import { UsageError } from '../../ground/errors.ts';
 import { bytes, seconds } from '../format.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { createProgress } from '../progress.ts';
 import { intOption, stringOption } from './args.ts';
 

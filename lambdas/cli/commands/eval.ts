@@ -1,4 +1,4 @@
-import { UsageError } from '../../core/errors.ts';
+import { UsageError } from '../../ground/errors.ts';
 import { evaluateCategory } from '../../eval/evaluate.ts';
 import {
   checkNoWorseThanRaw,
@@ -9,7 +9,7 @@ import {
   parseSeedList,
   type RobustEvalResult,
 } from '../../eval/robust.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { createProgress } from '../progress.ts';
 import { intOption, stringOption } from './args.ts';
 

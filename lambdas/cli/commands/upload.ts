@@ -4,11 +4,12 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { UsageError } from '../../core/errors.ts';
+import { UsageError } from '../../ground/errors.ts';
 import { IMAGE_NAME } from '../../core/dataset.ts';
-import { DatasetName, MARKER } from '../../handlers/commons/layout.ts';
+import { DatasetName, MARKER } from '../../ground/run-contract.ts';
 import { S3Storage } from '../../storage/s3.ts';
-import type { Command } from '../main.ts';
+import { MarkerContent } from '../../core/compress/marker.ts';
+import type { Command } from '../command.ts';
 import { intOption, stringOption } from './args.ts';
 
 export const runUpload: Command = {
@@ -35,9 +36,6 @@ export const runUpload: Command = {
         lossless: v.lossless ? true : undefined,
       }).filter(([, x]) => x !== undefined),
     );
-    // loaded when run, not with the CLI: the handler modules set up Powertools (logger, metrics) from the
-    // environment as they load, and `adreel demo` sets that environment before it runs the handlers
-    const { MarkerContent } = await import('../../handlers/start.ts');
     const marker = MarkerContent.safeParse({ options });
     if (!marker.success) throw new UsageError(`invalid options: ${marker.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
 
