@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { observeAlignments, type AlignmentResult } from '../lambdas/core/align/index.ts';
 import { decodeImage, isImageName } from '../lambdas/core/image-io.ts';
 import { measureAlignmentQuality, type QualityReport } from '../lambdas/core/metrics/alignment-quality.ts';
-import { DEFAULT_MARGIN_PX } from '../lambdas/core/union-mask.ts';
+import { DEFAULT_MARGIN_PX } from '../lambdas/core/compress/options.ts';
 import { screwDir } from './lib/shared-data.ts';
 
 interface Args {
