@@ -9,8 +9,7 @@ import type { MarkerOptionsInput } from '../../lambdas/core/compress/options.ts'
 import { frameSha256 } from '../../lambdas/core/hash.ts';
 import { decodeImage } from '../../lambdas/core/image-io.ts';
 import { restoreFrames } from '../../lambdas/core/restore.ts';
-import { resetClients } from '../../lambdas/handlers/commons/config.ts';
-import { handler as restoreHandler, type RestoreResult } from '../../lambdas/handlers/restore.ts';
+import { createRestoreHandler, type RestoreResult } from '../../lambdas/handlers/restore.ts';
 import { LocalStorage } from '../../lambdas/storage/local.ts';
 import { S3Storage } from '../../lambdas/storage/s3.ts';
 import { STATE_NAMES } from '../pipeline.ts';
@@ -154,13 +153,16 @@ export async function runLocalCloud(o: LocalCloudRunOptions): Promise<LocalCloud
     if (!run || run.status !== 'SUCCEEDED') {
       return { ...base, status: run?.status ?? 'NOT STARTED', error: run?.error, seconds: (t3 - t1) / 1000, restoreSeconds: 0, hashes: {} };
     }
+    const restoreHandler = createRestoreHandler(() => p.deps, () => undefined);
     const restore = (await restoreHandler({ dataset, outputPrefix })) as RestoreResult;
     const t4 = performance.now();
     const hashes = await pixelHashesOfPrefix(s3, outputPrefix);
     return { ...base, status: run.status, seconds: (t4 - t1) / 1000, restoreSeconds: (t4 - t3) / 1000, restore, hashes };
   } finally {
-    await pipeline?.close();
-    resetClients();
-    await s3.close();
+    try {
+      await pipeline?.close();
+    } finally {
+      await s3.close();
+    }
   }
 }

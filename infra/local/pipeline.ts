@@ -2,6 +2,7 @@
 // states overridden to call the real handlers in-process, S3 on a local s3rver, and a local stand-in for the two
 // AWS services that cannot run here: EventBridge (the `_READY` rule, applied to s3rver's object events) and Step
 // Functions' StartExecution (its execution-name uniqueness).
+import './quiet-env.ts';
 import './with-resolvers.ts';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -11,16 +12,16 @@ import { STATE_NAMES } from '../pipeline.ts';
 import { batchItems, definitionFromTemplate, itemReaderStateName, toLocalDefinition, type Json, type MachineDef } from './definition.ts';
 import type { LocalS3, LocalS3Record } from './s3rver.ts';
 import { S3Storage } from '../../lambdas/storage/s3.ts';
-import { resetClients } from '../../lambdas/handlers/commons/config.ts';
+import { s3Deps, type HandlerDeps } from '../../lambdas/handlers/commons/deps.ts';
 import { createStartHandler, type ExecutionInput, type ObjectCreatedEvent, type StartExecution } from '../../lambdas/handlers/start.ts';
-import { handler as prepare } from '../../lambdas/handlers/prepare-reference.ts';
-import { handler as alignMask } from '../../lambdas/handlers/align-mask.ts';
-import { handler as unionMask } from '../../lambdas/handlers/union-mask.ts';
-import { handler as encode } from '../../lambdas/handlers/encode.ts';
-import { handler as verify } from '../../lambdas/handlers/verify.ts';
-import { handler as publish } from '../../lambdas/handlers/publish.ts';
-import { handler as discover } from '../../lambdas/handlers/discover.ts';
-import { handler as summarize } from '../../lambdas/handlers/summarize.ts';
+import { createPrepareReferenceHandler } from '../../lambdas/handlers/prepare-reference.ts';
+import { createAlignMaskHandler } from '../../lambdas/handlers/align-mask.ts';
+import { createUnionMaskHandler } from '../../lambdas/handlers/union-mask.ts';
+import { createEncodeHandler } from '../../lambdas/handlers/encode.ts';
+import { createVerifyHandler } from '../../lambdas/handlers/verify.ts';
+import { createPublishHandler } from '../../lambdas/handlers/publish.ts';
+import { createDiscoverHandler } from '../../lambdas/handlers/discover.ts';
+import { createSummarizeHandler } from '../../lambdas/handlers/summarize.ts';
 
 export type TaskHandler = (input: unknown) => Promise<unknown>;
 
@@ -55,36 +56,38 @@ export class LocalPipeline {
   private readonly machine: StateMachine;
   private readonly local: MachineDef;
   private readonly handlers: Record<string, TaskHandler>;
+  /** what the handlers run with: this pipeline's s3rver and buckets */
+  readonly deps: HandlerDeps;
   private pending: Promise<unknown>[] = [];
+  /** deliveries the start function rejected (rethrown by settle) */
+  readonly deliveryErrors: unknown[] = [];
   private readonly unsubscribe: () => void;
 
   constructor(private readonly opts: LocalPipelineOptions) {
-    process.env.INGEST_BUCKET = opts.ingestBucket;
-    process.env.OUTPUT_BUCKET = opts.outputBucket;
-    process.env.ADREEL_S3_ENDPOINT = opts.s3.endpoint;
-    process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-    resetClients();
+    // the handlers' deps point at this s3rver (no process.env rewriting, no client reset)
+    this.deps = s3Deps(opts.s3.client, opts.ingestBucket, opts.outputBucket, {});
+    const deps = () => this.deps;
     const { definition } = synthesizedDefinition();
     this.local = toLocalDefinition(definition);
     this.machine = new StateMachine(this.local as unknown as StateMachineDefinition, { validationOptions: { checkArn: false } });
     const real: Record<string, TaskHandler> = {
-      [STATE_NAMES.discover]: discover,
-      [STATE_NAMES.summarize]: summarize,
+      [STATE_NAMES.discover]: createDiscoverHandler(deps),
+      [STATE_NAMES.summarize]: createSummarizeHandler(deps),
       [itemReaderStateName(STATE_NAMES.classMap)]: (input) => this.readItems(input as LocalItemReaderInput),
-      [STATE_NAMES.prepare]: prepare,
-      [STATE_NAMES.align]: alignMask,
-      [STATE_NAMES.union]: unionMask,
-      [STATE_NAMES.encode]: encode,
-      [STATE_NAMES.verify]: verify,
-      [STATE_NAMES.publish]: publish,
+      [STATE_NAMES.prepare]: createPrepareReferenceHandler(deps),
+      [STATE_NAMES.align]: createAlignMaskHandler(deps),
+      [STATE_NAMES.union]: createUnionMaskHandler(deps),
+      [STATE_NAMES.encode]: createEncodeHandler(deps),
+      [STATE_NAMES.verify]: createVerifyHandler(deps),
+      [STATE_NAMES.publish]: createPublishHandler(deps),
       [itemReaderStateName(STATE_NAMES.map)]: (input) => this.readItems(input as LocalItemReaderInput),
     };
     this.handlers = Object.fromEntries(Object.entries(real).map(([k, h]) => [k, opts.wrap?.[k]?.(h) ?? h]));
     // the EventBridge rule: Object Created in the ingest bucket with a key ending in /_READY -> start function
     this.unsubscribe = opts.s3.onRecord((r) => {
       if (r.eventName.startsWith('ObjectCreated:') && r.s3.bucket.name === opts.ingestBucket && r.s3.object.key.endsWith('/_READY')) {
-        this.pending.push(this.deliver(toEventBridge(r)));
+        // a rejected delivery is kept and rethrown by settle(), so the test that caused it fails
+        this.pending.push(this.deliver(toEventBridge(r)).catch((err: unknown) => void this.deliveryErrors.push(err)));
       }
     });
   }
@@ -101,7 +104,7 @@ export class LocalPipeline {
 
   /** Delivers an event to the real start function (also used to replay a duplicate delivery). */
   async deliver(event: ObjectCreatedEvent): Promise<unknown> {
-    const start = createStartHandler(() => this.startExecution);
+    const start = createStartHandler(() => this.deps, () => this.startExecution);
     const result = await start(event);
     this.startResults.push(result);
     return result;
@@ -112,7 +115,10 @@ export class LocalPipeline {
     for (;;) {
       const waiting = [...this.pending, ...[...this.executions.values()].map((e) => e.done)];
       await Promise.allSettled(waiting);
-      if (waiting.length === this.pending.length + this.executions.size) return;
+      if (waiting.length === this.pending.length + this.executions.size) break;
+    }
+    if (this.deliveryErrors.length) {
+      throw new AggregateError(this.deliveryErrors, `the start function rejected ${this.deliveryErrors.length} delivery(ies): ${this.deliveryErrors.map((e) => (e as Error).message).join('; ')}`);
     }
   }
 

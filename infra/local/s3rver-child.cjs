@@ -22,3 +22,6 @@ server.run().then(
   },
 );
 process.on('SIGTERM', () => server.close().finally(() => process.exit(0)));
+// the parent holds our stdin open; when it goes away (even killed), so do we
+process.stdin.on('end', () => server.close().finally(() => process.exit(0)));
+process.stdin.resume();

@@ -15,6 +15,8 @@ export interface LocalS3Record {
 
 export interface LocalS3 {
   endpoint: string;
+  /** the s3rver child process (it exits with close(), or when this process goes away) */
+  pid: number;
   /** client settings for this server: path-style, dummy credentials, and no streaming checksums (s3rver corrupts them) */
   clientConfig: S3ClientConfig;
   client: S3Client;
@@ -28,10 +30,13 @@ const CHILD = fileURLToPath(new URL('./s3rver-child.cjs', import.meta.url));
 export async function startLocalS3(buckets: string[]): Promise<LocalS3> {
   const directory = await mkdtemp(join(tmpdir(), 'adreel-s3rver-'));
   const child: ChildProcess = spawn(process.execPath, ['--openssl-legacy-provider', CHILD, JSON.stringify({ directory, buckets })], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // stdin stays open as a lifeline: the child exits when it closes, so a parent that dies never orphans it
+    stdio: ['pipe', 'pipe', 'pipe'],
     // the child must not inherit the tsx loader or a test runner's flags
     env: { ...process.env, NODE_OPTIONS: '' },
   });
+  const killChild = () => child.kill('SIGTERM');
+  process.once('exit', killChild);
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const listeners: ((r: LocalS3Record) => void)[] = [];
@@ -55,6 +60,7 @@ export async function startLocalS3(buckets: string[]): Promise<LocalS3> {
   };
   const client = new S3Client(clientConfig);
   return {
+    pid: child.pid!,
     endpoint,
     clientConfig,
     client,
@@ -65,6 +71,7 @@ export async function startLocalS3(buckets: string[]): Promise<LocalS3> {
     async close() {
       client.destroy();
       const exited = new Promise((r) => child.once('exit', r));
+      process.off('exit', killChild);
       child.kill('SIGTERM');
       await exited;
       await rm(directory, { recursive: true, force: true });

@@ -11,11 +11,9 @@ import { alignMaskStage, openAlignWorker, type AlignWorker } from '../core/compr
 import { readJob, type FrameDraft, type JobState, type StageContext } from '../core/compress/job.ts';
 import { groupOf, mergeGroupUnion, writeBatchUnion } from '../core/compress/partial-union.ts';
 import { AdreelError } from '../ground/errors.ts';
-import { readConfig, s3Client } from './commons/config.ts';
+import { defaultDeps, runStore, type HandlerDeps } from './commons/deps.ts';
 import { defineHandler } from './commons/handler.ts';
 import { RunRef } from '../ground/run-contract.ts';
-import { ingestStore, runStore } from './commons/layout.ts';
-import { ensureModel } from './commons/model.ts';
 import { logger } from './commons/powertools.ts';
 import { failedKey, putJson, type ImageFailure } from './commons/run-state.ts';
 
@@ -51,36 +49,39 @@ async function workerFor(runKey: string, ctx: StageContext, modelPath: string | 
   return cached;
 }
 
-export const handler = defineHandler('alignMask', AlignEvent, async (event): Promise<AlignResult> => {
-  const run = 'BatchInput' in event ? event.BatchInput : { dataset: event.dataset, runId: event.runId };
-  const indices = 'Items' in event ? event.Items.map((i) => i.index) : [event.index];
-  const cfg = readConfig();
-  const s3 = s3Client();
-  const modelPath = await ensureModel(s3);
-  const ctx: StageContext = { source: ingestStore(s3, cfg), target: runStore(s3, cfg, run) };
-  const { job, worker } = await workerFor(`${run.dataset}/${run.runId}`, ctx, modelPath);
-  const result: AlignResult = { processed: 0, failed: 0, dropped: 0, partialUnion: null, groupUnion: null };
-  const drafts: FrameDraft[] = [];
-  for (const index of indices) {
-    if (index >= job.entries.length) throw new AdreelError(`item ${index} is beyond the ${job.entries.length} images of the run`, 'USAGE');
-    try {
-      const draft = await alignMaskStage(ctx, job, worker, index);
-      if (draft.dropped) result.dropped++;
-      drafts.push(draft);
-      result.processed++;
-    } catch (err) {
-      if (!(err instanceof AdreelError)) throw err;
-      const failure: ImageFailure = { entryIndex: index, name: job.entries[index].name, code: err.code, message: err.message };
-      logger.warn('image failed', { entryIndex: index, image: failure.name, code: failure.code, reason: failure.message });
-      await putJson(ctx.target, failedKey(index), failure);
-      result.failed++;
+export function createAlignMaskHandler(deps: () => HandlerDeps = defaultDeps) {
+  return defineHandler('alignMask', AlignEvent, async (event): Promise<AlignResult> => {
+    const run = 'BatchInput' in event ? event.BatchInput : { dataset: event.dataset, runId: event.runId };
+    const indices = 'Items' in event ? event.Items.map((i) => i.index) : [event.index];
+    const d = deps();
+    const modelPath = await d.modelPath();
+    const ctx: StageContext = { source: d.ingest, target: runStore(d, run) };
+    const { job, worker } = await workerFor(`${run.dataset}/${run.runId}`, ctx, modelPath);
+    const result: AlignResult = { processed: 0, failed: 0, dropped: 0, partialUnion: null, groupUnion: null };
+    const drafts: FrameDraft[] = [];
+    for (const index of indices) {
+      if (index >= job.entries.length) throw new AdreelError(`item ${index} is beyond the ${job.entries.length} images of the run`, 'USAGE');
+      try {
+        const draft = await alignMaskStage(ctx, job, worker, index);
+        if (draft.dropped) result.dropped++;
+        drafts.push(draft);
+        result.processed++;
+      } catch (err) {
+        if (!(err instanceof AdreelError)) throw err;
+        const failure: ImageFailure = { entryIndex: index, name: job.entries[index].name, code: err.code, message: err.message };
+        logger.warn('image failed', { entryIndex: index, image: failure.name, code: failure.code, reason: failure.message });
+        await putJson(ctx.target, failedKey(index), failure);
+        result.failed++;
+      }
     }
-  }
-  // after every mask and record of the batch is written: the partial holds exactly those of its kept images
-  const partial = 'Items' in event ? await writeBatchUnion(ctx.target, job, indices, drafts) : null;
-  if (partial) {
-    result.partialUnion = partial.key;
-    result.groupUnion = (await mergeGroupUnion(ctx.target, job.entries.length, groupOf(partial.first)))?.key ?? null;
-  }
-  return result;
-});
+    // after every mask and record of the batch is written: the partial holds exactly those of its kept images
+    const partial = 'Items' in event ? await writeBatchUnion(ctx.target, job, indices, drafts) : null;
+    if (partial) {
+      result.partialUnion = partial.key;
+      result.groupUnion = (await mergeGroupUnion(ctx.target, job.entries.length, groupOf(partial.first)))?.key ?? null;
+    }
+    return result;
+  });
+}
+
+export const handler = createAlignMaskHandler();

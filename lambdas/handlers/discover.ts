@@ -4,10 +4,10 @@
 // category is one class: the dataset itself. The list goes to S3 (the class Map's ItemReader); keys only returned.
 import type { Storage } from '../ground/storage.ts';
 import { DatasetError } from '../ground/errors.ts';
-import { readConfig, s3Client } from './commons/config.ts';
+import { defaultDeps, runStore, type HandlerDeps } from './commons/deps.ts';
 import { defineHandler } from './commons/handler.ts';
 import { DatasetName } from '../ground/run-contract.ts';
-import { CLASSES_KEY, ingestStore, runStore, workPrefix } from './commons/layout.ts';
+import { CLASSES_KEY, workPrefix } from './commons/layout.ts';
 import { putJson } from './commons/run-state.ts';
 import { RunEvent } from './commons/events.ts';
 
@@ -39,10 +39,13 @@ export async function discoverClasses(source: Storage, dataset: string): Promise
   return classes.map((c) => ({ dataset: `${dataset}/${c}`, class: c }));
 }
 
-export const handler = defineHandler('discover', RunEvent, async (event): Promise<DiscoverResult> => {
-  const cfg = readConfig();
-  const s3 = s3Client();
-  const items = await discoverClasses(ingestStore(s3, cfg), event.dataset);
-  await putJson(runStore(s3, cfg, event), CLASSES_KEY, items);
-  return { classCount: items.length, classes: items.map((i) => i.class), classesBucket: cfg.outputBucket, classesKey: `${workPrefix(event)}/${CLASSES_KEY}` };
-});
+export function createDiscoverHandler(deps: () => HandlerDeps = defaultDeps) {
+  return defineHandler('discover', RunEvent, async (event): Promise<DiscoverResult> => {
+    const d = deps();
+    const items = await discoverClasses(d.ingest, event.dataset);
+    await putJson(runStore(d, event), CLASSES_KEY, items);
+    return { classCount: items.length, classes: items.map((i) => i.class), classesBucket: d.outputBucket, classesKey: `${workPrefix(event)}/${CLASSES_KEY}` };
+  });
+}
+
+export const handler = createDiscoverHandler();

@@ -6,10 +6,10 @@ import { z } from 'zod';
 import { readJob } from '../core/compress/job.ts';
 import { encodeSegmentStage, type EncodedSegment } from '../core/compress/encode.ts';
 import { UsageError } from '../ground/errors.ts';
-import { readConfig, s3Client } from './commons/config.ts';
+import { defaultDeps, runStore, type HandlerDeps } from './commons/deps.ts';
 import { defineHandler } from './commons/handler.ts';
 import { RunRef } from '../ground/run-contract.ts';
-import { ingestStore, runStore, segmentRecordKey } from './commons/layout.ts';
+import { segmentRecordKey } from './commons/layout.ts';
 import { putJson, readPlan, readUnion } from './commons/run-state.ts';
 
 export const EncodeEvent = RunRef.extend({ segment: z.number().int().min(0).optional() });
@@ -23,23 +23,26 @@ export interface EncodeResult {
   sha256: string;
 }
 
-export const handler = defineHandler('encode', EncodeEvent, async (event): Promise<EncodeResult | EncodeResult[]> => {
-  const cfg = readConfig();
-  const s3 = s3Client();
-  const target = runStore(s3, cfg, event);
-  const job = await readJob(target);
-  const plan = await readPlan(target);
-  const union = await readUnion(target);
-  const ctx = { source: ingestStore(s3, cfg), target };
-  const one = async (i: number): Promise<EncodeResult> => {
-    const segment = plan[i];
-    if (!segment) throw new UsageError(`segment ${i} does not exist: the reel has ${plan.length}`);
-    const encoded: EncodedSegment = await encodeSegmentStage(ctx, job, union, segment);
-    await putJson(target, segmentRecordKey(i), encoded);
-    return { segment: i, reelKey: encoded.file, recordKey: segmentRecordKey(i), frames: encoded.frameCount, bytes: encoded.bytes, sha256: encoded.sha256 };
-  };
-  if (event.segment !== undefined) return one(event.segment);
-  const all: EncodeResult[] = [];
-  for (const s of plan) all.push(await one(s.index));
-  return all;
-});
+export function createEncodeHandler(deps: () => HandlerDeps = defaultDeps) {
+  return defineHandler('encode', EncodeEvent, async (event): Promise<EncodeResult | EncodeResult[]> => {
+    const d = deps();
+    const target = runStore(d, event);
+    const job = await readJob(target);
+    const plan = await readPlan(target);
+    const union = await readUnion(target);
+    const ctx = { source: d.ingest, target };
+    const one = async (i: number): Promise<EncodeResult> => {
+      const segment = plan[i];
+      if (!segment) throw new UsageError(`segment ${i} does not exist: the reel has ${plan.length}`);
+      const encoded: EncodedSegment = await encodeSegmentStage(ctx, job, union, segment);
+      await putJson(target, segmentRecordKey(i), encoded);
+      return { segment: i, reelKey: encoded.file, recordKey: segmentRecordKey(i), frames: encoded.frameCount, bytes: encoded.bytes, sha256: encoded.sha256 };
+    };
+    if (event.segment !== undefined) return one(event.segment);
+    const all: EncodeResult[] = [];
+    for (const s of plan) all.push(await one(s.index));
+    return all;
+  });
+}
+
+export const handler = createEncodeHandler();

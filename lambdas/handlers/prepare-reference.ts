@@ -5,11 +5,10 @@ import { listDataset, type DatasetListing } from '../core/dataset.ts';
 import { prepareReferenceStage } from '../core/compress/prepare-reference.ts';
 import type { JobState } from '../core/compress/job.ts';
 import type { Storage } from '../ground/storage.ts';
-import { readConfig, s3Client } from './commons/config.ts';
+import { defaultDeps, runStore, type HandlerDeps } from './commons/deps.ts';
 import { defineHandler } from './commons/handler.ts';
 import { RunEvent } from './commons/events.ts';
-import { ingestStore, ITEMS_KEY, runStore, workPrefix } from './commons/layout.ts';
-import { ensureModel } from './commons/model.ts';
+import { ITEMS_KEY, workPrefix } from './commons/layout.ts';
 import { putJson } from './commons/run-state.ts';
 import { logger } from './commons/powertools.ts';
 
@@ -35,20 +34,23 @@ export async function resolveDataset(source: Storage, dataset: string): Promise<
   return { listing: await listDataset(source, dataset), layout: 'folder' };
 }
 
-export const handler = defineHandler('prepareReference', RunEvent, async (event): Promise<PrepareResult> => {
-  const cfg = readConfig();
-  const s3 = s3Client();
-  const modelPath = await ensureModel(s3);
-  const source = ingestStore(s3, cfg);
-  const target = runStore(s3, cfg, event);
-  const { listing, layout } = await resolveDataset(source, event.dataset);
-  const job = await prepareReferenceStage({ source, target, log: (m) => logger.info(m) }, listing, layout, { ...event.options, modelPath });
-  const items: MapItem[] = job.entries.map((e, index) => ({ index, name: e.name }));
-  await putJson(target, ITEMS_KEY, items);
-  return {
-    imageCount: items.length,
-    skipped: job.skipped.length,
-    itemsBucket: cfg.outputBucket,
-    itemsKey: `${workPrefix(event)}/${ITEMS_KEY}`,
-  };
-});
+export function createPrepareReferenceHandler(deps: () => HandlerDeps = defaultDeps) {
+  return defineHandler('prepareReference', RunEvent, async (event): Promise<PrepareResult> => {
+    const d = deps();
+    const modelPath = await d.modelPath();
+    const source = d.ingest;
+    const target = runStore(d, event);
+    const { listing, layout } = await resolveDataset(source, event.dataset);
+    const job = await prepareReferenceStage({ source, target, log: (m) => logger.info(m) }, listing, layout, { ...event.options, modelPath });
+    const items: MapItem[] = job.entries.map((e, index) => ({ index, name: e.name }));
+    await putJson(target, ITEMS_KEY, items);
+    return {
+      imageCount: items.length,
+      skipped: job.skipped.length,
+      itemsBucket: d.outputBucket,
+      itemsKey: `${workPrefix(event)}/${ITEMS_KEY}`,
+    };
+  });
+}
+
+export const handler = createPrepareReferenceHandler();

@@ -4,10 +4,10 @@ import { readJob } from '../core/compress/job.ts';
 import { publishManifestStage } from '../core/compress/publish.ts';
 import { KEYS } from '../core/compress/job.ts';
 import { sha256 } from '../core/hash.ts';
-import { readConfig, s3Client } from './commons/config.ts';
+import { defaultDeps, runStore, type HandlerDeps } from './commons/deps.ts';
 import { defineHandler } from './commons/handler.ts';
 import { RunRef } from '../ground/run-contract.ts';
-import { ingestStore, outputStore, pointerKey, runPrefix, runStore, type LatestPointer } from './commons/layout.ts';
+import { pointerKey, runPrefix, type LatestPointer } from './commons/layout.ts';
 import { putJson, readDrafts, readEncoded, readUnion } from './commons/run-state.ts';
 
 export interface PublishResult {
@@ -17,19 +17,22 @@ export interface PublishResult {
   datasetId: string;
 }
 
-export const handler = defineHandler('publish', RunRef, async (run): Promise<PublishResult> => {
-  const cfg = readConfig();
-  const s3 = s3Client();
-  const target = runStore(s3, cfg, run);
-  const job = await readJob(target);
-  const drafts = await readDrafts(target, job);
-  const manifest = await publishManifestStage({ source: ingestStore(s3, cfg), target }, job, drafts, await readUnion(target), await readEncoded(target));
-  const pointer: LatestPointer = {
-    runId: run.runId,
-    prefix: runPrefix(run),
-    manifestSha256: sha256(await target.get(KEYS.manifest)),
-    publishedAt: new Date().toISOString(),
-  };
-  await putJson(outputStore(s3, cfg), pointerKey(run.dataset), pointer);
-  return { manifestKey: `${runPrefix(run)}/${KEYS.manifest}`, pointerKey: pointerKey(run.dataset), frames: manifest.frames.length, datasetId: manifest.dataset.id };
-});
+export function createPublishHandler(deps: () => HandlerDeps = defaultDeps) {
+  return defineHandler('publish', RunRef, async (run): Promise<PublishResult> => {
+    const d = deps();
+    const target = runStore(d, run);
+    const job = await readJob(target);
+    const drafts = await readDrafts(target, job);
+    const manifest = await publishManifestStage({ source: d.ingest, target }, job, drafts, await readUnion(target), await readEncoded(target));
+    const pointer: LatestPointer = {
+      runId: run.runId,
+      prefix: runPrefix(run),
+      manifestSha256: sha256(await target.get(KEYS.manifest)),
+      publishedAt: new Date().toISOString(),
+    };
+    await putJson(d.output(), pointerKey(run.dataset), pointer);
+    return { manifestKey: `${runPrefix(run)}/${KEYS.manifest}`, pointerKey: pointerKey(run.dataset), frames: manifest.frames.length, datasetId: manifest.dataset.id };
+  });
+}
+
+export const handler = createPublishHandler();

@@ -7,10 +7,10 @@ import { KEYS } from '../core/compress/job.ts';
 import { IntegrityError } from '../ground/errors.ts';
 import { sha256 } from '../core/hash.ts';
 import { restoreSegment } from '../core/restore.ts';
-import { readConfig, s3Client } from './commons/config.ts';
+import { defaultDeps, runStore, type HandlerDeps } from './commons/deps.ts';
 import { defineHandler } from './commons/handler.ts';
 import { DatasetName, prefixBelow, RunId } from '../ground/run-contract.ts';
-import { outputStore, RESTORED_PREFIX, runPrefix } from './commons/layout.ts';
+import { RESTORED_PREFIX, runPrefix } from './commons/layout.ts';
 
 export const RestoreSegmentEvent = z.object({
   dataset: DatasetName,
@@ -28,14 +28,17 @@ export interface RestoreSegmentResult {
   frames: number;
 }
 
-export const handler = defineHandler('restoreSegment', RestoreSegmentEvent, async (event): Promise<RestoreSegmentResult> => {
-  const cfg = readConfig();
-  const out = outputStore(s3Client(), cfg);
-  const store = out.child(runPrefix(event));
-  const sha = sha256(await store.get(KEYS.manifest));
-  if (sha !== event.manifestSha256) throw new IntegrityError(`${store.description}/${KEYS.manifest}`, 'manifest differs from the one the restore was planned with');
-  const manifest = await loadManifest(store);
-  const dest = out.child(event.outputPrefix);
-  const frames = await restoreSegment(store, manifest, event.segment, event.frames, (f) => dest.put(f.fileName, f.png));
-  return { segment: event.segment, frames };
-});
+export function createRestoreSegmentHandler(deps: () => HandlerDeps = defaultDeps) {
+  return defineHandler('restoreSegment', RestoreSegmentEvent, async (event): Promise<RestoreSegmentResult> => {
+    const d = deps();
+    const store = d.output(runPrefix(event));
+    const sha = sha256(await store.get(KEYS.manifest));
+    if (sha !== event.manifestSha256) throw new IntegrityError(`${store.description}/${KEYS.manifest}`, 'manifest differs from the one the restore was planned with');
+    const manifest = await loadManifest(store);
+    const dest = d.output(event.outputPrefix);
+    const frames = await restoreSegment(store, manifest, event.segment, event.frames, (f) => dest.put(f.fileName, f.png));
+    return { segment: event.segment, frames };
+  });
+}
+
+export const handler = createRestoreSegmentHandler();

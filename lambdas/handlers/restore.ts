@@ -9,10 +9,10 @@ import { parseFrameRange, restoreFramesParallel, segmentsNeeded, type FrameRange
 import { loadManifest } from '../core/artifacts.ts';
 import { IntegrityError } from '../ground/errors.ts';
 import { mapPool } from '../core/map-pool.ts';
-import { readConfig, s3Client } from './commons/config.ts';
+import { defaultDeps, type HandlerDeps } from './commons/deps.ts';
 import { defineHandler } from './commons/handler.ts';
 import { DatasetName, prefixBelow } from '../ground/run-contract.ts';
-import { outputStore, RESTORED_PREFIX } from './commons/layout.ts';
+import { RESTORED_PREFIX } from './commons/layout.ts';
 import { openPublished } from './commons/published.ts';
 import { tracer } from './commons/powertools.ts';
 import type { RestoreSegmentEvent, RestoreSegmentResult } from './restore-segment.ts';
@@ -44,22 +44,22 @@ export interface RestoreResult {
 /** Runs one restore-segment invocation (a Lambda Invoke in the cloud; a direct call in local tests). */
 export type SegmentInvoker = (event: RestoreSegmentEvent) => Promise<RestoreSegmentResult>;
 
-export function createRestoreHandler(invoker: () => SegmentInvoker | undefined) {
+/** `invoker`: the restore-segment fan-out (undefined: decode the segments in this process). */
+export function createRestoreHandler(deps: () => HandlerDeps = defaultDeps, invoker: (d: HandlerDeps) => SegmentInvoker | undefined = lambdaSegmentInvoker) {
   return defineHandler('restore', RestoreEvent, async (event): Promise<RestoreResult> => {
-    const cfg = readConfig();
-    const s3 = s3Client();
-    const { store, pointer } = await openPublished(s3, cfg, event.dataset);
+    const d = deps();
+    const { store, pointer } = await openPublished(d, event.dataset);
     const manifest = await loadManifest(store);
     let frames: FrameRange | undefined;
     if (typeof event.frames === 'string') frames = parseFrameRange(event.frames, manifest.frames.length);
     else if (event.frames) frames = parseFrameRange(`${event.frames.first}-${event.frames.last}`, manifest.frames.length);
     const range = frames ?? { first: 0, last: manifest.frames.length - 1 };
-    const dest = outputStore(s3, cfg).child(event.outputPrefix);
+    const dest = d.output(event.outputPrefix);
     const segments = segmentsNeeded(manifest, range);
-    const invoke = segments.length > 1 ? invoker() : undefined;
+    const invoke = segments.length > 1 ? invoker(d) : undefined;
     let restored = 0;
     if (invoke) {
-      const fanout = Number(process.env.RESTORE_FANOUT ?? 16);
+      const fanout = Number(d.env.RESTORE_FANOUT ?? 16);
       const results = await mapPool(segments, fanout, (segment) =>
         invoke({ dataset: event.dataset, runId: pointer.runId, manifestSha256: pointer.manifestSha256, outputPrefix: event.outputPrefix, segment, frames: range }),
       );
@@ -71,10 +71,10 @@ export function createRestoreHandler(invoker: () => SegmentInvoker | undefined) 
     if (restored !== expected) throw new IntegrityError(dest.description, `restored ${restored} frames, expected ${expected}`);
     // every frame of the range, in manifest order, whichever worker wrote it
     const files = manifest.frames.slice(range.first, range.last + 1).map((f) => `${f.stem}.png`);
-    const prefixUri = `s3://${cfg.outputBucket}/${event.outputPrefix}/`;
+    const prefixUri = `s3://${d.outputBucket}/${event.outputPrefix}/`;
     await dest.put(SAGEMAKER_MANIFEST, Buffer.from(JSON.stringify([{ prefix: prefixUri }, ...files], null, 1)));
     return {
-      bucket: cfg.outputBucket,
+      bucket: d.outputBucket,
       outputPrefix: event.outputPrefix,
       manifestKey: `${event.outputPrefix}/${SAGEMAKER_MANIFEST}`,
       manifestS3Uri: `${prefixUri}${SAGEMAKER_MANIFEST}`,
@@ -90,8 +90,8 @@ export function createRestoreHandler(invoker: () => SegmentInvoker | undefined) 
 let lambdaInvoker: SegmentInvoker | undefined;
 
 /** RequestResponse invocations of the restore-segment function named by RESTORE_SEGMENT_FUNCTION. */
-function lambdaSegmentInvoker(): SegmentInvoker | undefined {
-  const fn = process.env.RESTORE_SEGMENT_FUNCTION;
+function lambdaSegmentInvoker(d: HandlerDeps): SegmentInvoker | undefined {
+  const fn = d.env.RESTORE_SEGMENT_FUNCTION;
   if (!fn) return undefined;
   let client: Promise<{ send: (c: unknown) => Promise<{ Payload?: Uint8Array; FunctionError?: string }>; Invoke: typeof import('@aws-sdk/client-lambda').InvokeCommand }> | undefined;
   lambdaInvoker ??= async (event) => {
@@ -112,4 +112,4 @@ function lambdaSegmentInvoker(): SegmentInvoker | undefined {
   return lambdaInvoker;
 }
 
-export const handler = createRestoreHandler(lambdaSegmentInvoker);
+export const handler = createRestoreHandler();

@@ -7,11 +7,10 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { MarkerContentSchema, MarkerOptionsSchema, type MarkerOptions } from '../core/compress/options.ts';
 import { UsageError } from '../ground/errors.ts';
-import { readConfig, s3Client } from './commons/config.ts';
+import { defaultDeps, type HandlerDeps } from './commons/deps.ts';
 import { defineHandler } from './commons/handler.ts';
 import { DatasetName, MARKER } from '../ground/run-contract.ts';
 import { logger, tracer } from './commons/powertools.ts';
-import { S3Storage } from '../storage/s3.ts';
 
 export const ObjectCreatedEvent = z.object({
   source: z.literal('aws.s3'),
@@ -43,6 +42,8 @@ export interface StartResult {
   executionName: string;
   started: boolean;
   dataset: string;
+  /** why the marker was refused (no run started), naming the field */
+  rejected?: string;
 }
 
 /** Starts an execution; resolves false when one with that name already exists. */
@@ -67,29 +68,51 @@ export function sfnStarter(client: SFNClient, stateMachineArn: string): StartExe
   };
 }
 
-export function createStartHandler(start: () => StartExecution) {
+/** Why a marker cannot start a run, naming the field; undefined when it can. */
+function markerProblem(text: string): { options?: MarkerOptions; problem?: string } {
+  if (!text) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return { problem: `not JSON (${(err as Error).message})` };
+  }
+  const parsed = MarkerContent.safeParse(json);
+  if (parsed.success) return { options: parsed.data.options };
+  const issue = parsed.error.issues[0];
+  return { problem: `field "${issue.path.join('.') || '(root)'}": ${issue.message}` };
+}
+
+/** `starter`: starts a state machine execution (Step Functions in the cloud; the local harness's in tests). */
+export function createStartHandler(deps: () => HandlerDeps = defaultDeps, starter: (d: HandlerDeps) => StartExecution = sfnStarterOf) {
   return defineHandler('start', ObjectCreatedEvent, async (event): Promise<StartResult> => {
-    const cfg = readConfig();
+    const d = deps();
     const { bucket, object } = event.detail;
-    if (bucket.name !== cfg.ingestBucket) throw new UsageError(`event for bucket ${bucket.name}, this stack ingests ${cfg.ingestBucket}`);
+    if (bucket.name !== d.ingestBucket) throw new UsageError(`event for bucket ${bucket.name}, this stack ingests ${d.ingestBucket}`);
     if (!object.key.endsWith(`/${MARKER}`)) throw new UsageError(`${object.key} is not a ${MARKER} marker`);
     const dataset = DatasetName.parse(object.key.slice(0, -(MARKER.length + 1)));
-    const markerBytes = await new S3Storage(s3Client(), bucket.name).get(object.key);
-    const text = markerBytes.toString('utf8').trim();
-    const marker = text ? MarkerContent.parse(JSON.parse(text)) : {};
+    const text = (await d.ingest.get(object.key)).toString('utf8').trim();
+    const marker = markerProblem(text);
+    if (marker.problem) {
+      // a bad marker is the uploader's to fix: retrying cannot help, so no error is thrown (EventBridge would retry)
+      logger.error(`bad marker s3://${bucket.name}/${object.key}: ${marker.problem}; no run started`, { markerKey: object.key });
+      return { executionName: '', started: false, dataset, rejected: marker.problem };
+    }
     const identity = object['version-id'] ?? object.sequencer ?? object.etag ?? '';
     const name = executionName(bucket.name, object.key, identity);
-    const started = await start()(name, { dataset, runId: name, options: marker.options ?? MarkerOptionsSchema.parse({}) });
+    const started = await starter(d)(name, { dataset, runId: name, options: marker.options ?? MarkerOptionsSchema.parse({}) });
     logger.info(started ? 'execution started' : 'execution already exists: duplicate event ignored', { name, dataset });
     return { executionName: name, started, dataset };
   });
 }
 
-let starter: StartExecution | undefined;
+let sfn: StartExecution | undefined;
 
-export const handler = createStartHandler(() => {
-  const arn = process.env.STATE_MACHINE_ARN;
+function sfnStarterOf(d: HandlerDeps): StartExecution {
+  const arn = d.env.STATE_MACHINE_ARN;
   if (!arn) throw new Error('STATE_MACHINE_ARN must be set');
-  starter ??= sfnStarter(tracer.captureAWSv3Client(new SFNClient({})), arn);
-  return starter;
-});
+  sfn ??= sfnStarter(tracer.captureAWSv3Client(new SFNClient({})), arn);
+  return sfn;
+}
+
+export const handler = createStartHandler();

@@ -5,11 +5,10 @@ import { z } from 'zod';
 import { listDataset } from '../core/dataset.ts';
 import { encodePng } from '../core/image-io.ts';
 import { openTransformer } from '../core/transform.ts';
-import { readConfig, s3Client } from './commons/config.ts';
+import { defaultDeps, runStore, type HandlerDeps } from './commons/deps.ts';
 import { defineHandler } from './commons/handler.ts';
 import { DatasetName, prefixBelow } from '../ground/run-contract.ts';
-import { ingestStore, outputStore, TRANSFORMED_PREFIX } from './commons/layout.ts';
-import { ensureModel } from './commons/model.ts';
+import { TRANSFORMED_PREFIX } from './commons/layout.ts';
 import { openPublished } from './commons/published.ts';
 import { putJson } from './commons/run-state.ts';
 
@@ -28,31 +27,34 @@ export interface TransformResult {
   reportKey: string;
 }
 
-export const handler = defineHandler('transform', TransformEvent, async (event): Promise<TransformResult> => {
-  const cfg = readConfig();
-  const s3 = s3Client();
-  const modelPath = await ensureModel(s3);
-  const { store } = await openPublished(s3, cfg, event.dataset);
-  const source = ingestStore(s3, cfg);
-  const dest = outputStore(s3, cfg).child(event.outputPrefix);
-  const { entries } = await listDataset(source, event.inputPrefix);
-  const transformer = await openTransformer(store, { modelPath });
-  const report: { name: string; file: string; matrix: unknown; alignment: unknown; pose: unknown; warnings: string[] }[] = [];
-  try {
-    for (const e of entries) {
-      const t = await transformer.transformImage(await source.get(e.key), e.name);
-      await dest.put(`${e.stem}.png`, await encodePng(t.image));
-      report.push({ name: e.name, file: `${e.stem}.png`, matrix: t.matrix, alignment: t.alignment, pose: t.pose, warnings: t.warnings });
+export function createTransformHandler(deps: () => HandlerDeps = defaultDeps) {
+  return defineHandler('transform', TransformEvent, async (event): Promise<TransformResult> => {
+    const d = deps();
+    const modelPath = await d.modelPath();
+    const { store } = await openPublished(d, event.dataset);
+    const source = d.ingest;
+    const dest = d.output(event.outputPrefix);
+    const { entries } = await listDataset(source, event.inputPrefix);
+    const transformer = await openTransformer(store, { modelPath });
+    const report: { name: string; file: string; matrix: unknown; alignment: unknown; pose: unknown; warnings: string[] }[] = [];
+    try {
+      for (const e of entries) {
+        const t = await transformer.transformImage(await source.get(e.key), e.name);
+        await dest.put(`${e.stem}.png`, await encodePng(t.image));
+        report.push({ name: e.name, file: `${e.stem}.png`, matrix: t.matrix, alignment: t.alignment, pose: t.pose, warnings: t.warnings });
+      }
+    } finally {
+      await transformer.close();
     }
-  } finally {
-    await transformer.close();
-  }
-  await putJson(dest, 'transforms.json', report);
-  return {
-    bucket: cfg.outputBucket,
-    outputPrefix: event.outputPrefix,
-    images: report.length,
-    flagged: report.filter((r) => r.warnings.length > 0).length,
-    reportKey: `${event.outputPrefix}/transforms.json`,
-  };
-});
+    await putJson(dest, 'transforms.json', report);
+    return {
+      bucket: d.outputBucket,
+      outputPrefix: event.outputPrefix,
+      images: report.length,
+      flagged: report.filter((r) => r.warnings.length > 0).length,
+      reportKey: `${event.outputPrefix}/transforms.json`,
+    };
+  });
+}
+
+export const handler = createTransformHandler();

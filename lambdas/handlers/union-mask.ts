@@ -8,10 +8,10 @@ import { readJob } from '../core/compress/job.ts';
 import { buildUnionMask, UNION_READ_CONCURRENCY } from '../core/compress/union.ts';
 import { readPartialUnions } from '../core/compress/partial-union.ts';
 import { planReelSegments } from '../core/compress/encode.ts';
-import { readConfig, s3Client } from './commons/config.ts';
+import { defaultDeps, runStore, type HandlerDeps } from './commons/deps.ts';
 import { defineHandler } from './commons/handler.ts';
 import { RunRef } from '../ground/run-contract.ts';
-import { ingestStore, runStore, SEGMENTS_KEY, UNION_KEY } from './commons/layout.ts';
+import { SEGMENTS_KEY, UNION_KEY } from './commons/layout.ts';
 import { logger } from './commons/powertools.ts';
 import { ImageFailureError, putJson, readDrafts, readFailures } from './commons/run-state.ts';
 
@@ -28,30 +28,33 @@ export interface UnionMaskResult {
   maskReads: number;
 }
 
-export const handler = defineHandler('unionMask', RunRef, async (run): Promise<UnionMaskResult> => {
-  const cfg = readConfig();
-  const s3 = s3Client();
-  const target = runStore(s3, cfg, run);
-  const job = await readJob(target);
-  const failures = await readFailures(target);
-  if (failures.length) throw new ImageFailureError(failures.sort((a, b) => a.entryIndex - b.entryIndex));
-  const partials = await readPartialUnions(target, job.entries.length, UNION_READ_CONCURRENCY);
-  const drafts = await readDrafts(target, job, partials);
-  const kept = drafts.filter((d) => !d.dropped);
-  if (kept.length === 0) throw new DatasetError('every image was dropped; nothing to encode', run.dataset);
-  const { union, sources } = await buildUnionMask({ source: ingestStore(s3, cfg), target }, job, drafts, partials);
-  logger.info('union mask sources', { ...sources });
-  await putJson(target, UNION_KEY, union);
-  const plan = planReelSegments(job, drafts, union);
-  await putJson(target, SEGMENTS_KEY, plan);
-  return {
-    frames: kept.length,
-    dropped: drafts.length - kept.length,
-    unionFraction: union?.unionFraction ?? null,
-    unionKey: UNION_KEY,
-    segments: plan.map((s) => s.index),
-    segmentsKey: SEGMENTS_KEY,
-    partials: sources.partials,
-    maskReads: sources.maskReads,
-  };
-});
+export function createUnionMaskHandler(deps: () => HandlerDeps = defaultDeps) {
+  return defineHandler('unionMask', RunRef, async (run): Promise<UnionMaskResult> => {
+    const d = deps();
+    const target = runStore(d, run);
+    const job = await readJob(target);
+    const failures = await readFailures(target);
+    if (failures.length) throw new ImageFailureError(failures.sort((a, b) => a.entryIndex - b.entryIndex));
+    const partials = await readPartialUnions(target, job.entries.length, UNION_READ_CONCURRENCY);
+    const drafts = await readDrafts(target, job, partials);
+    const kept = drafts.filter((d) => !d.dropped);
+    if (kept.length === 0) throw new DatasetError('every image was dropped; nothing to encode', run.dataset);
+    const { union, sources } = await buildUnionMask({ source: d.ingest, target }, job, drafts, partials);
+    logger.info('union mask sources', { ...sources });
+    await putJson(target, UNION_KEY, union);
+    const plan = planReelSegments(job, drafts, union);
+    await putJson(target, SEGMENTS_KEY, plan);
+    return {
+      frames: kept.length,
+      dropped: drafts.length - kept.length,
+      unionFraction: union?.unionFraction ?? null,
+      unionKey: UNION_KEY,
+      segments: plan.map((s) => s.index),
+      segmentsKey: SEGMENTS_KEY,
+      partials: sources.partials,
+      maskReads: sources.maskReads,
+    };
+  });
+}
+
+export const handler = createUnionMaskHandler();

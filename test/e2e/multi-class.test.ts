@@ -14,7 +14,7 @@ import { restoreFramesParallel } from '../../lambdas/core/restore.ts';
 import { LocalStorage } from '../../lambdas/storage/local.ts';
 import { S3Storage } from '../../lambdas/storage/s3.ts';
 import { createRestoreHandler, type RestoreResult } from '../../lambdas/handlers/restore.ts';
-import { handler as restoreSegment, type RestoreSegmentResult } from '../../lambdas/handlers/restore-segment.ts';
+import { createRestoreSegmentHandler, type RestoreSegmentResult } from '../../lambdas/handlers/restore-segment.ts';
 import type { CloudRunSummary } from '../../lambdas/handlers/summarize.ts';
 import { startLocalS3, type LocalS3 } from '../../infra/local/s3rver.ts';
 import { LocalPipeline } from '../../infra/local/pipeline.ts';
@@ -31,7 +31,9 @@ let pipeline: LocalPipeline;
 const invoked: number[] = [];
 
 /** Lambda fan-out stand-in: each segment is a separate invocation of the real restore-segment handler, JSON in and out. */
-const restore = createRestoreHandler(() => async (event) => {
+const deps = () => pipeline.deps;
+const restoreSegment = createRestoreSegmentHandler(deps);
+const restore = createRestoreHandler(deps, () => async (event) => {
   invoked.push(event.segment);
   return JSON.parse(JSON.stringify(await restoreSegment(JSON.parse(JSON.stringify(event))))) as RestoreSegmentResult;
 });

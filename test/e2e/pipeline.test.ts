@@ -11,7 +11,8 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { compressFolder } from '../../lambdas/core/compress/compress-folder.ts';
 import { S3Storage } from '../../lambdas/storage/s3.ts';
 import { sha256 } from '../../lambdas/core/hash.ts';
-import { handler as restore, type RestoreResult } from '../../lambdas/handlers/restore.ts';
+import { createRestoreHandler, type RestoreResult } from '../../lambdas/handlers/restore.ts';
+import { s3Deps } from '../../lambdas/handlers/commons/deps.ts';
 import { startLocalS3, type LocalS3 } from '../../infra/local/s3rver.ts';
 import { LocalPipeline, toEventBridge, type TaskHandler } from '../../infra/local/pipeline.ts';
 import { STATE_NAMES } from '../../infra/pipeline.ts';
@@ -25,6 +26,9 @@ let s3: LocalS3;
 let work: string;
 let images: string;
 const open: LocalPipeline[] = [];
+
+/** The real restore handler over this test's s3rver (segments decoded in-process, as without RESTORE_SEGMENT_FUNCTION). */
+const restore = (event: unknown) => createRestoreHandler(() => s3Deps(s3.client, INGEST, OUTPUT, {}), () => undefined)(event);
 
 function pipelineFor(opts: Omit<ConstructorParameters<typeof LocalPipeline>[0], 's3' | 'ingestBucket' | 'outputBucket'> = {}): LocalPipeline {
   const p = new LocalPipeline({ s3, ingestBucket: INGEST, outputBucket: OUTPUT, ...opts });

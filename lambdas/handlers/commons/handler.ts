@@ -20,6 +20,9 @@ export function defineHandler<S extends z.ZodType, R>(
       logger.error('invalid event', { error: err.message });
       throw err;
     }
+    // every log line of this invocation names the dataset and run (removed again in finally: warm containers)
+    const keys = runKeysOf(parsed.data);
+    logger.appendKeys(keys);
     const t0 = performance.now();
     logger.info(`${name} start`);
     try {
@@ -30,11 +33,22 @@ export function defineHandler<S extends z.ZodType, R>(
       return result;
     } catch (err) {
       const classified = classifyError(err) as Error;
-      logger.error(`${name} failed`, { error: classified.name, message: classified.message });
+      logger.error(`${name} failed`, { error: classified.name, reason: classified.message });
       metrics.addMetric(`${name}Errors`, MetricUnit.Count, 1);
       throw classified;
     } finally {
+      logger.removeKeys(Object.keys(keys));
       metrics.publishStoredMetrics();
     }
   };
+}
+
+/** `dataset` and `runId` of an event (a Map batch carries them in BatchInput). */
+function runKeysOf(event: unknown): { dataset?: string; runId?: string } {
+  const e = (event ?? {}) as { dataset?: unknown; runId?: unknown; BatchInput?: { dataset?: unknown; runId?: unknown } };
+  const src = e.BatchInput ?? e;
+  const keys: { dataset?: string; runId?: string } = {};
+  if (typeof src.dataset === 'string') keys.dataset = src.dataset;
+  if (typeof src.runId === 'string') keys.runId = src.runId;
+  return keys;
 }

@@ -5,13 +5,9 @@
 //                                      see a run that is still being written
 //   work/<dataset>/<runId>/.work/...   intermediates (expired by a lifecycle rule on work/)
 //   restored/..., transformed/...      restore and transform outputs
-import type { S3Client } from '@aws-sdk/client-s3';
-import { S3Storage } from '../../storage/s3.ts';
-import { RoutedStorage } from '../../storage/routed.ts';
 import type { Storage } from '../../ground/storage.ts';
 import type { RunRef } from '../../ground/run-contract.ts';
 import { KEYS } from '../../core/compress/job.ts';
-import type { FunctionConfig } from './config.ts';
 
 export const ITEMS_KEY = '.work/items.json';
 export const UNION_KEY = '.work/union.json';
@@ -37,20 +33,4 @@ export interface LatestPointer {
   prefix: string;
   manifestSha256: string;
   publishedAt: string;
-}
-
-/** The stage functions' target store: artifacts under the run prefix, `.work/...` under the work prefix. */
-export function runStore(s3: S3Client, cfg: FunctionConfig, r: RunRef): Storage {
-  return new RoutedStorage(new S3Storage(s3, cfg.outputBucket, runPrefix(r)), [
-    { prefix: KEYS.work, store: new S3Storage(s3, cfg.outputBucket, workPrefix(r)) },
-  ]);
-}
-
-/** The dataset's images in the ingest bucket (never written). */
-export function ingestStore(s3: S3Client, cfg: FunctionConfig): S3Storage {
-  return new S3Storage(s3, cfg.ingestBucket);
-}
-
-export function outputStore(s3: S3Client, cfg: FunctionConfig): S3Storage {
-  return new S3Storage(s3, cfg.outputBucket);
 }
