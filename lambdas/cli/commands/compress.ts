@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { compressClasses, compressFolder, listClasses, RUN_SUMMARY_FILE } from '../../core/compress/compress-folder.ts';
 import { CompressOptionsSchema } from '../../core/compress/options.ts';
 import { UsageError } from '../../core/errors.ts';
-import { bytes, seconds } from '../format.ts';
+import { bytes, overheadText, seconds } from '../format.ts';
 import type { Command } from '../main.ts';
 import { createProgress } from '../progress.ts';
 import { intOption, stringOption } from './args.ts';
@@ -10,7 +10,7 @@ import { intOption, stringOption } from './args.ts';
 export const runCompress: Command = {
   usage:
     'compress <inputDir> <outDir> [--crf N | --lossless] [--preset P] [--x265 "k=v:..."] [--segmenter auto|threshold|model] ' +
-    '[--model PATH] [--margin PX] [--reference NAME] [--no-align] [--no-mask] [--no-crop] [--on-align-failure fail|keep|drop] [--threads N] [--segment-frames N] [--frame-order similarity|name] [--jobs N] [--json] [--quiet]\n' +
+    '[--model PATH] [--margin PX] [--reference NAME] [--no-align] [--no-mask] [--no-crop] [--on-align-failure fail|keep|drop] [--threads N] [--segment-frames N] [--frame-order similarity|name] [--rate-fps N] [--max-side PX] [--reuse-alignment PREVIOUS_OUT_DIR] [--jobs N] [--json] [--quiet]\n' +
     '  inputDir may be a folder of images, an MVTec category, or an MVTec root of categories (then <outDir>/<class>/ per class and <outDir>/summary.json)',
   positionals: 2,
   options: {
@@ -29,6 +29,9 @@ export const runCompress: Command = {
     threads: { type: 'string' },
     'segment-frames': { type: 'string' },
     'frame-order': { type: 'string' },
+    'rate-fps': { type: 'string' },
+    'max-side': { type: 'string' },
+    'reuse-alignment': { type: 'string' },
     jobs: { type: 'string' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean' },
@@ -51,6 +54,9 @@ export const runCompress: Command = {
       threads: intOption(v.threads, '--threads', 1, 64),
       segmentFrames: intOption(v['segment-frames'], '--segment-frames', 0, 100_000),
       frameOrder: stringOption(v['frame-order']),
+      rateFps: intOption(v['rate-fps'], '--rate-fps', 1, 240),
+      maxSide: intOption(v['max-side'], '--max-side', 64, 65_535),
+      reuseAlignment: stringOption(v['reuse-alignment']),
     });
     const jobs = intOption(v.jobs, '--jobs', 1, 64);
     if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));
@@ -70,11 +76,15 @@ export const runCompress: Command = {
         console.log(JSON.stringify(run, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2));
       } else {
         for (const c of run.classes) {
-          console.log(`adreel: ${c.class}: ${c.frames} frames -> reel ${bytes(c.reelBytes)} in ${c.segments} segment(s), ratio ${c.ratio.toFixed(1)}x -> ${c.outDir}`);
+          console.log(
+            `adreel: ${c.class}: ${c.frames} frames -> output ${bytes(c.outputBytes)}, ratio ${c.ratio.toFixed(1)}x ` +
+              `(reel ${bytes(c.reelBytes)} in ${c.segments} segment(s), reel-only ratio ${c.reelRatio.toFixed(1)}x) -> ${c.outDir}`,
+          );
         }
         const t = run.totals;
         console.log(
-          `adreel: ${t.classes} classes, ${t.frames} frames, input ${bytes(t.inputBytes)} -> reels ${bytes(t.reelBytes)} (ratio ${t.ratio.toFixed(1)}x) ` +
+          `adreel: ${t.classes} classes, ${t.frames} frames, input ${bytes(t.inputBytes)} -> output ${bytes(t.outputBytes)} (ratio ${t.ratio.toFixed(1)}x; ` +
+            `reels ${bytes(t.reelBytes)}, reel-only ratio ${t.reelRatio.toFixed(1)}x) ` +
             `in ${run.seconds.toFixed(1)}s; summary ${outDir}/${RUN_SUMMARY_FILE}`,
         );
       }
@@ -90,8 +100,9 @@ export const runCompress: Command = {
       const psnr = Number.isFinite(s.psnrDb) ? `${s.psnrDb.toFixed(2)} dB` : 'lossless';
       const union = s.unionFraction === null ? 'no mask' : `union ${(100 * s.unionFraction).toFixed(1)}%`;
       console.log(
-        `adreel: ${s.frames} frames${s.dropped ? ` (${s.dropped} dropped)` : ''} -> reel ${bytes(s.reelBytes)}${s.segments > 1 ? ` in ${s.segments} segments` : ''}, output ${bytes(s.outputBytes)}, ` +
-          `input ${bytes(s.inputBytes)}, ratio ${s.ratio.toFixed(1)}x, PSNR in mask ${psnr}, ${union}; ${seconds(s.seconds)} -> ${s.outDir}`,
+        `adreel: ${s.frames} frames${s.dropped ? ` (${s.dropped} dropped)` : ''}, input ${bytes(s.inputBytes)} -> output ${bytes(s.outputBytes)}, ratio ${s.ratio.toFixed(1)}x ` +
+          `(reel ${bytes(s.reelBytes)}${s.segments > 1 ? ` in ${s.segments} segments` : ''}, reel-only ratio ${s.reelRatio.toFixed(1)}x; ${overheadText(s.overhead)}), ` +
+          `PSNR in mask ${psnr}, ${union}; ${seconds(s.seconds)} -> ${s.outDir}`,
       );
     }
     return 0;

@@ -10,7 +10,7 @@ import { cropImage, psnr, type Rect } from '../geometry.ts';
 import { frameSha256, sha256File } from '../hash.ts';
 import { decodeImage, decodeMask } from '../image-io.ts';
 import { decodeHevc } from '../reel/decode.ts';
-import { encodeHevc } from '../reel/encode.ts';
+import { encodeHevc, REEL_FPS } from '../reel/encode.ts';
 import { resolveFfmpeg, type FfmpegSource } from '../reel/ffmpeg.ts';
 import type { ReelPixFmt } from '../reel/encode.ts';
 import { mapPool } from '../map-pool.ts';
@@ -18,7 +18,7 @@ import { similarityOrder, thumbnail } from '../reel/frame-order.ts';
 import { planSegments, type ReelSegment } from '../reel/segments.ts';
 import type { Image, Mask } from '../types.ts';
 import { applyMask } from '../union-mask.ts';
-import { KEYS, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
+import { KEYS, storedSizeOf, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
 
 /** A segment to encode: its frames are these aligned images (positions in job.entries), in name order; the encoder
  * may reorder them within the segment (job.options.frameOrder) and records the order it used. */
@@ -60,7 +60,8 @@ export interface EncodedReel {
 
 /** The encoded region: the union mask's bounding box, or the whole frame. */
 export function encodedRegion(job: JobState, union: UnionResult | null): Rect {
-  return union?.crop ?? { x: 0, y: 0, width: job.width, height: job.height };
+  const stored = storedSizeOf(job);
+  return union?.crop ?? { x: 0, y: 0, width: stored.width, height: stored.height };
 }
 
 /** How the kept frames are cut into segments: the same function for the CLI and the cloud. */
@@ -118,6 +119,8 @@ export async function encodeSegmentStage(
         lossless: job.options.lossless,
         preset: job.options.preset,
         x265Params: job.options.x265Params,
+        // a job written before the option existed ran x265 at the timestamps' rate
+        rateFps: job.options.rateFps ?? REEL_FPS,
         threads: job.options.threads,
         closedGop: true,
       },

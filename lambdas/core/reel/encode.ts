@@ -29,6 +29,8 @@ export interface EncodeOptions {
   x265Params?: string;
   /** pin x265's thread pool and frame threads: the same value gives the same bitstream on any machine */
   threads?: number;
+  /** frame rate x265's rate control assumes (x265 fps=N); the reel's timestamps stay at REEL_FPS. Absent: REEL_FPS */
+  rateFps?: number;
   /** maximum GOP length (x265 keyint) */
   gop?: number;
   /** closed GOPs (x265 open-gop=0): every key frame is a clean random access point, so a segment or a range
@@ -162,6 +164,7 @@ export function buildX265OutputArgs(
 ): string[] {
   const x265 = ['log-level=error'];
   if (opts.lossless) x265.push('lossless=1');
+  if (opts.rateFps !== undefined && opts.rateFps !== REEL_FPS) x265.push(`fps=${opts.rateFps}`);
   if (opts.gop !== undefined) x265.push(`keyint=${opts.gop}`);
   if (opts.closedGop) x265.push('open-gop=0');
   if (opts.threads !== undefined) {
@@ -212,6 +215,9 @@ function validateOptions(opts: EncodeOptions, outPath: string): void {
   }
   if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1)) {
     fail(`threads must be a positive integer, got ${opts.threads}`);
+  }
+  if (opts.rateFps !== undefined && !(Number.isInteger(opts.rateFps) && opts.rateFps >= 1)) {
+    fail(`rateFps must be a positive integer, got ${opts.rateFps}`);
   }
   if (opts.gop !== undefined && !(Number.isInteger(opts.gop) && opts.gop >= 1)) {
     fail(`gop must be a positive integer, got ${opts.gop}`);
