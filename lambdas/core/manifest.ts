@@ -3,6 +3,7 @@
 // must stay distinct on case-insensitive file systems.
 import { z } from 'zod';
 import { IntegrityError } from './errors.ts';
+import { CrfSchema } from './compress/options.ts';
 import { PoseSummarySchema } from './pose/summary.ts';
 
 export const MANIFEST_SCHEMA = 'adreel.manifest';
@@ -130,7 +131,7 @@ export const ManifestSchema = z
     codec: z.strictObject({
       encoder: z.literal('libx265'),
       ffmpeg: z.strictObject({ version: z.string().min(1), source: z.enum(['FFMPEG_PATH', 'ffmpeg-static', 'PATH']) }),
-      crf: z.number().min(0).max(51).nullable(),
+      crf: CrfSchema.nullable(),
       lossless: z.boolean(),
       preset: z.string().min(1),
       x265Params: z.string(),

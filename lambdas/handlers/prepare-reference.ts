@@ -2,7 +2,7 @@
 // Distributed Map reads (ItemReader) to the work prefix. Returns keys and counts only.
 import { z } from 'zod';
 import { listDataset, type DatasetListing } from '../core/dataset.ts';
-import { CompressOptionsSchema } from '../core/compress/options.ts';
+import { MarkerOptionsSchema } from '../core/compress/options.ts';
 import { prepareReferenceStage } from '../core/compress/prepare-reference.ts';
 import type { JobState } from '../core/compress/job.ts';
 import type { Storage } from '../storage/storage.ts';
@@ -13,7 +13,7 @@ import { ensureModel } from './commons/model.ts';
 import { putJson } from './commons/run-state.ts';
 import { logger } from './commons/powertools.ts';
 
-export const PrepareEvent = RunRef.extend({ options: CompressOptionsSchema.omit({ modelPath: true }).prefault({}) });
+export const PrepareEvent = RunRef.extend({ options: MarkerOptionsSchema.prefault({}) });
 
 /** One Map item: an image's position in frame order (the name is for logs and the execution history). */
 export interface MapItem {

@@ -12,7 +12,7 @@ import { alignMaskStage, openAlignWorker } from './align-mask.ts';
 import { encodeStage, type EncodedReel } from './encode.ts';
 import { KEYS, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
 import { reuseAlignmentStages } from './reuse-alignment.ts';
-import { parseCompressOptions, type CompressOptions, type CompressOptionsInput } from './options.ts';
+import type { CompressOptions } from './options.ts';
 import { prepareReferenceStage } from './prepare-reference.ts';
 import { mapPool } from '../map-pool.ts';
 import { datasetId, publishManifestStage } from './publish.ts';
@@ -60,10 +60,9 @@ export async function resolveInputFolder(inputDir: string): Promise<{ dir: strin
 export async function compressFolder(
   inputDir: string,
   outDir: string,
-  optionsInput: CompressOptionsInput,
+  options: CompressOptions,
   hooks: RunHooks = {},
 ): Promise<CompressSummary> {
-  const options = parseCompressOptions(optionsInput);
   const input = await resolveInputFolder(resolve(inputDir));
   const out = resolve(outDir);
   if (out === input.dir || out.startsWith(input.dir + '/')) {
@@ -225,7 +224,7 @@ export interface RunSummary {
 export async function compressClasses(
   inputDir: string,
   outDir: string,
-  optionsInput: CompressOptionsInput,
+  options: CompressOptions,
   hooks: RunHooks & { classConcurrency?: number; classes?: string[] } = {},
 ): Promise<RunSummary> {
   const root = resolve(inputDir);
@@ -239,7 +238,7 @@ export async function compressClasses(
   const t0 = performance.now();
   const concurrency = hooks.classConcurrency ?? Math.min(2, classes.length);
   const results = await mapPool(classes, concurrency, async (cls) => {
-    const s = await compressFolder(join(root, cls), join(out, cls), optionsInput, {
+    const s = await compressFolder(join(root, cls), join(out, cls), options, {
       ...hooks,
       onProgress: hooks.onProgress ? (stage, done, total) => hooks.onProgress!(`${cls}: ${stage}`, done, total) : undefined,
       log: hooks.log ? (m) => hooks.log!(`${cls}: ${m}`) : undefined,

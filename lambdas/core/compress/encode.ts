@@ -10,7 +10,7 @@ import { cropImage, psnr, type Rect } from '../geometry.ts';
 import { frameSha256, sha256File } from '../hash.ts';
 import { decodeImage, decodeMask } from '../image-io.ts';
 import { decodeHevc } from '../reel/decode.ts';
-import { encodeHevc, REEL_FPS } from '../reel/encode.ts';
+import { encodeHevc } from '../reel/encode.ts';
 import { resolveFfmpeg, type FfmpegSource } from '../reel/ffmpeg.ts';
 import type { ReelPixFmt } from '../reel/encode.ts';
 import { mapPool } from '../map-pool.ts';
@@ -18,6 +18,7 @@ import { similarityOrder, thumbnail } from '../reel/frame-order.ts';
 import { planSegments, type ReelSegment } from '../reel/segments.ts';
 import type { Image, Mask } from '../types.ts';
 import { applyMask } from '../union-mask.ts';
+import { pickEncoderSettings } from './options.ts';
 import { KEYS, storedSizeOf, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
 
 /** A segment to encode: its frames are these aligned images (positions in job.entries), in name order; the encoder
@@ -115,13 +116,7 @@ export async function encodeSegmentStage(
         width: region.width,
         height: region.height,
         channels,
-        crf: job.options.crf,
-        lossless: job.options.lossless,
-        preset: job.options.preset,
-        x265Params: job.options.x265Params,
-        // a job written before the option existed ran x265 at the timestamps' rate
-        rateFps: job.options.rateFps ?? REEL_FPS,
-        threads: job.options.threads,
+        ...pickEncoderSettings(job.options),
         closedGop: true,
       },
       () => progress('encode'),

@@ -67,7 +67,7 @@ export async function publishManifestStage(
     codec: {
       encoder: 'libx265',
       ffmpeg: reel.ffmpeg,
-      crf: options.lossless ? null : options.crf,
+      crf: options.crf,
       lossless: options.lossless,
       preset: options.preset,
       x265Params: options.x265Params,

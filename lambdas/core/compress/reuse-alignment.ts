@@ -14,7 +14,6 @@ import { sha256 } from '../hash.ts';
 import { storedSize, toStoredImage } from '../frame-scale.ts';
 import { decodeImage, decodeMask, encodePng } from '../image-io.ts';
 import type { Manifest } from '../manifest.ts';
-import { DEFAULT_MARGIN_PX } from '../union-mask.ts';
 import { KEYS, referenceKey, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
 import type { CompressOptions } from './options.ts';
 import { unionResultOf } from './union.ts';
@@ -34,7 +33,7 @@ export function alignmentMismatch(m: Manifest, o: CompressOptions): string | und
     ['mask', o.mask === (m.mask !== null), `it was ${m.mask ? 'masked' : 'made with --no-mask'}`],
     ['reference', o.reference === undefined || o.reference === m.reference.name, `its reference is ${m.reference.name}`],
     ['segmenter', o.segmenter === 'auto' || o.segmenter === m.alignment.segmenter?.kind, `its segmenter was ${m.alignment.segmenter?.kind ?? 'none'}`],
-    ['marginPx', o.marginPx === undefined || !m.mask || Math.ceil(o.marginPx * (m.frame.scale?.factor ?? 1)) === m.mask.marginPx, `its union margin was ${m.mask?.marginPx} px`],
+    ['marginPx', !m.mask || Math.ceil(o.marginPx * (m.frame.scale?.factor ?? 1)) === m.mask.marginPx, `its union margin was ${m.mask?.marginPx} px`],
     ['onAlignFailure', o.onAlignFailure === m.alignment.onFailure, `its failure policy was ${m.alignment.onFailure}`],
     ['maxSide', storedSize(refWidth, refHeight, o.maxSide).width === m.frame.width, `its frames are ${m.frame.width}x${m.frame.height}`],
   ];
@@ -68,7 +67,7 @@ export async function reuseAlignmentStages(
   if (refIndex < 0) throw new UsageError(`--reuse-alignment: the reference ${m.reference.name} is not among the input images`);
   const job: JobState = {
     version: 1,
-    options: { ...options, marginPx: options.marginPx ?? DEFAULT_MARGIN_PX },
+    options,
     sourceLayout,
     entries: listing.entries,
     skipped: listing.skipped,

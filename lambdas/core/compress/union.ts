@@ -4,7 +4,7 @@
 // The union is the same either way: OR does not care how the masks were grouped.
 import { sha256 } from '../hash.ts';
 import { encodeMaskPng } from '../image-io.ts';
-import { DEFAULT_MARGIN_PX, maskBoundingBox, maskFraction, UnionMaskBuilder } from '../union-mask.ts';
+import { maskBoundingBox, maskFraction, UnionMaskBuilder } from '../union-mask.ts';
 import { growToMinimum } from '../geometry.ts';
 import type { Mask } from '../types.ts';
 import { KEYS, storedSizeOf, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
@@ -41,7 +41,7 @@ export async function buildUnionMask(
   const sources: UnionSources = { partials: 0, ignoredPartials: 0, coveredFrames: 0, maskReads: 0 };
   if (!job.options.mask) return { union: null, sources };
   // the margin is in reference pixels; frames stored smaller (--max-side) get it at their own scale
-  const marginPx = Math.ceil((job.options.marginPx ?? DEFAULT_MARGIN_PX) * storedSizeOf(job).factor);
+  const marginPx = Math.ceil(job.options.marginPx * storedSizeOf(job).factor);
   const builder = new UnionMaskBuilder();
   const kept = drafts.filter((d) => !d.dropped).map((d) => d.entryIndex);
   const progress = (done: number) => ctx.onProgress?.('union mask', done, kept.length);

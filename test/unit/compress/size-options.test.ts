@@ -6,6 +6,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { compressFolder } from '../../../lambdas/core/compress/compress-folder.ts';
+import { encoderSettings, parseCompressOptions } from '../../../lambdas/core/compress/options.ts';
 import { decodeImage } from '../../../lambdas/core/image-io.ts';
 import { inspectOutput } from '../../../lambdas/core/inspect.ts';
 import { buildX265OutputArgs } from '../../../lambdas/core/reel/encode.ts';
@@ -28,18 +29,18 @@ describe('output size options', () => {
     input = join(root, 'input');
     await writeSyntheticFolder(input, { count: COUNT, size: SIZE, seed: 11 });
     base = join(root, 'base');
-    await compressFolder(input, base, { crf: 30, threads: 1 });
+    await compressFolder(input, base, parseCompressOptions({ crf: 30, threads: 1 }));
   });
   after(async () => rm(root, { recursive: true, force: true }));
 
   it('the rate-control frame rate reaches x265 (fps=N) and is recorded; timestamps stay 1 fps', async () => {
-    const args = buildX265OutputArgs({ crf: 30, rateFps: 25 }, 'gray', 'x.mp4');
+    const args = buildX265OutputArgs(encoderSettings({ crf: 30, rateFps: 25 }), 'gray', 'x.mp4');
     assert.match(args[args.indexOf('-x265-params') + 1], /(^|:)fps=25(:|$)/);
-    const one = buildX265OutputArgs({ crf: 30, rateFps: 1 }, 'gray', 'x.mp4');
+    const one = buildX265OutputArgs(encoderSettings({ crf: 30, rateFps: 1 }), 'gray', 'x.mp4');
     assert.doesNotMatch(one[one.indexOf('-x265-params') + 1], /fps=/);
     const m = JSON.parse(await readFile(join(base, 'manifest.json'), 'utf8'));
     assert.equal(m.codec.rateFps, 25, 'the default');
-    const slow = await compressFolder(input, join(root, 'fps1'), { crf: 30, threads: 1, rateFps: 1, reuseAlignment: base });
+    const slow = await compressFolder(input, join(root, 'fps1'), parseCompressOptions({ crf: 30, threads: 1, rateFps: 1, reuseAlignment: base }));
     const fast = await inspectOutput(new LocalStorage(base));
     assert.ok(slow.reelBytes > fast.reelBytes, `1 fps spends more bits at one CRF: ${slow.reelBytes} vs ${fast.reelBytes} B`);
     // a ranged restore seeks by timestamp: frame 5 alone decodes and checks out at 25 fps rate control too
@@ -50,7 +51,7 @@ describe('output size options', () => {
 
   it('--reuse-alignment with the same options rebuilds the same reel; other options only re-encode', async () => {
     const again = join(root, 'again');
-    const s = await compressFolder(input, again, { crf: 30, threads: 1, reuseAlignment: base });
+    const s = await compressFolder(input, again, parseCompressOptions({ crf: 30, threads: 1, reuseAlignment: base }));
     assert.equal(s.seconds.align, undefined, 'no alignment ran');
     const a = JSON.parse(await readFile(join(base, 'manifest.json'), 'utf8'));
     const b = JSON.parse(await readFile(join(again, 'manifest.json'), 'utf8'));
@@ -59,23 +60,23 @@ describe('output size options', () => {
     assert.deepEqual(b.reference, a.reference);
     assert.deepEqual(b.mask, a.mask);
 
-    const other = await compressFolder(input, join(root, 'crf40'), { crf: 40, threads: 1, reuseAlignment: base });
+    const other = await compressFolder(input, join(root, 'crf40'), parseCompressOptions({ crf: 40, threads: 1, reuseAlignment: base }));
     assert.ok(other.reelBytes < s.reelBytes, `CRF 40 ${other.reelBytes} B < CRF 30 ${s.reelBytes} B`);
     assert.deepEqual(other.manifest.frames.map((f) => f.transform), a.frames.map((f: { transform: unknown }) => f.transform));
     assert.equal((await verifyOutput(new LocalStorage(join(root, 'crf40')))).ok, true);
   });
 
   it('--reuse-alignment refuses options that decided the alignment, and another dataset', async () => {
-    await assert.rejects(compressFolder(input, join(root, 'r1'), { crf: 30, mask: false, reuseAlignment: base }), /mask/);
-    await assert.rejects(compressFolder(input, join(root, 'r2'), { crf: 30, maxSide: 128, reuseAlignment: base }), /maxSide/);
+    await assert.rejects(compressFolder(input, join(root, 'r1'), parseCompressOptions({ crf: 30, mask: false, reuseAlignment: base })), /mask/);
+    await assert.rejects(compressFolder(input, join(root, 'r2'), parseCompressOptions({ crf: 30, maxSide: 128, reuseAlignment: base })), /maxSide/);
     const otherInput = join(root, 'other-input');
     await writeSyntheticFolder(otherInput, { count: COUNT, size: SIZE, seed: 12 });
-    await assert.rejects(compressFolder(otherInput, join(root, 'r3'), { crf: 30, reuseAlignment: base }), /another dataset/);
+    await assert.rejects(compressFolder(otherInput, join(root, 'r3'), parseCompressOptions({ crf: 30, reuseAlignment: base })), /another dataset/);
   });
 
   it('--max-side stores smaller frames; restore, transform and --original-geometry agree on the sizes', async () => {
     const small = join(root, 'small');
-    const s = await compressFolder(input, small, { crf: 30, threads: 1, maxSide: 128 });
+    const s = await compressFolder(input, small, parseCompressOptions({ crf: 30, threads: 1, maxSide: 128 }));
     assert.equal(s.manifest.frame.width, 128);
     assert.deepEqual(s.manifest.frame.scale, { factor: 0.5, referenceWidth: SIZE, referenceHeight: SIZE });
     const full = await inspectOutput(new LocalStorage(base));
