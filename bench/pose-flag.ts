@@ -23,6 +23,7 @@ import { describePoseFlag, loadPoseFlags } from '../lambdas/eval/pose-flag.ts';
 import { evaluateRobustFromFolders, ROBUST_KERNELS, ROBUST_SEEDS } from '../lambdas/eval/robust.ts';
 import { runPlacementClass, type PlacementOutcome } from './lib/pose-placements.ts';
 import { sharedDir } from './lib/shared-data.ts';
+import { parseCompressOptions } from '../lambdas/core/compress/options.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -83,7 +84,7 @@ if (!args['synthetic-only']) {
     const transformed = join(work, name, 'transformed');
     const restored = join(work, name, 'restored');
     if (!existsSync(join(out, 'manifest.json'))) {
-      await compressFolder(category, out, { crf: 28, modelPath: existsSync('models/isnet.onnx') ? 'models/isnet.onnx' : undefined });
+      await compressFolder(category, out, parseCompressOptions({ crf: 28, modelPath: existsSync('models/isnet.onnx') ? 'models/isnet.onnx' : undefined }));
     }
     const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
     // --retransform: the pose rule changed (the images and the detector's scores do not)
