@@ -2,7 +2,7 @@
 // Names inside it become file names on restore, so every name must be a single safe path segment and names
 // must stay distinct on case-insensitive file systems.
 import { z } from 'zod';
-import { IntegrityError } from './errors.ts';
+import { IntegrityError } from '../ground/errors.ts';
 import { CrfSchema } from './compress/options.ts';
 import { PoseSummarySchema } from './pose/summary.ts';
 

@@ -1,7 +1,7 @@
 import { compressClasses, compressFolder, listClasses, RUN_SUMMARY_FILE } from '../../core/compress/compress-folder.ts';
 import { CompressOptionsSchema } from '../../core/compress/options.ts';
 import { bytes, overheadText, seconds } from '../format.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { createProgress } from '../progress.ts';
 import { flaggedOptions, intOption, optionFlagConfig, optionUsage, parseOptionFlags } from './args.ts';
 

@@ -14,7 +14,7 @@ import { generateSyntheticDataset } from '../../core/synthetic/objects.ts';
 import { verifyOutput } from '../../core/verify.ts';
 import { LocalStorage } from '../../storage/local.ts';
 import { bytes, seconds } from '../format.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { createProgress } from '../progress.ts';
 import { intOption, optionFlagConfig, parseOptionFlags, stringOption } from './args.ts';
 

@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { basename, dirname, join, resolve } from 'node:path';
 import { LocalStorage } from '../../storage/local.ts';
 import { listDataset } from '../dataset.ts';
-import { DatasetError } from '../errors.ts';
+import { DatasetError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
 import { parseManifest, type Manifest } from '../manifest.ts';
 import { outputOverhead, type OutputOverhead } from '../inspect.ts';

@@ -5,7 +5,7 @@
 import { availableParallelism, tmpdir } from 'node:os';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EncoderError } from '../errors.ts';
+import { EncoderError } from '../../ground/errors.ts';
 import { cropImage, psnr, type Rect } from '../geometry.ts';
 import { frameSha256, sha256File } from '../hash.ts';
 import { decodeImage, decodeMask } from '../image-io.ts';

@@ -1,6 +1,6 @@
 // Stage 5: write the manifest. It is written last: an output without a valid manifest is never complete.
 import { createHash } from 'node:crypto';
-import { EncoderError } from '../errors.ts';
+import { EncoderError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
 import { decodeMask } from '../image-io.ts';
 import { summarizePoses } from '../pose/summary.ts';

@@ -9,7 +9,7 @@ import { LocalStorage } from '../../storage/local.ts';
 import { warpImage } from '../align/index.ts';
 import { loadManifest, readChecked } from '../artifacts.ts';
 import type { DatasetListing } from '../dataset.ts';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
 import { storedSize, toStoredImage } from '../frame-scale.ts';
 import { decodeImage, decodeMask, encodePng } from '../image-io.ts';

@@ -9,7 +9,7 @@
 //                      halving chroma resolution blurs exactly those; it also accepts odd widths and heights.
 import { rename, rm, stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { EncoderError } from '../errors.ts';
+import { EncoderError } from '../../ground/errors.ts';
 import type { EncoderSettings } from '../compress/options.ts';
 import type { Image } from '../types.ts';
 import { resolveFfmpeg } from './ffmpeg.ts';
