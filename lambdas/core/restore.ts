@@ -3,10 +3,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Storage } from '../storage/storage.ts';
+import type { Storage } from '../ground/storage.ts';
 import { invertAffine, warpImage } from './align/index.ts';
 import { loadManifest } from './artifacts.ts';
-import { IntegrityError, UsageError } from './errors.ts';
+import { IntegrityError, UsageError } from '../ground/errors.ts';
 import { padImage } from './geometry.ts';
 import { frameSha256, sha256File } from './hash.ts';
 import { encodePng } from './image-io.ts';

@@ -33,7 +33,7 @@
 //   the bracket). Cost: alignment 0.21 -> 0.32 s per 1024 px screw (20 screws, same process and load): AKAZE
 //   on the object's crop 0.05 s, matching, RANSAC, verification and the competing refinement the rest.
 // - 5 is kept on ~70 real screws and brings synthetic objects to ~0.03-0.1 px where it is kept.
-import { AlignmentError } from '../errors.ts';
+import { AlignmentError } from '../../ground/errors.ts';
 import type { Affine, Image, Mask } from '../types.ts';
 import { affineAtFullSize, affineAtReducedSize, applyAffine, paramsFromAffine, similarityAbout, type Point } from './affine.ts';
 import { maskPose, type MaskPose } from './coarse-pose.ts';

@@ -5,7 +5,7 @@
 // then moved, between the object's mean and Otsu's value, to the grey level whose pixels have the strongest mean
 // gradient: that is where the object's sharp outline is, not the shadow's gentle ramp.
 import { loadCv, type CV } from '../cv.ts';
-import { SegmentationError } from '../errors.ts';
+import { SegmentationError } from '../../ground/errors.ts';
 import type { Image, Mask } from '../types.ts';
 import { closeDisc, openDisc } from '../align/morphology.ts';
 import { luminance } from '../align/raster.ts';

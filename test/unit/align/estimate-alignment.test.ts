@@ -17,7 +17,8 @@ import {
   type ReferenceModel,
 } from '../../../lambdas/core/align/index.ts';
 import { segmentThreshold } from '../../../lambdas/core/segment/threshold.ts';
-import { mulberry32, renderSyntheticObject, type SyntheticKind, type SyntheticObject } from '../../../lambdas/core/synthetic/objects.ts';
+import { mulberry32 } from '../../../lambdas/ground/prng.ts';
+import { renderSyntheticObject, type SyntheticKind, type SyntheticObject } from '../../../lambdas/core/synthetic/objects.ts';
 import type { Affine, Image, Mask } from '../../../lambdas/core/types.ts';
 
 const SIZE = 448;
