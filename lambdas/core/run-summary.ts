@@ -2,6 +2,8 @@
 // same artifact name for the CLI (`<outDir>/summary.json`) and the cloud (`datasets/<dataset>/runs/<run>/summary.json`).
 // Every class figure comes from its published manifest (and its output's size), so both paths compute it alike.
 import { z } from 'zod';
+import type { ObjectInfo } from '../ground/storage.ts';
+import { outputOverhead } from './inspect.ts';
 import type { Manifest } from './manifest.ts';
 
 export const RUN_SUMMARY_FILE = 'summary.json';
@@ -28,8 +30,12 @@ export const ClassSummarySchema = z.object({
   segments: count,
   /** every artifact of the class's output */
   outputBytes: count,
-  /** inputBytes / reelBytes */
+  /** what the output holds besides the reel (lambdas/core/inspect.ts outputOverhead) */
+  overhead: z.object({ manifest: count, reference: count, masks: count, other: count, total: count }),
+  /** inputBytes / outputBytes (the headline ratio) */
   ratio: z.number(),
+  /** inputBytes / reelBytes (the reel-only ratio) */
+  reelRatio: z.number(),
   unionFraction: z.number().nullable(),
   warnings: z.array(z.string()),
   /** the CLI measures these while encoding; the cloud's summary has no encode in hand */
@@ -50,15 +56,16 @@ export const RunSummarySchema = z.object({
   dataset: z.string().optional(),
   runId: z.string().optional(),
   classes: z.array(ClassSummarySchema),
-  totals: z.object({ classes: count, frames: count, dropped: count, inputBytes: count, reelBytes: count, outputBytes: count, segments: count, ratio: z.number() }),
+  totals: z.object({ classes: count, frames: count, dropped: count, inputBytes: count, reelBytes: count, outputBytes: count, segments: count, ratio: z.number(), reelRatio: z.number() }),
   /** wall time of the whole run (CLI) */
   seconds: z.number().optional(),
 });
 export type RunSummary = z.infer<typeof RunSummarySchema>;
 
-/** A class's figures from its published manifest (both paths). */
-export function classFigures(manifest: Manifest, outputBytes: number): Omit<ClassSummary, 'class' | 'outDir'> {
+/** A class's figures from its published manifest and the files of its output (both paths). */
+export function classFigures(manifest: Manifest, files: readonly ObjectInfo[]): Omit<ClassSummary, 'class' | 'outDir'> {
   const reelBytes = manifest.reels.reduce((a, r) => a + r.bytes, 0);
+  const outputBytes = files.reduce((a, f) => a + f.bytes, 0);
   return {
     frames: manifest.frames.length,
     dropped: manifest.dropped.length,
@@ -66,7 +73,9 @@ export function classFigures(manifest: Manifest, outputBytes: number): Omit<Clas
     reelBytes,
     segments: manifest.reels.length,
     outputBytes,
-    ratio: manifest.dataset.inputBytes / reelBytes,
+    overhead: outputOverhead(manifest, [...files]),
+    ratio: manifest.dataset.inputBytes / outputBytes,
+    reelRatio: manifest.dataset.inputBytes / reelBytes,
     unionFraction: manifest.mask?.unionFraction ?? null,
     warnings: manifest.warnings,
   };
@@ -89,7 +98,8 @@ export function buildRunSummary(run: Pick<RunSummary, 'input' | 'outDir' | 'data
       reelBytes: sum((c) => c.reelBytes),
       outputBytes: sum((c) => c.outputBytes),
       segments: sum((c) => c.segments),
-      ratio: sum((c) => c.inputBytes) / Math.max(1, sum((c) => c.reelBytes)),
+      ratio: sum((c) => c.inputBytes) / Math.max(1, sum((c) => c.outputBytes)),
+      reelRatio: sum((c) => c.inputBytes) / Math.max(1, sum((c) => c.reelBytes)),
     },
   });
 }

@@ -2,7 +2,7 @@
 // (`<destDir>/transform-report.json`) and the cloud (`<outputPrefix>/transform-report.json`): per image its
 // alignment score, matrix, pose against the training poses (lambdas/core/pose) and warnings; the counts over all.
 import { z } from 'zod';
-import { IntegrityError } from './errors.ts';
+import { IntegrityError } from '../ground/errors.ts';
 import { PoseReportSchema, PoseSummarySchema } from './pose/summary.ts';
 import type { Transformer, TransformedImage } from './transform.ts';
 

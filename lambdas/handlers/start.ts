@@ -6,10 +6,10 @@ import { createHash } from 'node:crypto';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { MarkerContentSchema, MarkerOptionsSchema, type MarkerOptions } from '../core/compress/options.ts';
-import { UsageError } from '../core/errors.ts';
+import { UsageError } from '../ground/errors.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
-import { DatasetName, MARKER } from './commons/layout.ts';
+import { DatasetName, MARKER } from '../ground/run-contract.ts';
 import { logger, tracer } from './commons/powertools.ts';
 import { S3Storage } from '../storage/s3.ts';
 

@@ -4,7 +4,8 @@ import { loadManifest } from '../core/artifacts.ts';
 import { buildRunSummary, classFigures, RUN_SUMMARY_FILE, serializeRunSummary, type ClassSummary } from '../core/run-summary.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
-import { CLASSES_KEY, outputStore, RunRef, runPrefix, runStore } from './commons/layout.ts';
+import { RunRef } from '../ground/run-contract.ts';
+import { CLASSES_KEY, outputStore, runPrefix, runStore } from './commons/layout.ts';
 import { readJson } from './commons/run-state.ts';
 import type { ClassItem } from './discover.ts';
 
@@ -23,8 +24,7 @@ export const handler = defineHandler('summarize', RunRef, async (run): Promise<S
   for (const item of items) {
     const store = out.child(runPrefix({ dataset: item.dataset, runId: run.runId }));
     const m = await loadManifest(store);
-    const outputBytes = (await store.list('')).reduce((a, o) => a + o.bytes, 0);
-    classes.push({ class: item.class, outDir: store.description, dataset: item.dataset, ...classFigures(m, outputBytes) });
+    classes.push({ class: item.class, outDir: store.description, dataset: item.dataset, ...classFigures(m, await store.list('')) });
   }
   const summary = buildRunSummary({ input: `s3://${cfg.ingestBucket}/${run.dataset}`, outDir: out.child(runPrefix(run)).description, dataset: run.dataset, runId: run.runId }, classes);
   const summaryKey = `${runPrefix(run)}/${RUN_SUMMARY_FILE}`;

@@ -93,7 +93,7 @@ describe('multi-class upload, segmented reels, fan-out restore (local end to end
     const cli = await compressClasses(root, cliOut, parseCompressOptions(OPTIONS));
     assert.deepEqual(cli.classes.map((c) => [c.class, c.frames, c.segments]), [['bolt', 5, 3], ['bracket', 4, 2]]);
     // one summary schema for both paths: the same figures per class (paths and timings aside)
-    const figures = (c: (typeof summary.classes)[number]) => [c.class, c.frames, c.dropped, c.inputBytes, c.reelBytes, c.segments, c.outputBytes, c.ratio, c.unionFraction];
+    const figures = (c: (typeof summary.classes)[number]) => [c.class, c.frames, c.dropped, c.inputBytes, c.reelBytes, c.segments, c.outputBytes, c.overhead, c.ratio, c.reelRatio, c.unionFraction];
     assert.deepEqual(cli.classes.map(figures), summary.classes.map(figures));
     assert.deepEqual(cli.totals, summary.totals);
     for (const c of ['bolt', 'bracket']) {

@@ -50,11 +50,12 @@ describe('dataset layout over Storage', () => {
 describe('one run summary schema for CLI and cloud', () => {
   const cls = (name: string | null, frames: number): ClassSummary => ({
     class: name, outDir: `/o/${name}`, frames, dropped: 0, inputBytes: 1000 * frames, reelBytes: 10 * frames, segments: 1,
-    outputBytes: 20 * frames, ratio: 100, unionFraction: 0.1, warnings: [],
+    outputBytes: 20 * frames, overhead: { manifest: 5 * frames, reference: 5 * frames, masks: 0, other: 0, total: 10 * frames },
+    ratio: 50, reelRatio: 100, unionFraction: 0.1, warnings: [],
   });
   it('totals are computed once; the CLI extras and the cloud ids are both optional; JSON has no Infinity', () => {
     const cli = buildRunSummary({ input: '/in', outDir: '/o', seconds: 3 }, [{ ...cls('a', 2), psnrDb: null, seconds: { encode: 1 } }, cls('b', 3)]);
-    assert.deepEqual(cli.totals, { classes: 2, frames: 5, dropped: 0, inputBytes: 5000, reelBytes: 50, outputBytes: 100, segments: 2, ratio: 100 });
+    assert.deepEqual(cli.totals, { classes: 2, frames: 5, dropped: 0, inputBytes: 5000, reelBytes: 50, outputBytes: 100, segments: 2, ratio: 50, reelRatio: 100 });
     const cloud = buildRunSummary({ input: 's3://i/d', outDir: 's3://o/datasets/d/runs/r', dataset: 'd', runId: 'r' }, [cls(null, 1)]);
     for (const s of [cli, cloud]) assert.deepEqual(RunSummarySchema.parse(JSON.parse(serializeRunSummary(s).toString())), s);
     assert.throws(() => RunSummarySchema.parse({ ...cli, version: 1 }), 'a version 1 summary is another shape');

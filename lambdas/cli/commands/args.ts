@@ -3,7 +3,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { z } from 'zod';
 import { describeOptionIssues, flagName, OPTION_FLAGS, type FlagSpec, type OptionKey } from '../../core/compress/options.ts';
-import { UsageError } from '../../core/errors.ts';
+import { UsageError } from '../../ground/errors.ts';
 
 type Values = Record<string, string | boolean | undefined>;
 

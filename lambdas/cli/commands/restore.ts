@@ -2,7 +2,7 @@ import { LocalStorage } from '../../storage/local.ts';
 import { loadManifest } from '../../core/artifacts.ts';
 import { parseFrameRange, restoreFramesParallel } from '../../core/restore.ts';
 import { StagedFolder } from '../../core/staged-folder.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { createProgress } from '../progress.ts';
 import { intOption, stringOption } from './args.ts';
 

@@ -4,12 +4,12 @@
 import { stat } from 'node:fs/promises';
 import { S3Client } from '@aws-sdk/client-s3';
 import { MARKER_EXCLUDED, MarkerOptionsSchema } from '../../core/compress/options.ts';
-import { UsageError } from '../../core/errors.ts';
+import { UsageError } from '../../ground/errors.ts';
 import { mvtecClasses, resolveDataset } from '../../core/dataset.ts';
-import { DatasetName, MARKER } from '../../handlers/commons/layout.ts';
+import { DatasetName, MARKER } from '../../ground/run-contract.ts';
 import { LocalStorage } from '../../storage/local.ts';
 import { S3Storage } from '../../storage/s3.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { flaggedOptions, optionFlagConfig, optionUsage, parseOptionFlags, stringOption } from './args.ts';
 
 /** Every option a marker accepts (options.ts: all but MARKER_EXCLUDED), with the same flags as compress. */

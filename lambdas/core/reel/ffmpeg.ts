@@ -8,7 +8,7 @@ import { constants as fsConstants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { EncoderError } from '../errors.ts';
+import { EncoderError } from '../../ground/errors.ts';
 
 export type FfmpegSource = 'FFMPEG_PATH' | 'ffmpeg-static' | 'PATH';
 

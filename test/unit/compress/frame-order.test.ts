@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { compressFolder } from '../../../lambdas/core/compress/compress-folder.ts';
 import { frameSha256 } from '../../../lambdas/core/hash.ts';
 import { decodeImage, encodePng } from '../../../lambdas/core/image-io.ts';
-import { mulberry32 } from '../../../lambdas/core/prng.ts';
+import { mulberry32 } from '../../../lambdas/ground/prng.ts';
 import { restoreFrames } from '../../../lambdas/core/restore.ts';
 import { LocalStorage } from '../../../lambdas/storage/local.ts';
 import { tempDir } from '../../helpers/synthetic-folder.ts';

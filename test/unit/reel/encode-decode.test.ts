@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { EncoderError, IntegrityError } from '../../../lambdas/core/errors.ts';
+import { EncoderError, IntegrityError } from '../../../lambdas/ground/errors.ts';
 import { frameSha256, sha256 } from '../../../lambdas/core/hash.ts';
 import { decodeHevc, probeReel } from '../../../lambdas/core/reel/decode.ts';
 import { encoderSettings } from '../../../lambdas/core/compress/options.ts';

@@ -3,7 +3,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { EncoderError } from '../../../lambdas/core/errors.ts';
+import { EncoderError } from '../../../lambdas/ground/errors.ts';
 import { locateFfmpeg, resetFfmpegCache, resolveFfmpeg } from '../../../lambdas/core/reel/ffmpeg.ts';
 
 const notInstalled = (): string => {
