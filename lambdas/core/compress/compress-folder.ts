@@ -7,9 +7,11 @@ import { listDataset } from '../dataset.ts';
 import { DatasetError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
 import { parseManifest, type Manifest } from '../manifest.ts';
+import { outputOverhead, type OutputOverhead } from '../inspect.ts';
 import { alignMaskStage, openAlignWorker } from './align-mask.ts';
 import { encodeStage, type EncodedReel } from './encode.ts';
-import { KEYS, type FrameDraft, type StageContext, type UnionResult } from './job.ts';
+import { KEYS, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
+import { reuseAlignmentStages } from './reuse-alignment.ts';
 import type { CompressOptions } from './options.ts';
 import { prepareReferenceStage } from './prepare-reference.ts';
 import { mapPool } from '../map-pool.ts';
@@ -24,8 +26,14 @@ export interface CompressSummary {
   reelBytes: number;
   /** reel segments (1 = the unsegmented reel.mp4) */
   segments: number;
+  /** everything in the output folder: what a user stores (the headline size) */
   outputBytes: number;
+  /** what the output holds besides the reel (manifest, reference, masks) */
+  overhead: OutputOverhead;
+  /** input bytes / output bytes (the headline ratio) */
   ratio: number;
+  /** input bytes / reel bytes (the reel-only ratio) */
+  reelRatio: number;
   /** mean PSNR (dB) of decoded frames inside the union mask; Infinity when lossless */
   psnrDb: number;
   unionFraction: number | null;
@@ -82,22 +90,11 @@ export async function compressFolder(
   const target = new LocalStorage(staging);
   const ctx: StageContext = { source, target, onProgress: hooks.onProgress, log: hooks.log };
   try {
-    const job = await prepareReferenceStage(ctx, listing, input.layout, options);
-    lap('reference');
-    const worker = await openAlignWorker(ctx, job);
-    const drafts: FrameDraft[] = [];
-    try {
-      for (let i = 0; i < job.entries.length; i++) {
-        drafts.push(await alignMaskStage(ctx, job, worker, i));
-        hooks.onProgress?.(options.align ? 'align+mask' : 'prepare', i + 1, job.entries.length);
-      }
-    } finally {
-      await worker.close();
-    }
+    const { job, drafts, union } = options.reuseAlignment
+      ? await reuseAlignmentStages(ctx, listing, input.layout, options, id)
+      : await alignStages(ctx, listing, input.layout, options, lap);
+    if (options.reuseAlignment) lap('reuse-alignment');
     if (drafts.every((d) => d.dropped)) throw new DatasetError('every image was dropped; nothing to encode', input.dir);
-    lap('align');
-    const union = await unionMaskStage(ctx, job, drafts);
-    lap('union');
     const reel = await encodeStage(ctx, job, drafts, union, { concurrency: hooks.encodeConcurrency });
     seconds.encode = reel.seconds.encode;
     seconds.verify = reel.seconds.decode;
@@ -112,6 +109,33 @@ export async function compressFolder(
     if (!process.env.ADREEL_KEEP_PARTIAL) await rm(staging, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** Stages 1-3: reference, align + mask (one image after another), union. */
+async function alignStages(
+  ctx: StageContext,
+  listing: Awaited<ReturnType<typeof listDataset>>,
+  layout: 'folder' | 'mvtec',
+  options: CompressOptions,
+  lap: (stage: string) => void,
+): Promise<{ job: JobState; drafts: FrameDraft[]; union: UnionResult | null }> {
+  const job = await prepareReferenceStage(ctx, listing, layout, options);
+  lap('reference');
+  const worker = await openAlignWorker(ctx, job);
+  const drafts: FrameDraft[] = [];
+  try {
+    for (let i = 0; i < job.entries.length; i++) {
+      drafts.push(await alignMaskStage(ctx, job, worker, i));
+      ctx.onProgress?.(options.align ? 'align+mask' : 'prepare', i + 1, job.entries.length);
+    }
+  } finally {
+    await worker.close();
+  }
+  lap('align');
+  if (drafts.every((d) => d.dropped)) return { job, drafts, union: null };
+  const union = await unionMaskStage(ctx, job, drafts);
+  lap('union');
+  return { job, drafts, union };
 }
 
 /** An output folder may be new, empty, or hold an earlier run of the same dataset; anything else is refused. */
@@ -189,7 +213,7 @@ export interface RunSummary {
   input: string;
   outDir: string;
   classes: ClassSummary[];
-  totals: { classes: number; frames: number; dropped: number; inputBytes: number; reelBytes: number; outputBytes: number; ratio: number; segments: number };
+  totals: { classes: number; frames: number; dropped: number; inputBytes: number; reelBytes: number; outputBytes: number; ratio: number; reelRatio: number; segments: number };
   seconds: number;
 }
 
@@ -237,7 +261,8 @@ export async function compressClasses(
       inputBytes: sum((c) => c.inputBytes),
       reelBytes: sum((c) => c.reelBytes),
       outputBytes: sum((c) => c.outputBytes),
-      ratio: sum((c) => c.inputBytes) / Math.max(1, sum((c) => c.reelBytes)),
+      ratio: sum((c) => c.inputBytes) / Math.max(1, sum((c) => c.outputBytes)),
+      reelRatio: sum((c) => c.inputBytes) / Math.max(1, sum((c) => c.reelBytes)),
       segments: sum((c) => c.segments),
     },
     seconds: (performance.now() - t0) / 1000,
@@ -257,7 +282,8 @@ export async function summarizeOutput(
   union: UnionResult | null,
   seconds: Record<string, number>,
 ): Promise<CompressSummary> {
-  const outputBytes = (await new LocalStorage(out).list('')).reduce((s, o) => s + o.bytes, 0);
+  const files = await new LocalStorage(out).list('');
+  const outputBytes = files.reduce((s, o) => s + o.bytes, 0);
   const finite = reel.psnrDb.filter(Number.isFinite);
   return {
     outDir: out,
@@ -267,7 +293,9 @@ export async function summarizeOutput(
     reelBytes: reel.bytes,
     segments: reel.segments.length,
     outputBytes,
-    ratio: manifest.dataset.inputBytes / reel.bytes,
+    overhead: outputOverhead(manifest, files),
+    ratio: manifest.dataset.inputBytes / outputBytes,
+    reelRatio: manifest.dataset.inputBytes / reel.bytes,
     psnrDb: finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : Infinity,
     unionFraction: union?.unionFraction ?? null,
     seconds,
