@@ -7,7 +7,7 @@ import { KEYS } from '../core/compress/job.ts';
 import { IntegrityError } from '../ground/errors.ts';
 import { sha256 } from '../core/hash.ts';
 import { restoreSegment } from '../core/restore.ts';
-import { defaultDeps, runStore, type HandlerDeps } from './commons/deps.ts';
+import { defaultDeps, type HandlerDeps } from './commons/deps.ts';
 import { defineHandler } from './commons/handler.ts';
 import { DatasetName, prefixBelow, RunId } from '../ground/run-contract.ts';
 import { RESTORED_PREFIX, runPrefix } from './commons/layout.ts';
