@@ -40,6 +40,11 @@ export function checkKey(key: string): string {
   return key;
 }
 
+/** Keys sorted by code unit (the order S3 lists in), so every implementation lists alike. */
+export function sortByKey(objects: ObjectInfo[]): ObjectInfo[] {
+  return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
 export function joinKey(...parts: string[]): string {
   return parts
     .filter((p) => p.length > 0)

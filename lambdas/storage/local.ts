@@ -4,7 +4,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { checkKey, StorageError, type ObjectInfo, type Storage } from '../ground/storage.ts';
+import { checkKey, sortByKey, StorageError, type ObjectInfo, type Storage } from '../ground/storage.ts';
 
 export class LocalStorage implements Storage {
   constructor(readonly root: string) {}
@@ -67,7 +67,7 @@ export class LocalStorage implements Storage {
       if (!s?.isFile()) continue;
       out.push({ key: relative(this.root, full).split(sep).join('/'), bytes: s.size });
     }
-    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return sortByKey(out);
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {

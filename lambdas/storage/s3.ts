@@ -14,7 +14,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { checkKey, joinKey, StorageError, type ObjectInfo, type Storage } from '../ground/storage.ts';
+import { checkKey, sortByKey, joinKey, StorageError, type ObjectInfo, type Storage } from '../ground/storage.ts';
 
 /** DeleteObjects takes at most 1000 keys per call. */
 const DELETE_BATCH = 1000;
@@ -106,7 +106,7 @@ export class S3Storage implements Storage {
       }
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);
-    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return sortByKey(out);
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {

@@ -3,7 +3,7 @@
 // transform and summarize on the published run, plus each handler's own refusals. No S3, no env, no state machine.
 import '../../../infra/local/quiet-env.ts';
 import assert from 'node:assert/strict';
-import { readdir, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { HandlerDeps } from '../../../lambdas/handlers/commons/deps.ts';
@@ -122,12 +122,11 @@ describe('handlers with fake deps (local folders as buckets)', () => {
     assert.equal(s.frames, 6);
   });
 
-  it('discover: an MVTec root of several categories is one class per category; an empty upload is refused naming it', async () => {
+  it('discover: an MVTec root of several categories is one class per category; a category that is no usable name is refused naming it', async () => {
     for (const c of ['bottle', 'screw']) await writeSyntheticFolder(join(dir, INGEST, 'root', c, 'train', 'good'), { count: 1, size: 32, seed: 1 });
     const r = (await createDiscoverHandler(d)({ dataset: 'root', runId: 'r1' })) as DiscoverResult;
     assert.deepEqual(r.classes, ['bottle', 'screw']);
-    await mkdir(join(dir, INGEST, 'empty', 'x'), { recursive: true });
-    await writeFile(join(dir, INGEST, 'empty', 'x', 'notes.txt'), 'x');
-    await assert.rejects(createDiscoverHandler(d)({ dataset: 'empty', runId: 'r2' }), /no images, no train\/good/);
+    await writeSyntheticFolder(join(dir, INGEST, 'root2', 'bad name', 'train', 'good'), { count: 1, size: 32, seed: 1 });
+    await assert.rejects(createDiscoverHandler(d)({ dataset: 'root2', runId: 'r2' }), /category "bad name" is not a usable name/);
   });
 });
