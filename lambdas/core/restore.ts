@@ -1,7 +1,8 @@
 // Restore: decode the reel back into one image per training sample (aligned and masked: what models train on),
 // checking every decoded frame against the manifest so a damaged reel is refused, never half-trusted.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { makeScratchDir } from './scratch.ts';
 import { join } from 'node:path';
 import type { Storage } from '../storage/storage.ts';
 import { invertAffine, warpImage } from './align/index.ts';
@@ -157,7 +158,7 @@ export async function* decodeCheckedFrames(
   const total = range.last - range.first + 1;
   const channels = m.frame.mode === 'grey' ? 1 : 3;
   const region = m.frame.crop ?? { x: 0, y: 0, width: m.frame.width, height: m.frame.height };
-  const dir = await mkdtemp(join(tmpdir(), 'adreel-decode-'));
+  const dir = await makeScratchDir('adreel-decode-');
   try {
     for (const reel of m.reels) {
       const lo = Math.max(range.first, reel.firstFrame);

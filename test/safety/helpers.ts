@@ -74,7 +74,8 @@ export async function assertUnchanged(dir: string, before: Map<string, string>):
 /** Names in `parent` that start with `name` (so hidden staging or partial siblings count), hidden ones included. */
 export async function visibleEntries(parent: string, name: string): Promise<string[]> {
   const all = await readdir(parent).catch(() => [] as string[]);
-  return all.filter((n) => n === name || n.startsWith(`${name}.`) || n.startsWith(`.${name}`)).sort();
+  // the record of what a restore/transform wrote is meant to stay beside its destination
+  return all.filter((n) => (n === name || n.startsWith(`${name}.`) || n.startsWith(`.${name}`)) && !n.endsWith('.adreel-written.json')).sort();
 }
 
 export async function exists(p: string): Promise<boolean> {
