@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { IntegrityError } from './errors.ts';
+import { PoseSummarySchema } from './pose/summary.ts';
 
 export const MANIFEST_SCHEMA = 'adreel.manifest';
 /** the version written */
@@ -145,6 +146,8 @@ export const ManifestSchema = z
     frames: z.array(frameRecordSchema).min(1),
     dropped: z.array(z.strictObject({ name: z.string().min(1), reason: z.string().min(1) })),
     warnings: z.array(z.string()),
+    /** the training poses' distribution (core/pose); absent in older manifests: transform derives it from frames */
+    pose: PoseSummarySchema.optional(),
     /** v2: manifestDigest() of the rest of the manifest */
     digest: sha256Hex.optional(),
   })

@@ -9,7 +9,7 @@ import { gatherEmbeddings, totalEmbeddingChannels } from './embedding.ts';
 import { featureBatches } from './features.ts';
 import { readMvtecCategory, readSplitFromFolders, type EvalFolders, type EvalSplit } from './mvtec.ts';
 import { GaussianAccumulator, type PadimModel } from './padim.ts';
-import { CROP_SIZE, loadMaskCrop } from './preprocess.ts';
+import { CROP_SIZE, DEFAULT_RESIZE_KERNEL, loadMaskCrop, RESIZE_KERNELS, type ResizeKernel } from './preprocess.ts';
 import { sampleChannelSubset } from './prng.ts';
 import { anomalyMap, maximum } from './scoremap.ts';
 
@@ -30,6 +30,8 @@ export interface EvalOptions {
   batchSize?: number;
   /** onnxruntime intra-op threads (default 2) */
   intraOpThreads?: number;
+  /** resize kernel for the images (default linear = bilinear; masks are always nearest) */
+  kernel?: ResizeKernel;
   onProgress?: (stage: EvalStage, done: number, total: number) => void;
 }
 
@@ -42,6 +44,7 @@ export interface EvalResult {
   imageAuroc: number;
   pixelAuroc: number;
   seed: number;
+  kernel: ResizeKernel;
   trainCount: number;
   testCount: number;
   /**
@@ -118,6 +121,8 @@ export async function evaluateSplit(split: EvalSplit, options: MultiSeedEvalOpti
   const started = performance.now();
   checkSeeds(options.seeds);
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const kernel = options.kernel ?? DEFAULT_RESIZE_KERNEL;
+  if (!RESIZE_KERNELS.includes(kernel)) throw new UsageError(`resize kernel must be one of ${RESIZE_KERNELS.join(', ')}, got ${kernel}`);
   const progress = options.onProgress ?? (() => undefined);
   const { trainFiles, testImages } = split;
   // Fail before the long passes rather than after them.
@@ -140,7 +145,7 @@ export async function evaluateSplit(split: EvalSplit, options: MultiSeedEvalOpti
   try {
     progress('train', 0, trainFiles.length);
     let waitStart = performance.now();
-    for await (const batch of featureBatches(backbone, trainFiles, batchSize)) {
+    for await (const batch of featureBatches(backbone, trainFiles, batchSize, kernel)) {
       featureSeconds += secondsSince(waitStart);
       const total = totalEmbeddingChannels(batch.outputs);
       if (total !== BACKBONE_CHANNELS) {
@@ -171,7 +176,7 @@ export async function evaluateSplit(split: EvalSplit, options: MultiSeedEvalOpti
     progress('test', 0, testImages.length);
     const testFiles = testImages.map((image) => image.file);
     waitStart = performance.now();
-    for await (const batch of featureBatches(backbone, testFiles, batchSize)) {
+    for await (const batch of featureBatches(backbone, testFiles, batchSize, kernel)) {
       const items = testImages.slice(batch.start, batch.start + batch.files.length);
       const masks = await Promise.all(items.map((item) => (item.maskFile ? loadMaskCrop(item.maskFile) : undefined)));
       featureSeconds += secondsSince(waitStart);
@@ -213,6 +218,7 @@ export async function evaluateSplit(split: EvalSplit, options: MultiSeedEvalOpti
     imageAuroc,
     pixelAuroc,
     seed: state.seed,
+    kernel,
     trainCount: trainFiles.length,
     testCount: testImages.length,
     seconds: { features: featureSeconds, fit: state.fitSeconds, score: state.scoreSeconds, total: totalSeconds },

@@ -1,7 +1,7 @@
 // Streams backbone outputs over a list of image files in batches, decoding and running the next batch while the
 // caller processes the current one (sharp and onnxruntime work off the JS thread).
 import type { Backbone, BackboneOutputs } from './backbone.ts';
-import { CROP_SIZE, loadCroppedImage, writeNormalisedChw } from './preprocess.ts';
+import { CROP_SIZE, DEFAULT_RESIZE_KERNEL, loadCroppedImage, writeNormalisedChw, type ResizeKernel } from './preprocess.ts';
 
 export interface FeatureBatch {
   /** index of files[0] in the full list */
@@ -10,18 +10,23 @@ export interface FeatureBatch {
   outputs: BackboneOutputs;
 }
 
-async function computeBatch(backbone: Backbone, files: string[], start: number): Promise<FeatureBatch> {
-  const crops = await Promise.all(files.map((file) => loadCroppedImage(file)));
+async function computeBatch(backbone: Backbone, files: string[], start: number, kernel: ResizeKernel): Promise<FeatureBatch> {
+  const crops = await Promise.all(files.map((file) => loadCroppedImage(file, kernel)));
   const imageFloats = 3 * CROP_SIZE * CROP_SIZE;
   const input = new Float32Array(files.length * imageFloats);
   crops.forEach((crop, index) => writeNormalisedChw(crop, input, index * imageFloats));
   return { start, files, outputs: await backbone.run(input, files.length, CROP_SIZE) };
 }
 
-export async function* featureBatches(backbone: Backbone, files: string[], batchSize: number): AsyncGenerator<FeatureBatch> {
+export async function* featureBatches(
+  backbone: Backbone,
+  files: string[],
+  batchSize: number,
+  kernel: ResizeKernel = DEFAULT_RESIZE_KERNEL,
+): AsyncGenerator<FeatureBatch> {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
   const launch = (start: number): Promise<FeatureBatch> => {
-    const promise = computeBatch(backbone, files.slice(start, start + batchSize), start);
+    const promise = computeBatch(backbone, files.slice(start, start + batchSize), start, kernel);
     // Marks the prefetch as handled so an early exit of the consumer does not surface it as an unhandled rejection.
     promise.catch(() => undefined);
     return promise;

@@ -1,5 +1,6 @@
-// Input geometry of the PaDiM protocol: resize to 256x256 (bilinear, sharp's 'linear' kernel), centre-crop 224,
-// scale to [0,1], ImageNet mean/std, grey replicated to 3 channels. Masks take the same geometry with nearest.
+// Input geometry of the PaDiM protocol: resize to 256x256 (bilinear, sharp's 'linear' kernel; robust claims also
+// use lanczos3), centre-crop 224, scale to [0,1], ImageNet mean/std, grey replicated to 3 channels. Masks take the
+// same geometry with nearest whatever the image kernel.
 import sharp from 'sharp';
 import { InputImageError } from '../core/errors.ts';
 
@@ -9,13 +10,18 @@ const CROP_OFFSET = (RESIZE_SIZE - CROP_SIZE) / 2;
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
 export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
 
+/** Image resize kernels of PROTOCOL.md: bilinear (the default) and lanczos3 (sharp's default; robust claims). */
+export const RESIZE_KERNELS = ['linear', 'lanczos3'] as const;
+export type ResizeKernel = (typeof RESIZE_KERNELS)[number];
+export const DEFAULT_RESIZE_KERNEL: ResizeKernel = 'linear';
+
 /** Pixels of one 224x224 crop, interleaved, 1 (grey) or 3 (RGB) channels, 8-bit. */
 export interface CroppedImage {
   channels: 1 | 3;
   data: Uint8Array;
 }
 
-async function cropToProtocol(file: string, kernel: 'linear' | 'nearest', grey: boolean): Promise<CroppedImage> {
+async function cropToProtocol(file: string, kernel: ResizeKernel | 'nearest', grey: boolean): Promise<CroppedImage> {
   let pipeline = sharp(file, { failOn: 'error' }).removeAlpha();
   if (grey) pipeline = pipeline.toColourspace('b-w');
   try {
@@ -46,8 +52,8 @@ async function isGreyFile(file: string): Promise<boolean> {
  * Resized + centre-cropped pixels of an image file; grey stays one channel (sharp would otherwise expand it to
  * sRGB), colour stays RGB.
  */
-export async function loadCroppedImage(file: string): Promise<CroppedImage> {
-  return cropToProtocol(file, 'linear', await isGreyFile(file));
+export async function loadCroppedImage(file: string, kernel: ResizeKernel = DEFAULT_RESIZE_KERNEL): Promise<CroppedImage> {
+  return cropToProtocol(file, kernel, await isGreyFile(file));
 }
 
 /**

@@ -13,18 +13,10 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { screwDir, screwMissing } from '../../bench/lib/shared-data.ts';
-import { resolveBackbonePath } from '../../lambdas/eval/backbone.ts';
+import { backboneMissing } from '../helpers/backbone.ts';
 import { evaluateCategory, evaluateFromFolders, type EvalStage } from '../../lambdas/eval/evaluate.ts';
 import { CI_TEST, CI_TRAIN, linkTestSubset, linkTrainSubset } from '../helpers/screw-subset.ts';
 
-function backboneMissing(): string | undefined {
-  try {
-    resolveBackbonePath();
-    return undefined;
-  } catch (error) {
-    return `PaDiM backbone not available: ${(error as Error).message}`;
-  }
-}
 
 /**
  * Writes `source` with a black-and-white checkerboard square (24 px cells, about 5 px after the protocol's resize)
