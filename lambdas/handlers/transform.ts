@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { listDataset } from '../core/dataset.ts';
 import { encodePng } from '../core/image-io.ts';
+import { COMPLETE_MARKER, completeMarker, prepareOutputPrefix } from '../core/output-prefix.ts';
 import { openTransformer } from '../core/transform.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
@@ -20,6 +21,8 @@ export const TransformEvent = z.object({
     .string()
     .regex(/^transformed\/([A-Za-z0-9_-][A-Za-z0-9._-]*\/?)+$/, `outputPrefix must be below ${TRANSFORMED_PREFIX}`)
     .transform((p) => p.replace(/\/+$/, '')),
+  /** a non-empty outputPrefix is refused unless true */
+  overwrite: z.boolean().optional(),
 });
 
 export interface TransformResult {
@@ -38,6 +41,7 @@ export const handler = defineHandler('transform', TransformEvent, async (event):
   const source = ingestStore(s3, cfg);
   const dest = outputStore(s3, cfg).child(event.outputPrefix);
   const { entries } = await listDataset(source, event.inputPrefix);
+  await prepareOutputPrefix(dest, event.overwrite === true);
   const transformer = await openTransformer(store);
   const report: { name: string; file: string; matrix: unknown; alignment: unknown; pose: unknown; warnings: string[] }[] = [];
   try {
@@ -50,6 +54,8 @@ export const handler = defineHandler('transform', TransformEvent, async (event):
     await transformer.close();
   }
   await putJson(dest, 'transforms.json', report);
+  // last: its presence marks a complete result
+  await dest.put(COMPLETE_MARKER, completeMarker(`s3://${cfg.outputBucket}/${event.outputPrefix}/`, [...report.map((r) => r.file), 'transforms.json']));
   return {
     bucket: cfg.outputBucket,
     outputPrefix: event.outputPrefix,

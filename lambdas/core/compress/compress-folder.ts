@@ -10,6 +10,7 @@ import { onInterrupt } from '../interrupt.ts';
 import { parseManifest, type Manifest } from '../manifest.ts';
 import { assertDisjoint, filesBelow, fsError, lockDestination, publishStaging, siblingName } from '../output-safety.ts';
 import { withScratchRoot } from '../scratch.ts';
+import { assertNoDanglingLinks, mixedSizesWarning } from '../input-checks.ts';
 import { alignMaskStage, openAlignWorker } from './align-mask.ts';
 import { encodeStage, type EncodedReel } from './encode.ts';
 import { KEYS, type FrameDraft, type StageContext, type UnionResult } from './job.ts';
@@ -63,7 +64,14 @@ export async function compressFolder(
   const out = resolve(outDir);
   await assertDisjoint({ path: out, role: 'output folder' }, { path: inputDir, role: 'input folder' });
   const source = new LocalStorage(input.dir);
+  // the first pass: named before any alignment
+  await assertNoDanglingLinks(input.dir);
   const listing = await listDataset(source, '');
+  const mixed = await mixedSizesWarning(input.dir, listing.entries);
+  if (mixed && !options.align) {
+    throw new DatasetError(`${mixed.replace(/; each is warped.*$/, '')}: mixed sizes need alignment (drop --no-align or resize the inputs)`, input.dir);
+  }
+  if (mixed) hooks.log?.(`warning: ${mixed}`);
   const seconds: Record<string, number> = {};
   let t = performance.now();
   const lap = (stage: string) => {
