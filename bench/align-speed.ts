@@ -29,7 +29,8 @@ import { ALIGNMENT_STAGES, type AlignmentProfile } from '../lambdas/core/align/i
 import { decodeImage, isImageName } from '../lambdas/core/image-io.ts';
 import { frameSilhouette, silhouetteIou, silhouetteThreshold, summarise, unionFraction } from '../lambdas/core/metrics/silhouette.ts';
 import type { Affine, Image, Mask } from '../lambdas/core/types.ts';
-import { applyMask, DEFAULT_MARGIN_PX, UnionMaskBuilder } from '../lambdas/core/union-mask.ts';
+import { applyMask, UnionMaskBuilder } from '../lambdas/core/union-mask.ts';
+import { DEFAULT_MARGIN_PX } from '../lambdas/core/compress/options.ts';
 import { sharedDir } from './lib/shared-data.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');

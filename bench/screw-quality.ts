@@ -17,6 +17,7 @@ import { applyMask } from '../lambdas/core/union-mask.ts';
 import { LocalStorage } from '../lambdas/storage/local.ts';
 import { measureOutputQuality } from './lib/output-quality.ts';
 import { screwDir } from './lib/shared-data.ts';
+import { parseCompressOptions } from '../lambdas/core/compress/options.ts';
 
 const { values } = parseArgs({ options: { limit: { type: 'string' }, crf: { type: 'string', default: '28' }, json: { type: 'string' }, keep: { type: 'string' }, 'lossless-check': { type: 'boolean' } } });
 const source = join(screwDir(), 'train', 'good');
@@ -28,13 +29,13 @@ const names = (await readdir(source)).filter((n) => n.endsWith('.png')).sort().s
 for (const n of names) await symlink(join(source, n), join(input, n));
 const progress = createProgress();
 const out = join(work, `crf${values.crf}`);
-const summary = await compressFolder(input, out, { crf: Number(values.crf) }, { onProgress: progress.onProgress });
+const summary = await compressFolder(input, out, parseCompressOptions({ crf: Number(values.crf) }), { onProgress: progress.onProgress });
 const quality = await measureOutputQuality(out, source, (d, t) => progress.onProgress('measure', d, t));
 // --lossless-check: every frame restored from a lossless reel must equal the aligned, masked frame bit for bit.
 let lossless: { frames: number; bitExact: number; reelBytes: number } | undefined;
 if (values['lossless-check']) {
   const out = join(work, 'lossless');
-  const s = await compressFolder(input, out, { lossless: true }, { onProgress: progress.onProgress });
+  const s = await compressFolder(input, out, parseCompressOptions({ lossless: true }), { onProgress: progress.onProgress });
   const union = await decodeMask(await readFile(join(out, 'mask.png')), 'mask.png');
   let bitExact = 0;
   for await (const f of restoreFrames(new LocalStorage(out), { onProgress: progress.onProgress })) {

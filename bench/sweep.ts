@@ -105,7 +105,7 @@ async function measure(session: Session, jobs: Job[], seeds: number[]): Promise<
 const REEL_SERIES = new Set(['align-mask', 'align-mask-25fps', 'align-mask-tuned', 'video-only']);
 
 function crfOf(p: SweepPoint): number | undefined {
-  return p.spec.kind === 'reel' && !p.spec.options.lossless ? p.spec.options.crf : undefined;
+  return p.spec.kind === 'reel' && !p.spec.options.lossless ? (p.spec.options.crf ?? undefined) : undefined;
 }
 
 /** The smallest reel passing `ok`, after trying the CRFs between it and the next (failing) grid CRF. */

@@ -1,6 +1,6 @@
 // Reading a compressed output back: the manifest, and each artifact checked against its recorded sha256.
-import type { Storage } from '../storage/storage.ts';
-import { IntegrityError } from './errors.ts';
+import type { Storage } from '../ground/storage.ts';
+import { IntegrityError } from '../ground/errors.ts';
 import { sha256 } from './hash.ts';
 import { decodeImage, decodeMask } from './image-io.ts';
 import { parseManifest, type Manifest } from './manifest.ts';

@@ -1,6 +1,6 @@
 // Which images make up a dataset, in which order, and whether their names are safe to restore to.
-import { DatasetError } from './errors.ts';
-import type { Storage } from '../storage/storage.ts';
+import { DatasetError } from '../ground/errors.ts';
+import type { Storage } from '../ground/storage.ts';
 
 export const IMAGE_NAME = /\.(png|jpe?g|tiff?|webp)$/i;
 

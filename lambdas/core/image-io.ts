@@ -4,7 +4,7 @@
 // InputImageError naming the file.
 import path from 'node:path';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import { InputImageError } from './errors.ts';
+import { InputImageError } from '../ground/errors.ts';
 import type { Image, Mask, SourceInfo } from './types.ts';
 
 export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp'];

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { DatasetEntry } from './dataset.ts';
 import { IMAGE_NAME } from './dataset.ts';
-import { DatasetError } from './errors.ts';
+import { DatasetError } from '../ground/errors.ts';
 
 export async function assertNoDanglingLinks(dir: string): Promise<void> {
   for (const name of (await readdir(dir)).sort()) {

@@ -1,5 +1,5 @@
 // inspect: the figures of a compressed output, from its manifest and file sizes (no decoding).
-import type { Storage } from '../storage/storage.ts';
+import type { Storage } from '../ground/storage.ts';
 import { loadManifest } from './artifacts.ts';
 
 export interface InspectResult {

@@ -7,7 +7,8 @@
 // is detected. Version 1 (per-frame decodedSha256, no digest) is still read: users may have deleted the originals.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { IntegrityError } from './errors.ts';
+import { IntegrityError } from '../ground/errors.ts';
+import { CrfSchema } from './compress/options.ts';
 import { PoseSummarySchema } from './pose/summary.ts';
 
 export const MANIFEST_SCHEMA = 'adreel.manifest';
@@ -133,7 +134,7 @@ export const ManifestSchema = z
     codec: z.strictObject({
       encoder: z.literal('libx265'),
       ffmpeg: z.strictObject({ version: z.string().min(1), source: z.enum(['FFMPEG_PATH', 'ffmpeg-static', 'PATH']) }),
-      crf: z.number().min(0).max(51).nullable(),
+      crf: CrfSchema.nullable(),
       lossless: z.boolean(),
       preset: z.string().min(1),
       x265Params: z.string(),

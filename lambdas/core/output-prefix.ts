@@ -1,8 +1,8 @@
 // Output safety in object storage (the cloud restore and transform): a non-empty output prefix is refused unless
 // the caller asks to overwrite, and `adreel.manifest`, written last, marks a complete result (an overwrite removes
 // it first, so a reader never takes a half-rewritten prefix for a complete one).
-import type { Storage } from '../storage/storage.ts';
-import { DatasetError } from './errors.ts';
+import type { Storage } from '../ground/storage.ts';
+import { DatasetError } from '../ground/errors.ts';
 
 /** SageMaker ManifestFile listing every output; written last, so its presence means the result is complete. */
 export const COMPLETE_MARKER = 'adreel.manifest';

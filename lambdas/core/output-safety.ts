@@ -7,7 +7,7 @@
 //   restore/transform recorded in its `WRITTEN_RECORD`.
 import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { DatasetError, OutputError } from './errors.ts';
+import { DatasetError, OutputError } from '../ground/errors.ts';
 import { onInterrupt } from './interrupt.ts';
 
 /**

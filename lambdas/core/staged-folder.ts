@@ -5,7 +5,7 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { foldName } from './manifest.ts';
-import { DatasetError } from './errors.ts';
+import { DatasetError } from '../ground/errors.ts';
 import { onInterrupt } from './interrupt.ts';
 import {
   assertDisjoint,

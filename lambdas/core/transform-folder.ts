@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { LocalStorage } from '../storage/local.ts';
 import { stemOf, IMAGE_NAME } from './dataset.ts';
-import { DatasetError } from './errors.ts';
+import { DatasetError } from '../ground/errors.ts';
 import { foldName } from './manifest.ts';
 import { decodeMask, encodeMaskPng, encodePng } from './image-io.ts';
 import { listDir, StagedFolder } from './staged-folder.ts';

@@ -1,6 +1,6 @@
 // Transform: apply a compressed dataset's geometry (same reference, same union mask) to new images (test or
 // inference) and to their ground-truth masks, so a model trained on restored frames sees what it was trained on.
-import type { Storage } from '../storage/storage.ts';
+import type { Storage } from '../ground/storage.ts';
 import { disposeReference, estimateAlignment, prepareReference, warpImage, warpMask, type ReferenceModel } from './align/index.ts';
 import { loadManifest, loadReference, loadReferenceMask, loadUnionMask } from './artifacts.ts';
 import { openSegmenter } from './compress/segmenter.ts';

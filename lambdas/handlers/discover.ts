@@ -2,13 +2,14 @@
 // is one upload and one execution: each class becomes its own dataset `<dataset>/<class>` (own reference, mask,
 // reel, manifest and LATEST pointer), processed by the class Map in parallel. A folder of images or a single MVTec
 // category is one class: the dataset itself. The list goes to S3 (the class Map's ItemReader); keys only returned.
-import type { Storage } from '../storage/storage.ts';
-import { DatasetError } from '../core/errors.ts';
+import type { Storage } from '../ground/storage.ts';
+import { DatasetError } from '../ground/errors.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
-import { CLASSES_KEY, DatasetName, ingestStore, runStore, workPrefix } from './commons/layout.ts';
+import { DatasetName } from '../ground/run-contract.ts';
+import { CLASSES_KEY, ingestStore, runStore, workPrefix } from './commons/layout.ts';
 import { putJson } from './commons/run-state.ts';
-import { PrepareEvent } from './prepare-reference.ts';
+import { RunEvent } from './commons/events.ts';
 
 /** One item of the class Map. */
 export interface ClassItem {
@@ -38,7 +39,7 @@ export async function discoverClasses(source: Storage, dataset: string): Promise
   return classes.map((c) => ({ dataset: `${dataset}/${c}`, class: c }));
 }
 
-export const handler = defineHandler('discover', PrepareEvent, async (event): Promise<DiscoverResult> => {
+export const handler = defineHandler('discover', RunEvent, async (event): Promise<DiscoverResult> => {
   const cfg = readConfig();
   const s3 = s3Client();
   const items = await discoverClasses(ingestStore(s3, cfg), event.dataset);

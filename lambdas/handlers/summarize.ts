@@ -3,7 +3,8 @@
 import { loadManifest } from '../core/artifacts.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
-import { CLASSES_KEY, outputStore, RunRef, runPrefix, runStore, SUMMARY_FILE } from './commons/layout.ts';
+import { RunRef } from '../ground/run-contract.ts';
+import { CLASSES_KEY, outputStore, runPrefix, runStore, SUMMARY_FILE } from './commons/layout.ts';
 import { putJson, readJson } from './commons/run-state.ts';
 import type { ClassItem } from './discover.ts';
 

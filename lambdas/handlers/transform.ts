@@ -8,7 +8,8 @@ import { COMPLETE_MARKER, completeMarker, prepareOutputPrefix } from '../core/ou
 import { openTransformer } from '../core/transform.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
-import { DatasetName, ingestStore, outputStore, TRANSFORMED_PREFIX } from './commons/layout.ts';
+import { DatasetName, prefixBelow } from '../ground/run-contract.ts';
+import { ingestStore, outputStore, TRANSFORMED_PREFIX } from './commons/layout.ts';
 import { ensureModel } from './commons/model.ts';
 import { openPublished } from './commons/published.ts';
 import { putJson } from './commons/run-state.ts';
@@ -17,10 +18,7 @@ export const TransformEvent = z.object({
   dataset: DatasetName,
   /** folder of images in the ingest bucket */
   inputPrefix: DatasetName,
-  outputPrefix: z
-    .string()
-    .regex(/^transformed\/([A-Za-z0-9_-][A-Za-z0-9._-]*\/?)+$/, `outputPrefix must be below ${TRANSFORMED_PREFIX}`)
-    .transform((p) => p.replace(/\/+$/, '')),
+  outputPrefix: prefixBelow(TRANSFORMED_PREFIX),
   /** a non-empty outputPrefix is refused unless true */
   overwrite: z.boolean().optional(),
 });
@@ -36,13 +34,13 @@ export interface TransformResult {
 export const handler = defineHandler('transform', TransformEvent, async (event): Promise<TransformResult> => {
   const cfg = readConfig();
   const s3 = s3Client();
-  await ensureModel(s3);
+  const modelPath = await ensureModel(s3);
   const { store } = await openPublished(s3, cfg, event.dataset);
   const source = ingestStore(s3, cfg);
   const dest = outputStore(s3, cfg).child(event.outputPrefix);
   const { entries } = await listDataset(source, event.inputPrefix);
   await prepareOutputPrefix(dest, event.overwrite === true);
-  const transformer = await openTransformer(store);
+  const transformer = await openTransformer(store, { modelPath });
   const report: { name: string; file: string; matrix: unknown; alignment: unknown; pose: unknown; warnings: string[] }[] = [];
   try {
     for (const e of entries) {

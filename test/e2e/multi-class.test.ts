@@ -20,6 +20,7 @@ import { startLocalS3, type LocalS3 } from '../../infra/local/s3rver.ts';
 import { LocalPipeline } from '../../infra/local/pipeline.ts';
 import { writeSyntheticFolder } from '../helpers/synthetic-folder.ts';
 import { INGEST, OUTPUT, pixelHashesOfFolder, pixelHashesOfPrefix, waitFor, writeMarker } from './harness.ts';
+import { parseCompressOptions } from '../../lambdas/core/compress/options.ts';
 
 const OPTIONS = { threads: 1, preset: 'ultrafast' as const, crf: 28, segmentFrames: 2, onAlignFailure: 'keep' as const };
 
@@ -89,7 +90,7 @@ describe('multi-class upload, segmented reels, fan-out restore (local end to end
 
     // the CLI on the same root with the same options
     const cliOut = join(work, 'cli');
-    const cli = await compressClasses(root, cliOut, OPTIONS);
+    const cli = await compressClasses(root, cliOut, parseCompressOptions(OPTIONS));
     assert.deepEqual(cli.classes.map((c) => [c.class, c.frames, c.segments]), [['bolt', 5, 3], ['bracket', 4, 2]]);
     for (const c of ['bolt', 'bracket']) {
       const dest = join(work, `cli-restored-${c}`);

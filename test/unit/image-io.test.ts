@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
-import { InputImageError } from '../../lambdas/core/errors.ts';
+import { InputImageError } from '../../lambdas/ground/errors.ts';
 import {
   decodeImage,
   decodeMask,

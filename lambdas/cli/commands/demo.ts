@@ -6,8 +6,8 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { compressFolder } from '../../core/compress/compress-folder.ts';
-import type { CompressOptionsInput } from '../../core/compress/options.ts';
-import { DatasetError } from '../../core/errors.ts';
+import { CompressOptionsSchema } from '../../core/compress/options.ts';
+import { DatasetError } from '../../ground/errors.ts';
 import { encodePng } from '../../core/image-io.ts';
 import { restoreFrames } from '../../core/restore.ts';
 import { StagedFolder } from '../../core/staged-folder.ts';
@@ -15,9 +15,9 @@ import { generateSyntheticDataset } from '../../core/synthetic/objects.ts';
 import { verifyOutput } from '../../core/verify.ts';
 import { LocalStorage } from '../../storage/local.ts';
 import { bytes, seconds } from '../format.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { createProgress } from '../progress.ts';
-import { intOption, stringOption } from './args.ts';
+import { intOption, optionFlagConfig, parseOptionFlags, stringOption } from './args.ts';
 
 export const runDemo: Command = {
   usage: 'demo [--dir DIR] [--count N] [--size PX] [--crf N] [--seed N] [--no-cloud] [--quiet]   (generate, compress, restore, verify; then the same data through the local serverless pipeline)',
@@ -26,7 +26,7 @@ export const runDemo: Command = {
     dir: { type: 'string' },
     count: { type: 'string' },
     size: { type: 'string' },
-    crf: { type: 'string' },
+    ...optionFlagConfig(['crf']),
     seed: { type: 'string' },
     quiet: { type: 'boolean' },
     'no-cloud': { type: 'boolean' },
@@ -38,7 +38,7 @@ export const runDemo: Command = {
     const seed = intOption(v.seed, '--seed', 0, 2 ** 31 - 1) ?? 1;
     const cloud = !v['no-cloud'];
     // one set of options for both paths; pinned threads make the reel reproducible, hence the pixel comparison
-    const options: CompressOptionsInput = { crf: intOption(v.crf, '--crf', 0, 51) ?? 28, threads: 1 };
+    const { options } = parseOptionFlags(CompressOptionsSchema.transform((o) => ({ ...o, threads: 1 })), v, ['crf']);
     const progress = createProgress(!v.quiet);
     const input = join(dir, 'input');
     const out = join(dir, 'reel');

@@ -1,7 +1,7 @@
 import { LocalStorage } from '../../storage/local.ts';
 import { inspectOutput } from '../../core/inspect.ts';
 import { bytes } from '../format.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 
 export const runInspect: Command = {
   usage: 'inspect <outDir> [--json]',

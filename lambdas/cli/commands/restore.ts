@@ -3,7 +3,7 @@ import { loadManifest } from '../../core/artifacts.ts';
 import { parseFrameRange, restoreFramesParallel } from '../../core/restore.ts';
 import { withScratchRoot } from '../../core/scratch.ts';
 import { StagedFolder } from '../../core/staged-folder.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { createProgress } from '../progress.ts';
 import { intOption, stringOption } from './args.ts';
 
@@ -18,11 +18,13 @@ export const runRestore: Command = {
     quiet: { type: 'boolean' },
   },
   async run([outDir, destDir], v) {
+    // flags are checked before anything is read; an empty --frames is an error, not "every frame"
+    const framesText = stringOption(v.frames);
+    if (framesText !== undefined) parseFrameRange(framesText);
+    const jobs = intOption(v.jobs, '--jobs', 1, 64);
     const store = new LocalStorage(outDir);
     const manifest = await loadManifest(store);
-    const framesText = stringOption(v.frames);
-    const frames = framesText ? parseFrameRange(framesText, manifest.frames.length) : undefined;
-    const jobs = intOption(v.jobs, '--jobs', 1, 64);
+    const frames = framesText !== undefined ? parseFrameRange(framesText, manifest.frames.length) : undefined;
     // destDir must be new or empty (or, with --overwrite, an earlier restore's), and not inside outDir or around it
     const staged = await StagedFolder.open(destDir, {
       overwrite: Boolean(v.overwrite),

@@ -1,24 +1,25 @@
 // upload: copy a dataset folder to the ingest bucket, then write the `<dataset>/_READY` marker LAST: the marker is
 // what starts the cloud pipeline, so it must only appear once every image is in place. The marker carries the
-// compress options (the same ones `adreel compress` takes), validated here before anything is uploaded.
+// compress options (the same flags as `adreel compress`, bar the model), validated here before anything is uploaded.
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { UsageError } from '../../core/errors.ts';
+import { MARKER_EXCLUDED, MarkerOptionsSchema } from '../../core/compress/options.ts';
+import { UsageError } from '../../ground/errors.ts';
 import { IMAGE_NAME } from '../../core/dataset.ts';
-import { DatasetName, MARKER } from '../../handlers/commons/layout.ts';
+import { DatasetName, MARKER } from '../../ground/run-contract.ts';
 import { S3Storage } from '../../storage/s3.ts';
-import type { Command } from '../main.ts';
-import { intOption, stringOption } from './args.ts';
+import type { Command } from '../command.ts';
+import { flaggedOptions, optionFlagConfig, optionUsage, parseOptionFlags, stringOption } from './args.ts';
+
+/** Every option a marker accepts (options.ts: all but MARKER_EXCLUDED), with the same flags as compress. */
+const OPTION_KEYS = flaggedOptions(MARKER_EXCLUDED);
 
 export const runUpload: Command = {
-  usage: 'upload <folder> s3://<ingest-bucket>/<dataset> [--crf N] [--preset P] [--threads N] [--lossless] [--endpoint URL]',
+  usage: `upload <folder> s3://<ingest-bucket>/<dataset> ${optionUsage(OPTION_KEYS)} [--endpoint URL]`,
   positionals: 2,
   options: {
-    crf: { type: 'string' },
-    preset: { type: 'string' },
-    threads: { type: 'string' },
-    lossless: { type: 'boolean' },
+    ...optionFlagConfig(OPTION_KEYS),
     endpoint: { type: 'string' },
   },
   async run([folder, target], v) {
@@ -27,19 +28,9 @@ export const runUpload: Command = {
     const [, bucket, datasetText] = m;
     const dataset = DatasetName.safeParse(datasetText);
     if (!dataset.success) throw new UsageError(`dataset "${datasetText}": ${dataset.error.issues[0].message}`);
-    const options = Object.fromEntries(
-      Object.entries({
-        crf: intOption(v.crf, '--crf', 0, 51),
-        preset: stringOption(v.preset),
-        threads: intOption(v.threads, '--threads', 1, 64),
-        lossless: v.lossless ? true : undefined,
-      }).filter(([, x]) => x !== undefined),
-    );
-    // loaded when run, not with the CLI: the handler modules set up Powertools (logger, metrics) from the
-    // environment as they load, and `adreel demo` sets that environment before it runs the handlers
-    const { MarkerContent } = await import('../../handlers/start.ts');
-    const marker = MarkerContent.safeParse({ options });
-    if (!marker.success) throw new UsageError(`invalid options: ${marker.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    // checked here, before anything is uploaded; the marker records the complete options (defaults filled in)
+    const { options } = parseOptionFlags(MarkerOptionsSchema, v, OPTION_KEYS);
+    const marker = { options };
 
     // an MVTec category uploads its train/good images into the same layout the pipeline reads
     const files = await imagesToUpload(folder);
@@ -54,7 +45,7 @@ export const runUpload: Command = {
         await store.putFile(f.key, f.path);
         bytes += f.bytes;
       }
-      await store.put(MARKER, Buffer.from(JSON.stringify(marker.data)));
+      await store.put(MARKER, Buffer.from(JSON.stringify(marker)));
     } finally {
       client.destroy();
     }

@@ -1,7 +1,7 @@
 import { LocalStorage } from '../../storage/local.ts';
-import { UsageError } from '../../core/errors.ts';
+import { UsageError } from '../../ground/errors.ts';
 import { verifyOutput } from '../../core/verify.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { createProgress } from '../progress.ts';
 import { stringOption } from './args.ts';
 

@@ -33,7 +33,7 @@
 //   the bracket). Cost: alignment 0.21 -> 0.32 s per 1024 px screw (20 screws, same process and load): AKAZE
 //   on the object's crop 0.05 s, matching, RANSAC, verification and the competing refinement the rest.
 // - 5 is kept on ~70 real screws and brings synthetic objects to ~0.03-0.1 px where it is kept.
-import { AlignmentError } from '../errors.ts';
+import { AlignmentError } from '../../ground/errors.ts';
 import type { Affine, Image, Mask } from '../types.ts';
 import { affineAtFullSize, affineAtReducedSize, applyAffine, paramsFromAffine, similarityAbout, type Point } from './affine.ts';
 import { maskPose, type MaskPose } from './coarse-pose.ts';
@@ -78,6 +78,11 @@ export interface EstimateOptions {
   silhouetteOnly?: boolean;
   /** skip the AKAZE + RANSAC stage */
   noFeatures?: boolean;
+  /**
+   * When the AKAZE + RANSAC stage runs: 'auto' (default) only where the silhouette leaves doubt (see
+   * featuresWanted), 'always' on every image (tests of the stage itself; benchmarks of what it would change).
+   */
+  features?: 'auto' | 'always';
 }
 
 export interface FeatureStageReport {
@@ -219,7 +224,7 @@ export async function estimateAlignment(ref: ReferenceModel, image: Image, mask:
 
   const silhouette = current;
   let features: { report: FeatureStageReport; model?: Affine } | undefined;
-  if (!opts.silhouetteOnly && !opts.noFeatures) {
+  if (!opts.silhouetteOnly && !opts.noFeatures && (opts.features === 'always' || featuresWanted(current, best, rival))) {
     const stage = await featureStage(ref, image, mask, current, verifyFine);
     features = stage;
     if (stage.accepted) {
@@ -291,6 +296,18 @@ function refineFine({ levels }: Problem, best: Candidate): Candidate {
   const m = refineSilhouette(fine.ref, fine.img, current.matrix, FINE_TOLERANCE_PX);
   const v = verify(fine.ref, fine.img, m);
   return v.score >= current.verification.score ? { matrix: m, verification: v } : current;
+}
+
+/**
+ * 4. AKAZE + RANSAC is the slowest stage (AKAZE's nonlinear scale space over the object at 512 px) and, on the
+ * real screws, rarely decides anything: with the parent's aligner it found a model on 170 of 320 and was kept on
+ * 13, moving no PROTOCOL figure. So it runs only where the silhouette leaves doubt: the finest level's outline
+ * fits worse than UNAMBIGUOUS_IOU (the fit at which the ambiguity check trusts the silhouette alone), or the
+ * rival pose verifies within twice the ambiguity margin of the best.
+ */
+function featuresWanted(fine: Candidate, best: Candidate, rival: Candidate | undefined): boolean {
+  if (fine.verification.iou < UNAMBIGUOUS_IOU) return true;
+  return rival !== undefined && rival.verification.score > best.verification.score - 2 * AMBIGUITY_MARGIN;
 }
 
 /**

@@ -1,6 +1,6 @@
 // Stage 2 (the Map): one source image -> aligned frame + aligned object mask + a record of what was done.
 import { estimateAlignment, prepareReference, disposeReference, warpImage, warpMask, type ReferenceModel } from '../align/index.ts';
-import { AdreelError, AlignmentError, DatasetError } from '../errors.ts';
+import { AdreelError, AlignmentError, DatasetError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
 import { decodeImage, decodeMask, encodeMaskPng, encodePng } from '../image-io.ts';
 import type { Segmenter } from '../segment/index.ts';
@@ -17,14 +17,15 @@ export interface AlignWorker {
   close(): Promise<void>;
 }
 
-export async function openAlignWorker(ctx: StageContext, job: JobState): Promise<AlignWorker> {
+/** `modelPath`: the model of a model-segmented run in this process (defaults to the path the run was prepared with). */
+export async function openAlignWorker(ctx: StageContext, job: JobState, modelPath = job.options.modelPath): Promise<AlignWorker> {
   const worker: AlignWorker = {
     async close() {
       if (worker.reference) disposeReference(worker.reference);
       await worker.segmenter?.dispose?.();
     },
   };
-  if (job.segmenter) worker.segmenter = await openSegmenter(job.segmenter, job.options.modelPath);
+  if (job.segmenter) worker.segmenter = await openSegmenter(job.segmenter, modelPath);
   if (job.options.align) {
     const ref = await decodeImage(await ctx.target.get(KEYS.reference), KEYS.reference);
     const refMask = await decodeMask(await ctx.target.get(KEYS.referenceMask), KEYS.referenceMask);

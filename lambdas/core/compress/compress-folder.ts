@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { join, resolve } from 'node:path';
 import { LocalStorage } from '../../storage/local.ts';
 import { listDataset } from '../dataset.ts';
-import { AdreelError, DatasetError } from '../errors.ts';
+import { AdreelError, DatasetError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { parseManifest, type Manifest } from '../manifest.ts';
@@ -14,7 +14,7 @@ import { assertNoDanglingLinks, mixedSizesWarning } from '../input-checks.ts';
 import { alignMaskStage, openAlignWorker } from './align-mask.ts';
 import { encodeStage, type EncodedReel } from './encode.ts';
 import { KEYS, type FrameDraft, type StageContext, type UnionResult } from './job.ts';
-import { parseCompressOptions, type CompressOptionsInput } from './options.ts';
+import type { CompressOptions } from './options.ts';
 import { prepareReferenceStage } from './prepare-reference.ts';
 import { mapPool } from '../map-pool.ts';
 import { datasetId, publishManifestStage } from './publish.ts';
@@ -56,10 +56,9 @@ export async function resolveInputFolder(inputDir: string): Promise<{ dir: strin
 export async function compressFolder(
   inputDir: string,
   outDir: string,
-  optionsInput: CompressOptionsInput,
+  options: CompressOptions,
   hooks: RunHooks = {},
 ): Promise<CompressSummary> {
-  const options = parseCompressOptions(optionsInput);
   const input = await resolveInputFolder(resolve(inputDir));
   const out = resolve(outDir);
   await assertDisjoint({ path: out, role: 'output folder' }, { path: inputDir, role: 'input folder' });
@@ -252,7 +251,7 @@ export interface RunSummary {
 export async function compressClasses(
   inputDir: string,
   outDir: string,
-  optionsInput: CompressOptionsInput,
+  options: CompressOptions,
   hooks: RunHooks & { classConcurrency?: number; classes?: string[] } = {},
 ): Promise<RunSummary> {
   const root = resolve(inputDir);
@@ -270,7 +269,7 @@ export async function compressClasses(
   const failed: { class: string; error: string }[] = [];
   const settled = await mapPool(classes, concurrency, async (cls) => {
     try {
-      const s = await compressFolder(join(root, cls), join(out, cls), optionsInput, {
+      const s = await compressFolder(join(root, cls), join(out, cls), options, {
         ...hooks,
         onProgress: hooks.onProgress ? (stage, done, total) => hooks.onProgress!(`${cls}: ${stage}`, done, total) : undefined,
         log: hooks.log ? (m) => hooks.log!(`${cls}: ${m}`) : undefined,

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { rm } from 'node:fs/promises';
 import { makeScratchDir } from '../scratch.ts';
 import { join } from 'node:path';
-import { EncoderError } from '../errors.ts';
+import { EncoderError } from '../../ground/errors.ts';
 import { cropImage, psnr, type Rect } from '../geometry.ts';
 import { frameSha256, sha256File } from '../hash.ts';
 import { decodeImage, decodeMask } from '../image-io.ts';
@@ -19,6 +19,7 @@ import { similarityOrder, thumbnail } from '../reel/frame-order.ts';
 import { planSegments, type ReelSegment } from '../reel/segments.ts';
 import type { Image, Mask } from '../types.ts';
 import { applyMask } from '../union-mask.ts';
+import { pickEncoderSettings } from './options.ts';
 import { KEYS, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
 
 /** A segment to encode: its frames are these aligned images (positions in job.entries), in name order; the encoder
@@ -115,11 +116,7 @@ export async function encodeSegmentStage(
         width: region.width,
         height: region.height,
         channels,
-        crf: job.options.crf,
-        lossless: job.options.lossless,
-        preset: job.options.preset,
-        x265Params: job.options.x265Params,
-        threads: job.options.threads,
+        ...pickEncoderSettings(job.options),
         closedGop: true,
       },
       () => progress('encode'),

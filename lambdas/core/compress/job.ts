@@ -1,6 +1,6 @@
 // The state a compress run carries between its stages. In the CLI the stages run in one process; in the cloud each
 // is a Lambda, and this is what they exchange through storage (S3 keys, never image bytes).
-import type { Storage } from '../../storage/storage.ts';
+import type { Storage } from '../../ground/storage.ts';
 import type { DatasetEntry } from '../dataset.ts';
 import type { Rect } from '../geometry.ts';
 import type { Affine, SourceInfo } from '../types.ts';

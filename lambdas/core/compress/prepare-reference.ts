@@ -1,11 +1,10 @@
 // Stage 1: pick the reference image and the segmenter, store the reference and its object mask.
 import { decodeImage, encodeMaskPng, encodePng } from '../image-io.ts';
 import { chooseSegmenter } from '../segment/index.ts';
-import { DatasetError } from '../errors.ts';
+import { DatasetError } from '../../ground/errors.ts';
 import type { DatasetListing } from '../dataset.ts';
 import { KEYS, type JobState, type StageContext } from './job.ts';
 import type { CompressOptions } from './options.ts';
-import { resolveModelPath } from './segmenter.ts';
 
 /** How many images (spread over the dataset) the auto segmenter test looks at. */
 const SEGMENTER_SAMPLE = 8;
@@ -38,7 +37,7 @@ export async function prepareReferenceStage(
     }
     const chosen = await chooseSegmenter({
       mode: options.segmenter,
-      modelPath: resolveModelPath(options.modelPath),
+      modelPath: options.modelPath,
       sample,
     });
     try {

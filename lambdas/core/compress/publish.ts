@@ -1,6 +1,6 @@
 // Stage 5: write the manifest. It is written last: an output without a valid manifest is never complete.
 import { createHash } from 'node:crypto';
-import { EncoderError } from '../errors.ts';
+import { EncoderError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
 import { decodeMask } from '../image-io.ts';
 import { summarizePoses } from '../pose/summary.ts';
@@ -58,7 +58,7 @@ export async function publishManifestStage(
     codec: {
       encoder: 'libx265',
       ffmpeg: reel.ffmpeg,
-      crf: options.lossless ? null : options.crf,
+      crf: options.crf,
       lossless: options.lossless,
       preset: options.preset,
       x265Params: options.x265Params,

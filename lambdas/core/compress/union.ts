@@ -4,7 +4,7 @@
 // The union is the same either way: OR does not care how the masks were grouped.
 import { sha256 } from '../hash.ts';
 import { encodeMaskPng } from '../image-io.ts';
-import { DEFAULT_MARGIN_PX, maskBoundingBox, maskFraction, UnionMaskBuilder } from '../union-mask.ts';
+import { maskBoundingBox, maskFraction, UnionMaskBuilder } from '../union-mask.ts';
 import { growToMinimum } from '../geometry.ts';
 import { KEYS, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
 import { addPartialUnions, orObjectMasks, readPartialUnions, type PartialUnion } from './partial-union.ts';
@@ -39,7 +39,7 @@ export async function buildUnionMask(
 ): Promise<{ union: UnionResult | null; sources: UnionSources }> {
   const sources: UnionSources = { partials: 0, ignoredPartials: 0, coveredFrames: 0, maskReads: 0 };
   if (!job.options.mask) return { union: null, sources };
-  const marginPx = job.options.marginPx ?? DEFAULT_MARGIN_PX;
+  const marginPx = job.options.marginPx;
   const builder = new UnionMaskBuilder();
   const kept = drafts.filter((d) => !d.dropped).map((d) => d.entryIndex);
   const progress = (done: number) => ctx.onProgress?.('union mask', done, kept.length);

@@ -10,7 +10,7 @@
 //   3. one object of plausible size: the largest 8-connected component covers 0.5%..60% of the frame
 //      (screw: 12.5..16%) ...
 //   4. ... and holds >= 90% of all object-side pixels (screw: >= 0.996; texture or clutter fragments).
-import { DatasetError, SegmentationError, UsageError } from '../errors.ts';
+import { DatasetError, SegmentationError, UsageError } from '../../ground/errors.ts';
 import { imageToGrey } from '../image-io.ts';
 import type { Image } from '../types.ts';
 import { componentAreas } from './components.ts';
@@ -30,6 +30,7 @@ export const AUTO_TEST = {
   minLargestShare: 0.9,
 } as const;
 
+/** The environment variable the CLI reads when --model is not given (the core itself reads no env). */
 export const MODEL_ENV_VAR = 'ADREEL_SEGMENT_MODEL';
 
 export interface SampleImage {
@@ -39,7 +40,7 @@ export interface SampleImage {
 
 export interface ChooseSegmenterOptions {
   mode: 'auto' | 'threshold' | 'model';
-  /** ONNX model; falls back on env ADREEL_SEGMENT_MODEL */
+  /** ONNX model (the CLI falls back on env MODEL_ENV_VAR; the core reads no env) */
   modelPath?: string;
   /** images spread over the dataset (only 'auto' looks at them) */
   sample: SampleImage[];
@@ -170,7 +171,7 @@ const MODEL_ADVICE =
   `via --model PATH or env ${MODEL_ENV_VAR}`;
 
 export async function chooseSegmenter(options: ChooseSegmenterOptions): Promise<ChosenSegmenter> {
-  const modelPath = options.modelPath ?? process.env[MODEL_ENV_VAR];
+  const { modelPath } = options;
 
   if (options.mode === 'threshold') {
     return { segmenter: createThresholdSegmenter(), reason: 'threshold segmenter requested' };

@@ -7,9 +7,8 @@
 //  - 'asymmetric': an L-shaped bracket with a texture: no symmetry at all.
 import type { Affine, Image, Mask } from '../types.ts';
 import { applyAffine, invertAffine, similarityFromParams } from '../align/affine.ts';
-import { mulberry32 } from '../prng.ts';
+import { mulberry32 } from '../../ground/prng.ts';
 
-export { mulberry32 };
 
 export type SyntheticKind = 'screw' | 'asymmetric';
 

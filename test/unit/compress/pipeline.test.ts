@@ -14,6 +14,7 @@ import { LocalStorage } from '../../../lambdas/storage/local.ts';
 import { applyMask } from '../../../lambdas/core/union-mask.ts';
 import { warpImage } from '../../../lambdas/core/align/index.ts';
 import { tempDir, writeSyntheticFolder } from '../../helpers/synthetic-folder.ts';
+import { parseCompressOptions } from '../../../lambdas/core/compress/options.ts';
 
 const SIZE = 256;
 const COUNT = 10;
@@ -35,7 +36,7 @@ describe('compress / restore / verify on generated screws', () => {
 
   it('compresses every frame into one reel with a valid manifest, leaving inputs untouched', async () => {
     const before = await snapshot(input);
-    const s = await compressFolder(input, lossy, { crf: 28 });
+    const s = await compressFolder(input, lossy, parseCompressOptions({ crf: 28 }));
     assert.equal(s.frames, COUNT);
     assert.ok(s.reelBytes > 0 && s.reelBytes < s.inputBytes, `reel ${s.reelBytes} B vs input ${s.inputBytes} B`);
     assert.ok(s.psnrDb > 30, `PSNR inside the mask ${s.psnrDb} dB`);
@@ -48,7 +49,7 @@ describe('compress / restore / verify on generated screws', () => {
   });
 
   it('lossless restores every frame bit-exactly: the aligned frame, blanked outside the union mask', async () => {
-    const s = await compressFolder(input, lossless, { lossless: true });
+    const s = await compressFolder(input, lossless, parseCompressOptions({ lossless: true }));
     const store = new LocalStorage(lossless);
     const union = await decodeMask(await readFile(join(lossless, 'mask.png')), 'mask.png');
     let n = 0;
@@ -121,11 +122,11 @@ describe('compress / restore / verify on generated screws', () => {
   it('refuses an output folder holding another dataset or foreign files; re-running the same dataset replaces it', async () => {
     const other = join(root, 'other-input');
     await writeSyntheticFolder(other, { count: 3, size: SIZE, seed: 99 });
-    await assert.rejects(compressFolder(other, lossy, {}), /holds another dataset/);
+    await assert.rejects(compressFolder(other, lossy, parseCompressOptions({})), /holds another dataset/);
     const foreign = join(root, 'foreign');
     await writeSyntheticFolder(foreign, { count: 1, size: 64, seed: 1 });
-    await assert.rejects(compressFolder(input, foreign, {}), /not empty and holds no adreel manifest/);
-    const again = await compressFolder(input, lossy, { crf: 30 });
+    await assert.rejects(compressFolder(input, foreign, parseCompressOptions({})), /not empty and holds no adreel manifest/);
+    const again = await compressFolder(input, lossy, parseCompressOptions({ crf: 30 }));
     assert.equal(again.manifest.codec.crf, 30);
     assert.equal((await verifyOutput(new LocalStorage(lossy))).ok, true);
   });
@@ -162,7 +163,7 @@ describe('bad input gets a clear error naming the file, and nothing is lost', ()
   it('an empty folder', async () => {
     const empty = join(root, 'empty');
     await writeSyntheticFolder(empty, { count: 0, size: 64, seed: 1 });
-    await assert.rejects(compressFolder(empty, join(root, 'o1'), {}), /empty.*no images found/);
+    await assert.rejects(compressFolder(empty, join(root, 'o1'), parseCompressOptions({})), /empty.*no images found/);
   });
 
   it('a corrupt image is named; a non-image file is skipped with a warning; no output appears', async () => {
@@ -171,7 +172,7 @@ describe('bad input gets a clear error naming the file, and nothing is lost', ()
     await writeFile(join(dir, 'notes.txt'), 'hello');
     await writeFile(join(dir, 'zz-broken.png'), Buffer.from('not a png at all'));
     const out = join(root, 'o2');
-    await assert.rejects(compressFolder(join(dir), out, {}), /zz-broken\.png/);
+    await assert.rejects(compressFolder(join(dir), out, parseCompressOptions({})), /zz-broken\.png/);
     await assert.rejects(stat(out), /ENOENT/, 'no partial output');
     const siblings = await readdir(root);
     assert.ok(!siblings.some((s) => s.includes('adreel-partial')), `no staging folder left: ${siblings}`);
@@ -181,7 +182,7 @@ describe('bad input gets a clear error naming the file, and nothing is lost', ()
     const dir = join(root, 'dupes');
     const [name] = await writeSyntheticFolder(dir, { count: 1, size: 128, seed: 3 });
     await copyFile(join(dir, name), join(dir, name.toUpperCase().replace('.PNG', '.png')));
-    await assert.rejects(compressFolder(dir, join(root, 'o3'), {}), /collide after case folding/);
+    await assert.rejects(compressFolder(dir, join(root, 'o3'), parseCompressOptions({})), /collide after case folding/);
   });
 
   it('mixed sizes without alignment are refused, naming the file; with alignment they are warped to the reference frame', async () => {
@@ -190,8 +191,8 @@ describe('bad input gets a clear error naming the file, and nothing is lost', ()
     const big = await tempDir();
     const [n] = await writeSyntheticFolder(big, { count: 1, size: 224, seed: 5 });
     await copyFile(join(big, n), join(dir, 'zz-larger.png'));
-    await assert.rejects(compressFolder(dir, join(root, 'o4'), { align: false }), /zz-larger\.png.*224x224.*192x192/);
-    const s = await compressFolder(dir, join(root, 'o5'), {});
+    await assert.rejects(compressFolder(dir, join(root, 'o4'), parseCompressOptions({ align: false })), /zz-larger\.png.*224x224.*192x192/);
+    const s = await compressFolder(dir, join(root, 'o5'), parseCompressOptions({}));
     assert.equal(s.frames, 4);
     const larger = s.manifest.frames.find((f) => f.name === 'zz-larger.png');
     assert.deepEqual([larger?.source.width, s.manifest.frame.width], [224, 192]);

@@ -13,6 +13,7 @@ import { restoreFrames, restoreFramesParallel } from '../../../lambdas/core/rest
 import { verifyOutput } from '../../../lambdas/core/verify.ts';
 import { LocalStorage } from '../../../lambdas/storage/local.ts';
 import { tempDir, writeSyntheticFolder } from '../../helpers/synthetic-folder.ts';
+import { parseCompressOptions } from '../../../lambdas/core/compress/options.ts';
 
 const SIZE = 160;
 const COUNT = 10;
@@ -46,7 +47,7 @@ describe('segmented reels (CLI path)', () => {
   after(async () => rm(root, { recursive: true, force: true }));
 
   it('--segment-frames 4 writes reel-000..002.mp4, each indexed (range, bytes, sha256); a small set is one reel.mp4', async () => {
-    const one = await compressFolder(input, join(root, 'one'), OPTS);
+    const one = await compressFolder(input, join(root, 'one'), parseCompressOptions(OPTS));
     assert.equal(one.segments, 1);
     assert.deepEqual(one.manifest.reels.map((r) => [r.file, r.firstFrame, r.frameCount]), [['reel.mp4', 0, COUNT]]);
 
@@ -63,13 +64,13 @@ describe('segmented reels (CLI path)', () => {
   });
 
   it('parallel encode (2 ffmpeg processes) gives the same decoded frames as one at a time; lossless segments restore bit-exactly', async () => {
-    const a = await compressFolder(input, join(root, 'p1'), { ...OPTS, segmentFrames: 3 }, { encodeConcurrency: 1 });
-    const b = await compressFolder(input, join(root, 'p2'), { ...OPTS, segmentFrames: 3 }, { encodeConcurrency: 2 });
+    const a = await compressFolder(input, join(root, 'p1'), parseCompressOptions({ ...OPTS, segmentFrames: 3 }), { encodeConcurrency: 1 });
+    const b = await compressFolder(input, join(root, 'p2'), parseCompressOptions({ ...OPTS, segmentFrames: 3 }), { encodeConcurrency: 2 });
     assert.equal(a.segments, 4);
     assert.deepEqual(b.manifest.reels.map((r) => r.framesSha256), a.manifest.reels.map((r) => r.framesSha256));
     assert.deepEqual(b.manifest.frames.map((f) => f.name), a.manifest.frames.map((f) => f.name));
-    const lossless1 = await compressFolder(input, join(root, 'l1'), { lossless: true, ...OPTS });
-    const lossless4 = await compressFolder(input, join(root, 'l4'), { lossless: true, ...OPTS, segmentFrames: 4 });
+    const lossless1 = await compressFolder(input, join(root, 'l1'), parseCompressOptions({ lossless: true, ...OPTS }));
+    const lossless4 = await compressFolder(input, join(root, 'l4'), parseCompressOptions({ lossless: true, ...OPTS, segmentFrames: 4 }));
     assert.equal(lossless4.segments, 3);
     // each segment orders its own frames, so compare frame by frame under their names
     const byName = async (dir: string) => {
@@ -139,6 +140,6 @@ describe('segmented reels (CLI path)', () => {
       assert.equal(m.dataset.sourceLayout, 'mvtec');
     }
     // the same thing through the function, which also refuses a folder without categories
-    await assert.rejects(compressClasses(input, join(root, 'x'), OPTS), /no categories/);
+    await assert.rejects(compressClasses(input, join(root, 'x'), parseCompressOptions(OPTS)), /no categories/);
   });
 });
