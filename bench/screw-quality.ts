@@ -49,12 +49,12 @@ if (values['lossless-check']) {
   console.error(`[bench] lossless: ${bitExact}/${s.frames} frames bit-exact, reel ${s.reelBytes} B`);
 }
 progress.stop();
-const result = { lossless, images: names.length, crf: Number(values.crf), reelBytes: summary.reelBytes, inputBytes: summary.inputBytes, ratio: summary.ratio, psnrDb: summary.psnrDb, seconds: summary.seconds, quality };
+const result = { lossless, images: names.length, crf: Number(values.crf), reelBytes: summary.reelBytes, inputBytes: summary.inputBytes, ratio: summary.ratio, reelRatio: summary.reelRatio, psnrDb: summary.psnrDb, seconds: summary.seconds, quality };
 console.log(JSON.stringify(result, null, 2));
 console.log(
   `\n${quality.aligned}/${quality.frames} aligned; silhouette IoU mean ${quality.iou.mean.toFixed(3)} min ${quality.iou.min.toFixed(3)} p5 ${quality.iou.p5.toFixed(3)}, ` +
     `${quality.framesBelow['0.5']} frames < 0.5; containment max ${(100 * quality.containment.max).toFixed(3)}% (${quality.containment.over} frames >= 0.5%); ` +
-    `union ${(100 * quality.unionFraction).toFixed(1)}% of the frame; reel ${summary.reelBytes} B (ratio ${summary.ratio.toFixed(0)}x)` +
+    `union ${(100 * quality.unionFraction).toFixed(1)}% of the frame; reel ${summary.reelBytes} B (reel-only ratio ${summary.reelRatio.toFixed(0)}x)` +
     (lossless ? `; lossless ${lossless.bitExact}/${lossless.frames} frames bit-exact (reel ${lossless.reelBytes} B)` : ''),
 );
 if (values.json) await writeFile(values.json, JSON.stringify(result, null, 2) + '\n');

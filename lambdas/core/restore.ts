@@ -8,6 +8,7 @@ import type { Storage } from '../ground/storage.ts';
 import { invertAffine, warpImage } from './align/index.ts';
 import { loadManifest } from './artifacts.ts';
 import { IntegrityError, UsageError } from '../ground/errors.ts';
+import { toReferenceSize } from './frame-scale.ts';
 import { padImage } from './geometry.ts';
 import { frameSha256, sha256File } from './hash.ts';
 import { encodePng } from './image-io.ts';
@@ -67,6 +68,7 @@ async function toRestored(m: Manifest, index: number, decoded: Image, originalGe
   const record = m.frames[index];
   let image = padImage(decoded, region, m.frame.width, m.frame.height);
   if (originalGeometry && record.transform) {
+    if (m.frame.scale) image = await toReferenceSize(image, m.frame.scale.referenceWidth, m.frame.scale.referenceHeight);
     image = await warpImage(image, invertAffine(record.transform), record.source.width, record.source.height, { border: 'zero' });
   }
   return { index, fileName: `${record.stem}.png`, png: await encodePng(image) };

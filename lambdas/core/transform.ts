@@ -9,6 +9,7 @@ import type { Segmenter } from './segment/index.ts';
 import type { Affine, Image, Mask } from './types.ts';
 import { applyMask } from './union-mask.ts';
 import { decodeImage } from './image-io.ts';
+import { toStoredImage, toStoredMask } from './frame-scale.ts';
 import { poseModelOf, type PoseModel } from './pose/model.ts';
 import { poseReport, type PoseReport } from './pose/summary.ts';
 
@@ -36,7 +37,11 @@ export async function openTransformer(store: Storage, opts: { modelPath?: string
   const manifest = await loadManifest(store);
   const reference = await loadReference(store, manifest);
   const unionMask = await loadUnionMask(store, manifest);
-  const { width, height, mode } = manifest.frame;
+  const { mode } = manifest.frame;
+  // alignment lands in the reference's geometry; frames are stored at frame.width x frame.height (smaller with --max-side)
+  const stored = { width: manifest.frame.width, height: manifest.frame.height };
+  const width = manifest.frame.scale?.referenceWidth ?? stored.width;
+  const height = manifest.frame.scale?.referenceHeight ?? stored.height;
   let segmenter: Segmenter | undefined;
   let refModel: ReferenceModel | undefined;
   let poseModel: PoseModel = { source: 'none', summary: null, reason: 'the dataset was not aligned' };
@@ -77,11 +82,12 @@ export async function openTransformer(store: Storage, opts: { modelPath?: string
       } else if (image.width !== width || image.height !== height) {
         throw new Error(`${name}: is ${image.width}x${image.height}, the dataset's frames are ${width}x${height}`);
       }
+      image = await toStoredImage(image, stored);
       if (unionMask) image = applyMask(image, unionMask);
       return { image, matrix, alignment, pose, warnings };
     },
     async transformMask(mask, matrix) {
-      return matrix ? warpMask(mask, matrix, width, height) : mask;
+      return toStoredMask(matrix ? await warpMask(mask, matrix, width, height) : mask, stored);
     },
     async close() {
       if (refModel) disposeReference(refModel);

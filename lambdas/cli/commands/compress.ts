@@ -1,6 +1,6 @@
 import { compressClasses, compressFolder, listClasses, RUN_SUMMARY_FILE } from '../../core/compress/compress-folder.ts';
 import { CompressOptionsSchema } from '../../core/compress/options.ts';
-import { bytes, seconds } from '../format.ts';
+import { bytes, overheadText, seconds } from '../format.ts';
 import type { Command } from '../command.ts';
 import { createProgress } from '../progress.ts';
 import { flaggedOptions, intOption, optionFlagConfig, optionUsage, parseOptionFlags } from './args.ts';
@@ -38,11 +38,15 @@ export const runCompress: Command = {
         console.log(JSON.stringify(run, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2));
       } else {
         for (const c of run.classes) {
-          console.log(`adreel: ${c.class}: ${c.frames} frames -> reel ${bytes(c.reelBytes)} in ${c.segments} segment(s), ratio ${c.ratio.toFixed(1)}x -> ${c.outDir}`);
+          console.log(
+            `adreel: ${c.class}: ${c.frames} frames -> output ${bytes(c.outputBytes)}, ratio ${c.ratio.toFixed(1)}x ` +
+              `(reel ${bytes(c.reelBytes)} in ${c.segments} segment(s), reel-only ratio ${c.reelRatio.toFixed(1)}x) -> ${c.outDir}`,
+          );
         }
         const t = run.totals;
         console.log(
-          `adreel: ${t.classes} classes, ${t.frames} frames, input ${bytes(t.inputBytes)} -> reels ${bytes(t.reelBytes)} (ratio ${t.ratio.toFixed(1)}x) ` +
+          `adreel: ${t.classes} classes, ${t.frames} frames, input ${bytes(t.inputBytes)} -> output ${bytes(t.outputBytes)} (ratio ${t.ratio.toFixed(1)}x; ` +
+            `reels ${bytes(t.reelBytes)}, reel-only ratio ${t.reelRatio.toFixed(1)}x) ` +
             `in ${run.seconds.toFixed(1)}s; summary ${outDir}/${RUN_SUMMARY_FILE}`,
         );
       }
@@ -58,8 +62,9 @@ export const runCompress: Command = {
       const psnr = Number.isFinite(s.psnrDb) ? `${s.psnrDb.toFixed(2)} dB` : 'lossless';
       const union = s.unionFraction === null ? 'no mask' : `union ${(100 * s.unionFraction).toFixed(1)}%`;
       console.log(
-        `adreel: ${s.frames} frames${s.dropped ? ` (${s.dropped} dropped)` : ''} -> reel ${bytes(s.reelBytes)}${s.segments > 1 ? ` in ${s.segments} segments` : ''}, output ${bytes(s.outputBytes)}, ` +
-          `input ${bytes(s.inputBytes)}, ratio ${s.ratio.toFixed(1)}x, PSNR in mask ${psnr}, ${union}; ${seconds(s.seconds)} -> ${s.outDir}`,
+        `adreel: ${s.frames} frames${s.dropped ? ` (${s.dropped} dropped)` : ''}, input ${bytes(s.inputBytes)} -> output ${bytes(s.outputBytes)}, ratio ${s.ratio.toFixed(1)}x ` +
+          `(reel ${bytes(s.reelBytes)}${s.segments > 1 ? ` in ${s.segments} segments` : ''}, reel-only ratio ${s.reelRatio.toFixed(1)}x; ${overheadText(s.overhead)}), ` +
+          `PSNR in mask ${psnr}, ${union}; ${seconds(s.seconds)} -> ${s.outDir}`,
       );
     }
     return 0;

@@ -70,7 +70,7 @@ export const runDemo: Command = {
     const lines = [
       `adreel demo: ${count} generated ${size}x${size} screw images in ${input} (generated in ${s(tGenerate - t0)})`,
       `CLI path (compress, restore, verify; crf ${options.crf}, threads 1):`,
-      `  compress  ${summary.frames} frames -> reel ${bytes(summary.reelBytes)} (output ${bytes(summary.outputBytes)}), input ${bytes(summary.inputBytes)}, ratio ${summary.ratio.toFixed(1)}x`,
+      `  compress  ${summary.frames} frames, input ${bytes(summary.inputBytes)} -> output ${bytes(summary.outputBytes)}, ratio ${summary.ratio.toFixed(1)}x (reel ${bytes(summary.reelBytes)}, reel-only ratio ${summary.reelRatio.toFixed(1)}x)`,
       `            PSNR in mask ${summary.psnrDb.toFixed(2)} dB, union ${(100 * (summary.unionFraction ?? 1)).toFixed(1)}% of the frame, alignment score min ${Math.min(...scores).toFixed(3)}`,
       `            ${seconds(summary.seconds)}`,
       `  restore   ${restoredFolder.count} PNGs -> ${restored} in ${s(tVerify - tRestore)}`,

@@ -5,7 +5,9 @@ import { sha256 } from '../hash.ts';
 import { decodeImage, decodeMask, encodeMaskPng, encodePng } from '../image-io.ts';
 import type { Segmenter } from '../segment/index.ts';
 import type { Affine, Image, Mask } from '../types.ts';
-import { KEYS, type FrameDraft, type JobState, type StageContext } from './job.ts';
+import { expandCompactReference } from '../compact-reference.ts';
+import { toStoredImage, toStoredMask } from '../frame-scale.ts';
+import { KEYS, referenceKey, storedSizeOf, type FrameDraft, type JobState, type StageContext } from './job.ts';
 import { openSegmenter } from './segmenter.ts';
 
 const IDENTITY: Affine = [1, 0, 0, 0, 1, 0];
@@ -27,9 +29,13 @@ export async function openAlignWorker(ctx: StageContext, job: JobState, modelPat
   };
   if (job.segmenter) worker.segmenter = await openSegmenter(job.segmenter, modelPath);
   if (job.options.align) {
-    const ref = await decodeImage(await ctx.target.get(KEYS.reference), KEYS.reference);
+    const png = await ctx.target.get(referenceKey(job));
+    // the training set is aligned to exactly the reference the output keeps for its test images
+    const ref = job.referenceLayout
+      ? await expandCompactReference(png, job.referenceLayout, job.width, job.height, job.mode, referenceKey(job))
+      : (await decodeImage(png, KEYS.reference)).image;
     const refMask = await decodeMask(await ctx.target.get(KEYS.referenceMask), KEYS.referenceMask);
-    worker.reference = await prepareReference(ref.image, refMask);
+    worker.reference = await prepareReference(ref, refMask);
   }
   return worker;
 }
@@ -98,6 +104,9 @@ export async function alignMaskStage(
     frame = await warpImage(image, draft.transform, job.width, job.height);
     frameMask = await warpMask(objectMask, draft.transform, job.width, job.height);
   }
+  const stored = storedSizeOf(job);
+  frame = await toStoredImage(frame, stored);
+  if (frameMask) frameMask = await toStoredMask(frameMask, stored);
 
   await ctx.target.put(KEYS.aligned(entryIndex), await encodePng(frame));
   if (frameMask && options.mask) await ctx.target.put(KEYS.objectMask(entryIndex), await encodeMaskPng(frameMask));
@@ -125,7 +134,7 @@ async function applyFailurePolicy(
       // Flagged in the manifest too, not only in a warning: a kept image is never silently taken as aligned.
       if (job.options.align) draft.alignment ??= { score: 0, silhouetteIou: 0, ncc: 0, method: 'unaligned', ok: false };
       draft.warnings.push(`${err.message}; kept unaligned (--on-align-failure keep)`);
-      await ctx.target.put(KEYS.aligned(draft.entryIndex), await encodePng(image));
+      await ctx.target.put(KEYS.aligned(draft.entryIndex), await encodePng(await toStoredImage(image, storedSizeOf(job))));
     }
   }
   await ctx.target.put(KEYS.record(draft.entryIndex), Buffer.from(JSON.stringify(draft)));

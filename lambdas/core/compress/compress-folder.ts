@@ -11,9 +11,11 @@ import { parseManifest, type Manifest } from '../manifest.ts';
 import { assertDisjoint, filesBelow, fsError, lockDestination, publishStaging, siblingName } from '../output-safety.ts';
 import { withScratchRoot } from '../scratch.ts';
 import { assertNoDanglingLinks, mixedSizesWarning } from '../input-checks.ts';
+import { outputOverhead, type OutputOverhead } from '../inspect.ts';
 import { alignMaskStage, openAlignWorker } from './align-mask.ts';
 import { encodeStage, type EncodedReel } from './encode.ts';
-import { KEYS, type FrameDraft, type StageContext, type UnionResult } from './job.ts';
+import { KEYS, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
+import { reuseAlignmentStages } from './reuse-alignment.ts';
 import type { CompressOptions } from './options.ts';
 import { prepareReferenceStage } from './prepare-reference.ts';
 import { mapPool } from '../map-pool.ts';
@@ -28,8 +30,14 @@ export interface CompressSummary {
   reelBytes: number;
   /** reel segments (1 = the unsegmented reel.mp4) */
   segments: number;
+  /** everything in the output folder: what a user stores (the headline size) */
   outputBytes: number;
+  /** what the output holds besides the reel (manifest, reference, masks) */
+  overhead: OutputOverhead;
+  /** input bytes / output bytes (the headline ratio) */
   ratio: number;
+  /** input bytes / reel bytes (the reel-only ratio) */
+  reelRatio: number;
   /** mean PSNR (dB) of decoded frames inside the union mask; Infinity when lossless */
   psnrDb: number;
   unionFraction: number | null;
@@ -98,23 +106,12 @@ export async function compressFolder(
   const ctx: StageContext = { source, target, onProgress: hooks.onProgress, log: hooks.log };
   try {
     const previous = await assertWritableOutput(out, id); // again, under the lock
-    const manifest = await withScratchRoot(scratch, async () => {
-      const job = await prepareReferenceStage(ctx, listing, input.layout, options);
-      lap('reference');
-      const worker = await openAlignWorker(ctx, job);
-      const drafts: FrameDraft[] = [];
-      try {
-        for (let i = 0; i < job.entries.length; i++) {
-          drafts.push(await alignMaskStage(ctx, job, worker, i));
-          hooks.onProgress?.(options.align ? 'align+mask' : 'prepare', i + 1, job.entries.length);
-        }
-      } finally {
-        await worker.close();
-      }
+    const { manifest, reel, union } = await withScratchRoot(scratch, async () => {
+      const { job, drafts, union } = options.reuseAlignment
+        ? await reuseAlignmentStages(ctx, listing, input.layout, options, id)
+        : await alignStages(ctx, listing, input.layout, options, lap);
+      if (options.reuseAlignment) lap('reuse-alignment');
       if (drafts.every((d) => d.dropped)) throw new DatasetError('every image was dropped; nothing to encode', input.dir);
-      lap('align');
-      const union = await unionMaskStage(ctx, job, drafts);
-      lap('union');
       const reel = await encodeStage(ctx, job, drafts, union, { concurrency: hooks.encodeConcurrency });
       seconds.encode = reel.seconds.encode;
       seconds.verify = reel.seconds.decode;
@@ -126,7 +123,7 @@ export async function compressFolder(
     });
     await swapInto(staging, out, previous);
     lap('publish');
-    return await summarizeOutput(out, manifest.manifest, manifest.reel, manifest.union, seconds);
+    return await summarizeOutput(out, manifest, reel, union, seconds);
   } catch (err) {
     if (!process.env.ADREEL_KEEP_PARTIAL) await rm(staging, { recursive: true, force: true });
     throw fsError(err, staging, 'cannot write the output');
@@ -143,6 +140,33 @@ export function manifestArtifacts(m: Manifest): string[] {
   if (m.reference.maskFile) files.push(m.reference.maskFile);
   if (m.mask) files.push(m.mask.file);
   return [...new Set(files)].sort();
+}
+
+/** Stages 1-3: reference, align + mask (one image after another), union. */
+async function alignStages(
+  ctx: StageContext,
+  listing: Awaited<ReturnType<typeof listDataset>>,
+  layout: 'folder' | 'mvtec',
+  options: CompressOptions,
+  lap: (stage: string) => void,
+): Promise<{ job: JobState; drafts: FrameDraft[]; union: UnionResult | null }> {
+  const job = await prepareReferenceStage(ctx, listing, layout, options);
+  lap('reference');
+  const worker = await openAlignWorker(ctx, job);
+  const drafts: FrameDraft[] = [];
+  try {
+    for (let i = 0; i < job.entries.length; i++) {
+      drafts.push(await alignMaskStage(ctx, job, worker, i));
+      ctx.onProgress?.(options.align ? 'align+mask' : 'prepare', i + 1, job.entries.length);
+    }
+  } finally {
+    await worker.close();
+  }
+  lap('align');
+  if (drafts.every((d) => d.dropped)) return { job, drafts, union: null };
+  const union = await unionMaskStage(ctx, job, drafts);
+  lap('union');
+  return { job, drafts, union };
 }
 
 /**
@@ -240,7 +264,7 @@ export interface RunSummary {
   classes: ClassSummary[];
   /** classes that could not be compressed, each with its error (absent when every class succeeded) */
   failed?: { class: string; error: string }[];
-  totals: { classes: number; frames: number; dropped: number; inputBytes: number; reelBytes: number; outputBytes: number; ratio: number; segments: number };
+  totals: { classes: number; frames: number; dropped: number; inputBytes: number; reelBytes: number; outputBytes: number; ratio: number; reelRatio: number; segments: number };
   seconds: number;
 }
 
@@ -299,7 +323,8 @@ export async function compressClasses(
       inputBytes: sum((c) => c.inputBytes),
       reelBytes: sum((c) => c.reelBytes),
       outputBytes: sum((c) => c.outputBytes),
-      ratio: sum((c) => c.inputBytes) / Math.max(1, sum((c) => c.reelBytes)),
+      ratio: sum((c) => c.inputBytes) / Math.max(1, sum((c) => c.outputBytes)),
+      reelRatio: sum((c) => c.inputBytes) / Math.max(1, sum((c) => c.reelBytes)),
       segments: sum((c) => c.segments),
     },
     seconds: (performance.now() - t0) / 1000,
@@ -350,7 +375,8 @@ export async function summarizeOutput(
   union: UnionResult | null,
   seconds: Record<string, number>,
 ): Promise<CompressSummary> {
-  const outputBytes = (await new LocalStorage(out).list('')).reduce((s, o) => s + o.bytes, 0);
+  const files = await new LocalStorage(out).list('');
+  const outputBytes = files.reduce((s, o) => s + o.bytes, 0);
   const finite = reel.psnrDb.filter(Number.isFinite);
   return {
     outDir: out,
@@ -360,7 +386,9 @@ export async function summarizeOutput(
     reelBytes: reel.bytes,
     segments: reel.segments.length,
     outputBytes,
-    ratio: manifest.dataset.inputBytes / reel.bytes,
+    overhead: outputOverhead(manifest, files),
+    ratio: manifest.dataset.inputBytes / outputBytes,
+    reelRatio: manifest.dataset.inputBytes / reel.bytes,
     psnrDb: finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : Infinity,
     unionFraction: union?.unionFraction ?? null,
     seconds,

@@ -20,7 +20,7 @@ import { planSegments, type ReelSegment } from '../reel/segments.ts';
 import type { Image, Mask } from '../types.ts';
 import { applyMask } from '../union-mask.ts';
 import { pickEncoderSettings } from './options.ts';
-import { KEYS, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
+import { KEYS, storedSizeOf, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
 
 /** A segment to encode: its frames are these aligned images (positions in job.entries), in name order; the encoder
  * may reorder them within the segment (job.options.frameOrder) and records the order it used. */
@@ -62,7 +62,8 @@ export interface EncodedReel {
 
 /** The encoded region: the union mask's bounding box, or the whole frame. */
 export function encodedRegion(job: JobState, union: UnionResult | null): Rect {
-  return union?.crop ?? { x: 0, y: 0, width: job.width, height: job.height };
+  const stored = storedSizeOf(job);
+  return union?.crop ?? { x: 0, y: 0, width: stored.width, height: stored.height };
 }
 
 /** How the kept frames are cut into segments: the same function for the CLI and the cloud. */

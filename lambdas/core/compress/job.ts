@@ -3,6 +3,8 @@
 import type { Storage } from '../../ground/storage.ts';
 import type { DatasetEntry } from '../dataset.ts';
 import type { Rect } from '../geometry.ts';
+import type { CompactReferenceLayout } from '../compact-reference.ts';
+import type { StoredSize } from '../frame-scale.ts';
 import type { Affine, SourceInfo } from '../types.ts';
 import type { CompressOptions } from './options.ts';
 
@@ -10,6 +12,8 @@ import type { CompressOptions } from './options.ts';
 export const KEYS = {
   manifest: 'manifest.json',
   reference: 'reference.png',
+  /** the compact reference (compact-reference.ts), WebP lossless */
+  referenceCompact: 'reference.webp',
   referenceMask: 'reference-mask.png',
   mask: 'mask.png',
   reel: 'reel.mp4',
@@ -50,6 +54,20 @@ export interface JobState {
   height: number;
   segmenter: SegmenterChoice | null;
   warnings: string[];
+  /** how reference.png holds the reference (compact-reference.ts); absent = the whole image */
+  referenceLayout?: CompactReferenceLayout;
+  /** the size frames are stored at (--max-side); absent (a job written before the option) = width x height */
+  stored?: StoredSize;
+}
+
+/** Where this run keeps its reference image. */
+export function referenceKey(job: JobState): string {
+  return job.referenceLayout ? KEYS.referenceCompact : KEYS.reference;
+}
+
+/** The size frames are stored at: the reference's, or smaller with --max-side. */
+export function storedSizeOf(job: JobState): StoredSize {
+  return job.stored ?? { width: job.width, height: job.height, factor: 1 };
 }
 
 export interface AlignmentRecord {

@@ -18,11 +18,14 @@ export const DEFAULT_PRESET: X265Preset = 'medium';
 /** Growth of the union mask in pixels of the reference frame; chosen on the 320 real screws with
  * bench/align-quality.ts (figures in README, "Defaults"). */
 export const DEFAULT_MARGIN_PX = 6;
+/** x265's rate-control frame rate by default: a video rate, at which CRF 28..51 spans the sizes users want (at the
+ * reels' 1 fps timestamps CRF 51 stops at ~164 KB on screw). Table 1 row 7 at this rate: README "Results". */
+export const DEFAULT_RATE_FPS = 25;
 
 /**
  * x265 keys adreel sets itself, refused in `x265Params` with the option to use instead: the manifest must describe the
  * reel, and an x265 key that overrides rate control, GOP structure or threading would make it lie (or break segment
- * random access). `fps` stays allowed: published operating points use it.
+ * random access). `fps` is rateFps's.
  */
 export const RESERVED_X265_KEYS: Readonly<Record<string, OptionKey>> = {
   crf: 'crf',
@@ -36,6 +39,7 @@ export const RESERVED_X265_KEYS: Readonly<Record<string, OptionKey>> = {
   pools: 'threads',
   'numa-pools': 'threads',
   'frame-threads': 'threads',
+  fps: 'rateFps',
 };
 
 const X265_PARAMS_CHARS = /^[A-Za-z0-9_.:=,/+-]*$/;
@@ -95,6 +99,15 @@ export const OPTION_FIELDS = {
   segmentFrames: wholeNumber(0, 100_000).default(0),
   /** Frame order inside each segment: by name, or by similarity (fewer bytes; lambdas/core/reel/frame-order.ts). */
   frameOrder: z.enum(FRAME_ORDERS).default('similarity'),
+  /** The frame rate x265's rate control assumes (x265 fps=N). The reel's timestamps stay at one frame per second (a
+   * frame index is a seek time); CRF's bits per frame depend on this rate, not on the timestamps. */
+  rateFps: wholeNumber(1, 240).default(DEFAULT_RATE_FPS),
+  /** Store frames with at most this many pixels on their longest side (e.g. the detector's input size), resized after
+   * alignment; absent = the reference's own size. */
+  maxSide: wholeNumber(64, 65_535).optional(),
+  /** Build the reel from an earlier output's transforms, union mask and reference instead of aligning again (local
+   * folders; lambdas/core/compress/reuse-alignment.ts lists what may differ). */
+  reuseAlignment: z.string().min(1).optional(),
 };
 export type OptionKey = keyof typeof OPTION_FIELDS;
 
@@ -124,14 +137,14 @@ export function parseCompressOptions(input: CompressOptionsInput): CompressOptio
 }
 
 /** Options a `_READY` marker may not set (the stack provides the segmentation model). */
-export const MARKER_EXCLUDED = ['modelPath'] as const satisfies readonly OptionKey[];
+export const MARKER_EXCLUDED = ['modelPath', 'reuseAlignment'] as const satisfies readonly OptionKey[];
 export type MarkerOptionKey = Exclude<OptionKey, (typeof MARKER_EXCLUDED)[number]>;
 
 /** The options a `_READY` marker (and so the cloud execution input) may hold: the same fields, rules and defaults,
  * minus MARKER_EXCLUDED. Idempotent like CompressOptionsSchema: start and prepare-reference both parse with it. */
 export const MarkerOptionsSchema = z
   .strictObject(OPTION_FIELDS)
-  .omit({ modelPath: true })
+  .omit({ modelPath: true, reuseAlignment: true })
   .superRefine(crossFieldRules)
   .transform((o) => resolveRate(o));
 export type MarkerOptions = z.output<typeof MarkerOptionsSchema>;
@@ -142,11 +155,11 @@ export const MarkerContentSchema = z.strictObject({ options: MarkerOptionsSchema
 export type MarkerContent = z.output<typeof MarkerContentSchema>;
 
 /** What the encoder is given (lambdas/core/reel/encode.ts): these options, already checked. */
-export type EncoderSettings = Pick<CompressOptions, 'crf' | 'lossless' | 'preset' | 'x265Params' | 'threads'>;
+export type EncoderSettings = Pick<CompressOptions, 'crf' | 'lossless' | 'preset' | 'x265Params' | 'threads' | 'rateFps'>;
 
 /** The encoder's part of a run's options. */
 export function pickEncoderSettings(o: CompressOptions): EncoderSettings {
-  return { crf: o.crf, lossless: o.lossless, preset: o.preset, x265Params: o.x265Params, threads: o.threads };
+  return { crf: o.crf, lossless: o.lossless, preset: o.preset, x265Params: o.x265Params, threads: o.threads, rateFps: o.rateFps };
 }
 
 /** Checked encoder settings from a partial input (for benchmarks and tests that call the encoder directly). */
@@ -179,6 +192,9 @@ export const OPTION_FLAGS: { readonly [K in OptionKey]: FlagSpec | null } = {
   threads: { flag: 'threads', kind: 'int', value: 'N' },
   segmentFrames: { flag: 'segment-frames', kind: 'int', value: 'N' },
   frameOrder: { flag: 'frame-order', kind: 'enum', values: FRAME_ORDERS },
+  rateFps: { flag: 'rate-fps', kind: 'int', value: 'N' },
+  maxSide: { flag: 'max-side', kind: 'int', value: 'PX' },
+  reuseAlignment: { flag: 'reuse-alignment', kind: 'string', value: 'EARLIER_OUT_DIR' },
 };
 
 /** How errors name an option: `--crf` on the command line, `options.crf` in a marker. */

@@ -3,6 +3,9 @@ import { decodeImage, encodeMaskPng, encodePng } from '../image-io.ts';
 import { chooseSegmenter } from '../segment/index.ts';
 import { DatasetError } from '../../ground/errors.ts';
 import type { DatasetListing } from '../dataset.ts';
+import { encodeCompactReference, type CompactReferenceLayout } from '../compact-reference.ts';
+import { storedSize } from '../frame-scale.ts';
+import type { Mask } from '../types.ts';
 import { KEYS, type JobState, type StageContext } from './job.ts';
 import type { CompressOptions } from './options.ts';
 
@@ -27,6 +30,7 @@ export async function prepareReferenceStage(
   for (const s of listing.skipped) warnings.push(`${s.name}: skipped, ${s.reason}`);
 
   let segmenter: JobState['segmenter'] = null;
+  let refMask: Mask | undefined;
   if (options.align || options.mask) {
     const step = Math.max(1, Math.floor(entries.length / SEGMENTER_SAMPLE));
     const sample = [{ name: refEntry.name, image: reference }];
@@ -41,7 +45,7 @@ export async function prepareReferenceStage(
       sample,
     });
     try {
-      const refMask = await chosen.segmenter.segment(reference, refEntry.name);
+      refMask = await chosen.segmenter.segment(reference, refEntry.name);
       await ctx.target.put(KEYS.referenceMask, await encodeMaskPng(refMask));
     } finally {
       await chosen.segmenter.dispose?.();
@@ -49,7 +53,15 @@ export async function prepareReferenceStage(
     segmenter = { kind: chosen.segmenter.kind, reason: chosen.reason, modelSha256: chosen.modelSha256 };
     ctx.log?.(`segmenter: ${chosen.segmenter.kind} (${chosen.reason})`);
   }
-  await ctx.target.put(KEYS.reference, await encodePng(reference));
+  // Aligning new images needs only the reference around its object; without alignment nothing reads it.
+  let referenceLayout: CompactReferenceLayout | undefined;
+  if (options.align && refMask) {
+    const compact = await encodeCompactReference(reference, refMask);
+    referenceLayout = compact.layout;
+    await ctx.target.put(KEYS.referenceCompact, compact.file);
+  } else {
+    await ctx.target.put(KEYS.reference, await encodePng(reference));
+  }
 
   const job: JobState = {
     version: 1,
@@ -63,6 +75,8 @@ export async function prepareReferenceStage(
     height: reference.height,
     segmenter,
     warnings,
+    ...(referenceLayout ? { referenceLayout } : {}),
+    stored: storedSize(reference.width, reference.height, options.maxSide),
   };
   await ctx.target.put(KEYS.job, Buffer.from(JSON.stringify(job)));
   return job;

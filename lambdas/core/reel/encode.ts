@@ -138,6 +138,8 @@ export function buildX265OutputArgs(
 ): string[] {
   const x265 = ['log-level=error'];
   if (opts.lossless) x265.push('lossless=1');
+  // x265's rate control at rateFps, whatever the timestamps (REEL_FPS) say
+  if (opts.rateFps !== undefined && opts.rateFps !== REEL_FPS) x265.push(`fps=${opts.rateFps}`);
   if (opts.gop !== undefined) x265.push(`keyint=${opts.gop}`);
   if (opts.closedGop) x265.push('open-gop=0');
   if (opts.threads !== undefined) {

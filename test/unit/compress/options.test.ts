@@ -49,7 +49,7 @@ describe('compress options: one owner, three views', () => {
       assert.equal(r.success, !excluded, `marker ${excluded ? 'accepts' : 'refuses'} ${k}`);
     }
     assert.deepEqual(markerKeys, cliKeys.filter((k) => !(MARKER_EXCLUDED as readonly string[]).includes(k)));
-    const sample = { crf: 31, preset: 'fast', x265Params: 'fps=25', segmentFrames: 16, threads: 2 } as const;
+    const sample = { crf: 31, preset: 'fast', x265Params: 'aq-mode=3', segmentFrames: 16, threads: 2, rateFps: 30 } as const;
     assert.deepEqual(MarkerOptionsSchema.parse(sample), parseCompressOptions(sample));
   });
 
@@ -57,7 +57,7 @@ describe('compress options: one owner, three views', () => {
     const o = parseCompressOptions({ crf: 30, threads: 3, x265Params: 'aq-mode=3', preset: 'slow' });
     const e = pickEncoderSettings(o);
     for (const [k, v] of Object.entries(e)) assert.deepEqual(v, o[k as keyof typeof o], k);
-    assert.deepEqual(Object.keys(e).sort(), ['crf', 'lossless', 'preset', 'threads', 'x265Params']);
+    assert.deepEqual(Object.keys(e).sort(), ['crf', 'lossless', 'preset', 'rateFps', 'threads', 'x265Params']);
   });
 
   it('every preset has a segment speed (presets are written once, in options.ts)', () => {
@@ -95,12 +95,13 @@ describe('compress options: one owner, three views', () => {
     assert.equal(MarkerContentSchema.safeParse({ other: 1 }).success, false);
   });
 
-  it('reserved x265 keys are refused in any spelling; fps and other tuning stay allowed', () => {
+  it('reserved x265 keys are refused in any spelling (fps is --rate-fps); other tuning stays allowed', () => {
     for (const key of Object.keys(RESERVED_X265_KEYS)) {
       assert.equal(CompressOptionsSchema.safeParse({ x265Params: `${key}=1` }).success, false, key);
     }
     assert.equal(CompressOptionsSchema.safeParse({ x265Params: 'no-open-gop=1' }).success, false);
     assert.equal(CompressOptionsSchema.safeParse({ x265Params: 'Frame_Threads=2' }).success, false);
-    assert.equal(CompressOptionsSchema.safeParse({ x265Params: 'fps=25:aq-mode=3:psy-rd=0' }).success, true);
+    assert.equal(CompressOptionsSchema.safeParse({ x265Params: 'fps=25' }).success, false);
+    assert.equal(CompressOptionsSchema.safeParse({ x265Params: 'aq-mode=3:psy-rd=0' }).success, true);
   });
 });

@@ -44,7 +44,7 @@ describe('compress / restore / verify on generated screws', () => {
     for (const f of s.manifest.frames) assert.ok(f.alignment?.ok, `${f.name} aligned`);
     assert.deepEqual(await snapshot(input), before, 'inputs are never modified');
     const files = (await readdir(lossy)).sort();
-    assert.deepEqual(files, ['manifest.json', 'mask.png', 'reel.mp4', 'reference-mask.png', 'reference.png']);
+    assert.deepEqual(files, ['manifest.json', 'mask.png', 'reel.mp4', 'reference-mask.png', 'reference.webp']);
     assert.equal((await verifyOutput(new LocalStorage(lossy))).ok, true);
   });
 
