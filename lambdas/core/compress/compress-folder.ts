@@ -3,11 +3,12 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { LocalStorage } from '../../storage/local.ts';
-import { listDataset } from '../dataset.ts';
+import { mvtecClasses, resolveDataset, type DatasetListing, type SourceLayout } from '../dataset.ts';
 import { DatasetError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
 import { parseManifest, type Manifest } from '../manifest.ts';
 import { outputOverhead, type OutputOverhead } from '../inspect.ts';
+import { buildRunSummary, classFigures, RUN_SUMMARY_FILE, serializeRunSummary, type ClassSummary, type RunSummary } from '../run-summary.ts';
 import { alignMaskStage, openAlignWorker } from './align-mask.ts';
 import { encodeStage, type EncodedReel } from './encode.ts';
 import { KEYS, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
@@ -49,12 +50,13 @@ export interface RunHooks {
   encodeConcurrency?: number;
 }
 
-/** An MVTec category folder (with train/good) compresses its training set; any other folder its own images. */
-export async function resolveInputFolder(inputDir: string): Promise<{ dir: string; layout: 'folder' | 'mvtec' }> {
-  const trainGood = join(inputDir, 'train', 'good');
-  if (await isDir(trainGood)) return { dir: trainGood, layout: 'mvtec' };
-  if (!(await isDir(inputDir))) throw new DatasetError('input folder does not exist or is not a folder', inputDir);
-  return { dir: inputDir, layout: 'folder' };
+/** The images of a local input folder, by the dataset layout rule (lambdas/core/dataset.ts). */
+export async function resolveInputFolder(inputDir: string): Promise<{ dir: string; source: LocalStorage; layout: SourceLayout; listing: DatasetListing }> {
+  const root = resolve(inputDir);
+  if (!(await isDir(root))) throw new DatasetError('input folder does not exist or is not a folder', root);
+  const source = new LocalStorage(root);
+  const { imagesPrefix, layout, listing } = await resolveDataset(source, '');
+  return { dir: imagesPrefix ? join(root, ...imagesPrefix.split('/')) : root, source, layout, listing };
 }
 
 export async function compressFolder(
@@ -63,13 +65,12 @@ export async function compressFolder(
   options: CompressOptions,
   hooks: RunHooks = {},
 ): Promise<CompressSummary> {
-  const input = await resolveInputFolder(resolve(inputDir));
+  const input = await resolveInputFolder(inputDir);
   const out = resolve(outDir);
   if (out === input.dir || out.startsWith(input.dir + '/')) {
     throw new DatasetError('output folder must not be inside the input folder (inputs are never modified)', out);
   }
-  const source = new LocalStorage(input.dir);
-  const listing = await listDataset(source, '');
+  const { source, listing } = input;
   const seconds: Record<string, number> = {};
   let t = performance.now();
   const lap = (stage: string) => {
@@ -114,8 +115,8 @@ export async function compressFolder(
 /** Stages 1-3: reference, align + mask (one image after another), union. */
 async function alignStages(
   ctx: StageContext,
-  listing: Awaited<ReturnType<typeof listDataset>>,
-  layout: 'folder' | 'mvtec',
+  listing: DatasetListing,
+  layout: SourceLayout,
   options: CompressOptions,
   lap: (stage: string) => void,
 ): Promise<{ job: JobState; drafts: FrameDraft[]; union: UnionResult | null }> {
@@ -185,36 +186,11 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-/**
- * The categories of an MVTec-style root (sub-folders holding train/good), or null when the folder is one dataset
- * (an MVTec category itself, or a folder of images).
- */
+/** The categories of a local MVTec-style root, or null when the folder is one dataset (lambdas/core/dataset.ts). */
 export async function listClasses(inputDir: string): Promise<string[] | null> {
   const root = resolve(inputDir);
-  if (await isDir(join(root, 'train', 'good'))) return null;
   if (!(await isDir(root))) throw new DatasetError('input folder does not exist or is not a folder', root);
-  const entries = await readdir(root, { withFileTypes: true });
-  const classes: string[] = [];
-  for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.') && (await isDir(join(root, e.name, 'train', 'good')))) classes.push(e.name);
-  return classes.length > 0 ? classes.sort() : null;
-}
-
-export const RUN_SUMMARY_FILE = 'summary.json';
-
-export interface ClassSummary extends Omit<CompressSummary, 'manifest'> {
-  class: string;
-}
-
-/** One summary for a multi-class run (written to `<outDir>/summary.json`). */
-export interface RunSummary {
-  schema: 'adreel.run-summary';
-  version: 1;
-  createdAt: string;
-  input: string;
-  outDir: string;
-  classes: ClassSummary[];
-  totals: { classes: number; frames: number; dropped: number; inputBytes: number; reelBytes: number; outputBytes: number; ratio: number; reelRatio: number; segments: number };
-  seconds: number;
+  return mvtecClasses(new LocalStorage(root), '');
 }
 
 /**
@@ -243,34 +219,17 @@ export async function compressClasses(
       onProgress: hooks.onProgress ? (stage, done, total) => hooks.onProgress!(`${cls}: ${stage}`, done, total) : undefined,
       log: hooks.log ? (m) => hooks.log!(`${cls}: ${m}`) : undefined,
     });
-    const { manifest: _m, ...rest } = s;
-    return { class: cls, ...rest } satisfies ClassSummary;
+    return {
+      class: cls,
+      outDir: s.outDir,
+      ...classFigures(s.manifest, await new LocalStorage(s.outDir).list('')),
+      psnrDb: Number.isFinite(s.psnrDb) ? s.psnrDb : null,
+      seconds: s.seconds,
+    } satisfies ClassSummary;
   });
-  const sum = (f: (c: ClassSummary) => number) => results.reduce((a, c) => a + f(c), 0);
-  const summary: RunSummary = {
-    schema: 'adreel.run-summary',
-    version: 1,
-    createdAt: new Date().toISOString(),
-    input: root,
-    outDir: out,
-    classes: results,
-    totals: {
-      classes: results.length,
-      frames: sum((c) => c.frames),
-      dropped: sum((c) => c.dropped),
-      inputBytes: sum((c) => c.inputBytes),
-      reelBytes: sum((c) => c.reelBytes),
-      outputBytes: sum((c) => c.outputBytes),
-      ratio: sum((c) => c.inputBytes) / Math.max(1, sum((c) => c.outputBytes)),
-      reelRatio: sum((c) => c.inputBytes) / Math.max(1, sum((c) => c.reelBytes)),
-      segments: sum((c) => c.segments),
-    },
-    seconds: (performance.now() - t0) / 1000,
-  };
-  // written beside and renamed: a summary is there complete or not at all
-  const tmp = join(out, `.${RUN_SUMMARY_FILE}.${process.pid}`);
-  await writeFile(tmp, JSON.stringify(summary, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
-  await rename(tmp, join(out, RUN_SUMMARY_FILE));
+  const summary = buildRunSummary({ input: root, outDir: out, seconds: (performance.now() - t0) / 1000 }, results);
+  // LocalStorage writes beside and renames: a summary is there complete or not at all
+  await new LocalStorage(out).put(RUN_SUMMARY_FILE, serializeRunSummary(summary));
   return summary;
 }
 

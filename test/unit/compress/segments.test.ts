@@ -5,7 +5,8 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../../../lambdas/cli/main.ts';
-import { compressClasses, compressFolder, listClasses, type RunSummary } from '../../../lambdas/core/compress/compress-folder.ts';
+import { compressClasses, compressFolder, listClasses } from '../../../lambdas/core/compress/compress-folder.ts';
+import { RunSummarySchema } from '../../../lambdas/core/run-summary.ts';
 import { frameSha256 } from '../../../lambdas/core/hash.ts';
 import { decodeImage } from '../../../lambdas/core/image-io.ts';
 import { parseManifest } from '../../../lambdas/core/manifest.ts';
@@ -126,7 +127,7 @@ describe('segmented reels (CLI path)', () => {
     const out = join(root, 'mvtec-out');
     assert.equal(await quietMain(['compress', mroot, out, '--preset', 'ultrafast', '--threads', '1', '--on-align-failure', 'keep', '--quiet']), 0);
     assert.deepEqual((await readdir(out)).sort(), ['bolt', 'bracket', 'summary.json']);
-    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as RunSummary;
+    const summary = RunSummarySchema.parse(JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')));
     assert.deepEqual(summary.classes.map((c) => [c.class, c.frames]), [['bolt', 5], ['bracket', 4]]);
     assert.equal(summary.totals.frames, 9);
     for (const c of ['bolt', 'bracket']) {
