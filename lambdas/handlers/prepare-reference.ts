@@ -1,10 +1,8 @@
 // prepare-reference: list the dataset, pick the reference and the segmenter, and write the list of images the
 // Distributed Map reads (ItemReader) to the work prefix. Returns keys and counts only.
 import { z } from 'zod';
-import { listDataset, type DatasetListing } from '../core/dataset.ts';
+import { resolveDataset } from '../core/dataset.ts';
 import { prepareReferenceStage } from '../core/compress/prepare-reference.ts';
-import type { JobState } from '../core/compress/job.ts';
-import type { Storage } from '../ground/storage.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
 import { RunEvent } from './commons/events.ts';
@@ -26,13 +24,6 @@ export interface PrepareResult {
   /** bucket and key of the JSON array of MapItem the Distributed Map reads */
   itemsBucket: string;
   itemsKey: string;
-}
-
-/** An MVTec category (with train/good) compresses its training set; any other folder its own images. */
-export async function resolveDataset(source: Storage, dataset: string): Promise<{ listing: DatasetListing; layout: JobState['sourceLayout'] }> {
-  const trainGood = `${dataset}/train/good`;
-  if ((await source.list(trainGood)).length > 0) return { listing: await listDataset(source, trainGood), layout: 'mvtec' };
-  return { listing: await listDataset(source, dataset), layout: 'folder' };
 }
 
 export const handler = defineHandler('prepareReference', RunEvent, async (event): Promise<PrepareResult> => {

@@ -1,5 +1,5 @@
 // Issue 10 item 3 (strict options): every numeric option is parsed strictly, x265 keys that would make the manifest
-// lie are refused naming the flag to use, crf excludes lossless everywhere, an unusable FFMPEG_PATH is an error.
+// lie are refused naming the flag to use (fps included: --rate-fps owns it now), crf excludes lossless everywhere, an unusable FFMPEG_PATH is an error.
 // Each case runs the real CLI entry (main(), the function bin/adreel calls) and asserts its exit code, its message,
 // and that no output appeared; one case spawns the binary to show the exit code reaches the shell.
 import assert from 'node:assert/strict';
@@ -103,12 +103,14 @@ describe('safety: strict options (issue 10, item 3)', () => {
       await refused(compress('--x265', `aq-mode=3:${param}`), new RegExp(`--x265: x265 key "${key}" is set by adreel; use ${flag}`));
     });
   }
-  it('--x265 fps=25 stays allowed (options parse; the run then fails only on the missing input)', async () => {
-    const r = await cli(...compress('--x265', 'fps=25', '--quiet'));
+  it('--x265 fps=25 is refused, naming --rate-fps (the rate work decoupled it from the reel timestamps)', async () => {
+    await refused(compress('--x265', 'fps=25'), /--x265: x265 key "fps" is set by adreel; use --rate-fps/);
+  });
+  it('--x265 with tuning keys adreel does not set stays allowed (the run then fails only on the missing input)', async () => {
+    const r = await cli(...compress('--x265', 'aq-mode=3:psy-rd=0', '--quiet'));
     assert.equal(r.code, 1, r.err);
     assert.match(r.err, /input folder does not exist/);
   });
-
   it('a marker {"crf":20,"lossless":true} is refused, naming both keys', () => {
     const r = MarkerContentSchema.safeParse({ options: { crf: 20, lossless: true } });
     assert.equal(r.success, false);

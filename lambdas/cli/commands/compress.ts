@@ -1,4 +1,5 @@
-import { compressClasses, compressFolder, listClasses, RUN_SUMMARY_FILE } from '../../core/compress/compress-folder.ts';
+import { compressClasses, compressFolder, listClasses } from '../../core/compress/compress-folder.ts';
+import { RUN_SUMMARY_FILE } from '../../core/run-summary.ts';
 import { CompressOptionsSchema } from '../../core/compress/options.ts';
 import { bytes, overheadText, seconds } from '../format.ts';
 import type { Command } from '../command.ts';
@@ -47,7 +48,7 @@ export const runCompress: Command = {
         console.log(
           `adreel: ${t.classes} classes, ${t.frames} frames, input ${bytes(t.inputBytes)} -> output ${bytes(t.outputBytes)} (ratio ${t.ratio.toFixed(1)}x; ` +
             `reels ${bytes(t.reelBytes)}, reel-only ratio ${t.reelRatio.toFixed(1)}x) ` +
-            `in ${run.seconds.toFixed(1)}s; summary ${outDir}/${RUN_SUMMARY_FILE}`,
+            `in ${(run.seconds ?? 0).toFixed(1)}s; summary ${outDir}/${RUN_SUMMARY_FILE}`,
         );
       }
       return 0;

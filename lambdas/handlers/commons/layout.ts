@@ -22,8 +22,6 @@ export const SEGMENTS_KEY = '.work/segments.json';
 export const segmentRecordKey = (i: number) => `.work/segments/${String(i).padStart(6, '0')}.json`;
 /** the classes of an upload (one entry for a single dataset), written by discover, read by the class Map */
 export const CLASSES_KEY = '.work/classes.json';
-/** the run's summary over its classes, beside the run's artifacts */
-export const SUMMARY_FILE = 'summary.json';
 export const RESTORED_PREFIX = 'restored/';
 export const TRANSFORMED_PREFIX = 'transformed/';
 

@@ -15,6 +15,7 @@ import { applyMask } from '../../../lambdas/core/union-mask.ts';
 import { warpImage } from '../../../lambdas/core/align/index.ts';
 import { tempDir, writeSyntheticFolder } from '../../helpers/synthetic-folder.ts';
 import { parseCompressOptions } from '../../../lambdas/core/compress/options.ts';
+import { parseTransformReport, TRANSFORM_REPORT_FILE } from '../../../lambdas/core/transform-report.ts';
 
 const SIZE = 256;
 const COUNT = 10;
@@ -147,9 +148,11 @@ describe('compress / restore / verify on generated screws', () => {
     assert.equal(await main(['transform', lossy, cat, dest, '--quiet']), 0);
     assert.equal((await readdir(join(dest, 'test', 'good'))).length, 2);
     assert.deepEqual((await readdir(join(dest, 'ground_truth', 'scratch'))).sort(), names.map((n) => n.replace(/\.png$/, '_mask.png')).sort());
-    const report = JSON.parse(await readFile(join(dest, 'transform-report.json'), 'utf8'));
+    const report = parseTransformReport(await readFile(join(dest, TRANSFORM_REPORT_FILE)), 'transform-report.json');
     assert.equal(report.images, 4);
     assert.equal(report.groundTruthMasks, 2);
+    assert.equal(report.report.filter((e) => e.groundTruth).length, 2);
+    assert.ok(report.report.every((e) => e.matrix !== null && e.name.endsWith('.png')));
   });
 });
 
