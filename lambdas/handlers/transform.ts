@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { listDataset } from '../core/dataset.ts';
 import { encodePng } from '../core/image-io.ts';
+import { COMPLETE_MARKER, completeMarker, prepareOutputPrefix } from '../core/output-prefix.ts';
 import { openTransformer } from '../core/transform.ts';
 import { serializeTransformReport, TRANSFORM_REPORT_FILE, TransformReportBuilder } from '../core/transform-report.ts';
 import { defaultDeps, type HandlerDeps } from './commons/deps.ts';
@@ -17,6 +18,8 @@ export const TransformEvent = z.object({
   /** folder of images in the ingest bucket */
   inputPrefix: DatasetName,
   outputPrefix: prefixBelow(TRANSFORMED_PREFIX),
+  /** a non-empty outputPrefix is refused unless true */
+  overwrite: z.boolean().optional(),
 });
 
 export interface TransformResult {
@@ -35,6 +38,7 @@ export function createTransformHandler(deps: () => HandlerDeps = defaultDeps) {
     const source = d.ingest;
     const dest = d.output(event.outputPrefix);
     const { entries } = await listDataset(source, event.inputPrefix);
+    await prepareOutputPrefix(dest, event.overwrite === true);
     const transformer = await openTransformer(store, { modelPath });
     const report = new TransformReportBuilder(transformer);
     try {
@@ -48,6 +52,8 @@ export function createTransformHandler(deps: () => HandlerDeps = defaultDeps) {
     }
     const summary = report.finish();
     await dest.put(TRANSFORM_REPORT_FILE, serializeTransformReport(summary));
+    // last: its presence marks a complete result
+    await dest.put(COMPLETE_MARKER, completeMarker(`s3://${d.outputBucket}/${event.outputPrefix}/`, [...entries.map((e) => `${e.stem}.png`), TRANSFORM_REPORT_FILE]));
     return {
       bucket: d.outputBucket,
       outputPrefix: event.outputPrefix,
@@ -55,7 +61,7 @@ export function createTransformHandler(deps: () => HandlerDeps = defaultDeps) {
       flagged: summary.flagged,
       reportKey: `${event.outputPrefix}/${TRANSFORM_REPORT_FILE}`,
     };
-  });
+  });;
 }
 
 export const handler = createTransformHandler();
