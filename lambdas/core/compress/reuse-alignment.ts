@@ -120,11 +120,12 @@ export async function reuseAlignmentStages(
       drafts.push({ entryIndex: i, name: entry.name, stem: entry.stem, source: { ...info, bytes: bytes.length, sha256: sha256(bytes) }, transform: null, alignment: null, dropped: reason, warnings: [] });
       continue;
     }
-    const { image } = await decodeImage(await ctx.source.get(entry.key), entry.name, { mode: job.mode });
+    const sourceBytes = await ctx.source.get(entry.key);
+    const { image } = await decodeImage(sourceBytes, entry.name, { mode: job.mode });
     // the align stage's own steps: warp into the reference's geometry (an unaligned kept image is stored as is), then the stored size
     const aligned = record.transform && m.alignment.enabled && record.alignment?.method !== 'unaligned' ? await warpImage(image, record.transform, width, height) : image;
     await ctx.target.put(KEYS.aligned(i), await encodePng(await toStoredImage(aligned, job.stored!)));
-    drafts.push({ entryIndex: i, name: entry.name, stem: entry.stem, source: record.source, transform: record.transform, alignment: record.alignment, warnings: [] });
+    drafts.push({ entryIndex: i, name: entry.name, stem: entry.stem, source: { ...record.source, sha256: sha256(sourceBytes) }, transform: record.transform, alignment: record.alignment, warnings: [] });
     ctx.onProgress?.('re-warp', drafts.length, job.entries.length);
   }
   return { job, drafts, union };
