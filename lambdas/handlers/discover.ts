@@ -8,17 +8,11 @@ import { DatasetError } from '../ground/errors.ts';
 import { defaultDeps, runStore, type HandlerDeps } from './commons/deps.ts';
 import { defineHandler } from './commons/handler.ts';
 import { DatasetName } from '../ground/run-contract.ts';
-import { CLASSES_KEY, workPrefix } from './commons/layout.ts';
-import { putJson } from './commons/run-state.ts';
+import { workPrefix } from './commons/layout.ts';
 import { RunEvent } from './commons/events.ts';
+import { RUN_STATE, writeState, type ClassItem } from '../core/run-state/index.ts';
 
-/** One item of the class Map. */
-export interface ClassItem {
-  /** the dataset the class's stages run on: `<dataset>/<class>`, or the upload itself for a single dataset */
-  dataset: string;
-  /** null for a single dataset */
-  class: string | null;
-}
+export type { ClassItem };
 
 export interface DiscoverResult {
   classCount: number;
@@ -41,8 +35,8 @@ export function createDiscoverHandler(deps: () => HandlerDeps = defaultDeps) {
   return defineHandler('discover', RunEvent, async (event): Promise<DiscoverResult> => {
     const d = deps();
     const items = await discoverClasses(d.ingest, event.dataset);
-    await putJson(runStore(d, event), CLASSES_KEY, items);
-    return { classCount: items.length, classes: items.map((i) => i.class), classesBucket: d.outputBucket, classesKey: `${workPrefix(event)}/${CLASSES_KEY}` };
+    await writeState(runStore(d, event), RUN_STATE.classes, items);
+    return { classCount: items.length, classes: items.map((i) => i.class), classesBucket: d.outputBucket, classesKey: `${workPrefix(event)}/${RUN_STATE.classes.key}` };
   });
 }
 

@@ -5,9 +5,8 @@ import { buildRunSummary, classFigures, RUN_SUMMARY_FILE, serializeRunSummary, t
 import { defaultDeps, runStore, type HandlerDeps } from './commons/deps.ts';
 import { defineHandler } from './commons/handler.ts';
 import { RunRef } from '../ground/run-contract.ts';
-import { CLASSES_KEY, runPrefix } from './commons/layout.ts';
-import { readJson } from './commons/run-state.ts';
-import type { ClassItem } from './discover.ts';
+import { runPrefix } from './commons/layout.ts';
+import { readState, RUN_STATE } from '../core/run-state/index.ts';
 
 export interface SummarizeResult {
   summaryKey: string;
@@ -18,7 +17,7 @@ export interface SummarizeResult {
 export function createSummarizeHandler(deps: () => HandlerDeps = defaultDeps) {
   return defineHandler('summarize', RunRef, async (run): Promise<SummarizeResult> => {
     const d = deps();
-    const items = await readJson<ClassItem[]>(runStore(d, run), CLASSES_KEY);
+    const items = await readState(runStore(d, run), RUN_STATE.classes);
     const out = d.output();
     const classes: ClassSummary[] = [];
     for (const item of items) {

@@ -13,7 +13,7 @@ import { decodeHevc } from '../core/reel/decode.ts';
 import { defaultDeps, runStore, type HandlerDeps } from './commons/deps.ts';
 import { defineHandler } from './commons/handler.ts';
 import { RunRef } from '../ground/run-contract.ts';
-import { readPlan, readSegment, readUnion } from './commons/run-state.ts';
+import { readPlan, readSegment, readUnion } from '../core/run-state/read.ts';
 
 export const VerifyEvent = RunRef.extend({ segment: z.number().int().min(0).optional() });
 

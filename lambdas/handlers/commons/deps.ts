@@ -3,7 +3,7 @@
 // effect). Each handler is `createXHandler(deps)` and exports `handler = createXHandler(defaultDeps)`; tests and the
 // local harness pass their own deps (a local folder standing in for a bucket, a fake state machine starter).
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { KEYS } from '../../core/compress/job.ts';
+import { WORK_PREFIX } from '../../core/run-state/index.ts';
 import type { RunRef } from '../../ground/run-contract.ts';
 import type { Storage } from '../../ground/storage.ts';
 import { RoutedStorage } from '../../storage/routed.ts';
@@ -27,7 +27,7 @@ export interface HandlerDeps {
 
 /** The stage functions' target store: artifacts under the run prefix, `.work/...` under the work prefix. */
 export function runStore(deps: HandlerDeps, r: RunRef): Storage {
-  return new RoutedStorage(deps.output(runPrefix(r)), [{ prefix: KEYS.work, store: deps.output(workPrefix(r)) }]);
+  return new RoutedStorage(deps.output(runPrefix(r)), [{ prefix: WORK_PREFIX, store: deps.output(workPrefix(r)) }]);
 }
 
 /** An S3 client from the environment; ADREEL_S3_ENDPOINT is for local runs only (s3rver). */

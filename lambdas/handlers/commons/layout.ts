@@ -5,19 +5,9 @@
 //                                      see a run that is still being written
 //   work/<dataset>/<runId>/.work/...   intermediates (expired by a lifecycle rule on work/)
 //   restored/..., transformed/...      restore and transform outputs
-import type { Storage } from '../../ground/storage.ts';
+// The stores over these (run, ingest, output) are built from the handlers' deps (./deps.ts).
 import type { RunRef } from '../../ground/run-contract.ts';
-import { KEYS } from '../../core/compress/job.ts';
 
-export const ITEMS_KEY = '.work/items.json';
-export const UNION_KEY = '.work/union.json';
-export const ENCODED_KEY = '.work/encoded.json';
-/** the reel's segment plan (frame ranges and the images in each), written by the union function */
-export const SEGMENTS_KEY = '.work/segments.json';
-/** what the encode function recorded for one segment (sha256, per-frame decoded hashes), read by verify and publish */
-export const segmentRecordKey = (i: number) => `.work/segments/${String(i).padStart(6, '0')}.json`;
-/** the classes of an upload (one entry for a single dataset), written by discover, read by the class Map */
-export const CLASSES_KEY = '.work/classes.json';
 export const RESTORED_PREFIX = 'restored/';
 export const TRANSFORMED_PREFIX = 'transformed/';
 
