@@ -9,9 +9,8 @@
 // being the one reported as primary (default: DEFAULT_MARGIN_PX). Progress goes to stderr, the report to stdout.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { observeAlignments, type AlignmentResult } from '../lambdas/core/align/index.ts';
 import { decodeImage, isImageName } from '../lambdas/core/image-io.ts';
-import { measureAlignmentQuality, type QualityReport } from '../lambdas/core/metrics/alignment-quality.ts';
+import { measureAlignmentQuality, type FrameQuality, type QualityReport } from '../lambdas/core/metrics/alignment-quality.ts';
 import { DEFAULT_MARGIN_PX } from '../lambdas/core/union-mask.ts';
 import { screwDir } from './lib/shared-data.ts';
 
@@ -89,19 +88,14 @@ function printReport(report: QualityReport): void {
   );
 }
 
-interface StageRecord {
-  method: string;
-  features?: AlignmentResult['features'];
-}
-
-function printStages(stages: Map<string, StageRecord>): void {
+function printStages(frames: readonly FrameQuality[]): void {
   const count = (values: string[]) => {
     const tally = new Map<string, number>();
     for (const v of values) tally.set(v, (tally.get(v) ?? 0) + 1);
     return [...tally].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
   };
-  const records = [...stages.values()];
-  console.log(`methods: ${count(records.map((r) => r.method))}`);
+  const records = frames.filter((f) => f.method !== undefined);
+  console.log(`methods: ${count(records.map((r) => r.method!))}`);
   const ran = records.filter((r) => r.features).map((r) => r.features!);
   if (ran.length === 0) return;
   const median = (v: number[]) => (v.length === 0 ? NaN : [...v].sort((a, b) => a - b)[v.length >> 1]);
@@ -122,8 +116,6 @@ async function main(): Promise<void> {
   }
   if (args.limit) names = names.slice(0, args.limit);
   if (names.length === 0) throw new Error(`no images in ${args.dir}`);
-  const stages = new Map<string, StageRecord>();
-  const stopObserving = observeAlignments((name, result) => stages.set(name, { method: result.method, ...(result.features ? { features: result.features } : {}) }));
   const started = performance.now();
   let lastLine = 0;
   const report = await measureAlignmentQuality(
@@ -139,12 +131,10 @@ async function main(): Promise<void> {
       },
     },
   );
-  stopObserving();
   printReport(report);
-  printStages(stages);
+  printStages(report.frames);
   if (args.json) {
-    const frames = report.frames.map((f) => ({ ...f, ...stages.get(f.name) }));
-    await writeFile(args.json, JSON.stringify({ dir: args.dir, ...report, frames }, null, 2));
+    await writeFile(args.json, JSON.stringify({ dir: args.dir, ...report }, null, 2));
     console.log(`wrote ${args.json}`);
   }
 }

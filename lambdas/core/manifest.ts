@@ -3,6 +3,7 @@
 // must stay distinct on case-insensitive file systems.
 import { z } from 'zod';
 import { IntegrityError } from './errors.ts';
+import { PoseSummarySchema } from './pose/summary.ts';
 
 export const MANIFEST_SCHEMA = 'adreel.manifest';
 export const MANIFEST_VERSION = 1;
@@ -134,6 +135,8 @@ export const ManifestSchema = z
     frames: z.array(frameRecordSchema).min(1),
     dropped: z.array(z.strictObject({ name: z.string().min(1), reason: z.string().min(1) })),
     warnings: z.array(z.string()),
+    /** the training poses' distribution (core/pose); absent in older manifests: transform derives it from frames */
+    pose: PoseSummarySchema.optional(),
   })
   .superRefine((m, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });

@@ -9,11 +9,14 @@ import { decodeMask, encodeMaskPng, encodePng } from './image-io.ts';
 import { listDir, StagedFolder } from './staged-folder.ts';
 import { openTransformer, type TransformedImage } from './transform.ts';
 import type { Affine } from './types.ts';
+import type { PoseReport, PoseSummary } from './pose/summary.ts';
 
 export interface TransformReportEntry {
   file: string;
   score: number | null;
   ok: boolean | null;
+  /** pose against the training poses and its flag (null: dataset not aligned, or no training poses) */
+  pose: PoseReport | null;
   groundTruth?: string;
 }
 
@@ -21,6 +24,10 @@ export interface TransformSummary {
   images: number;
   groundTruthMasks: number;
   flagged: number;
+  /** images whose pose lies beyond the training poses' threshold */
+  poseFlagged: number;
+  /** the training poses compared with: from the manifest, derived from its frames, or none (and why) */
+  poseModel: { source: 'manifest' | 'frames' | 'none'; summary: PoseSummary | null; reason?: string };
   warnings: string[];
   report: TransformReportEntry[];
 }
@@ -35,7 +42,16 @@ export async function transformFolder(
   if (jobs.length === 0) throw new DatasetError('no images to transform', inputDir);
   const transformer = await openTransformer(new LocalStorage(outDir), { modelPath: opts.modelPath });
   const staged = new StagedFolder(destDir);
-  const summary: TransformSummary = { images: 0, groundTruthMasks: 0, flagged: 0, warnings: [], report: [] };
+  const { poseModel } = transformer;
+  const summary: TransformSummary = {
+    images: 0,
+    groundTruthMasks: 0,
+    flagged: 0,
+    poseFlagged: 0,
+    poseModel: { source: poseModel.source, summary: poseModel.summary, ...(poseModel.reason ? { reason: poseModel.reason } : {}) },
+    warnings: [],
+    report: [],
+  };
   try {
     for (const job of jobs) {
       const t: TransformedImage = await transformer.transformImage(await readFile(job.imagePath), job.imagePath);
@@ -43,7 +59,8 @@ export async function transformFolder(
       summary.images++;
       summary.warnings.push(...t.warnings);
       if (t.alignment && !t.alignment.ok) summary.flagged++;
-      const entry: TransformReportEntry = { file: job.imageOut, score: t.alignment?.score ?? null, ok: t.alignment?.ok ?? null };
+      if (t.pose?.flagged) summary.poseFlagged++;
+      const entry: TransformReportEntry = { file: job.imageOut, score: t.alignment?.score ?? null, ok: t.alignment?.ok ?? null, pose: t.pose };
       if (job.gtPath && job.gtOut) {
         const gt = await decodeMask(await readFile(job.gtPath), job.gtPath);
         await staged.write(job.gtOut, await encodeMaskPng(await transformer.transformMask(gt, t.matrix as Affine | null)));

@@ -9,17 +9,23 @@ import type { Segmenter } from './segment/index.ts';
 import type { Affine, Image, Mask } from './types.ts';
 import { applyMask } from './union-mask.ts';
 import { decodeImage } from './image-io.ts';
+import { poseModelOf, type PoseModel } from './pose/model.ts';
+import { poseReport, type PoseReport } from './pose/summary.ts';
 
 export interface TransformedImage {
   image: Image;
   /** source -> reference frame; null when the dataset was not aligned */
   matrix: Affine | null;
   alignment: { score: number; silhouetteIou: number; ncc: number; method: string; ok: boolean; reason?: string } | null;
+  /** the image's pose against the training poses (core/pose); null when the dataset was not aligned */
+  pose: PoseReport | null;
   warnings: string[];
 }
 
 export interface Transformer {
   manifest: Manifest;
+  /** the training poses a test pose is compared with, and where they came from */
+  poseModel: PoseModel;
   transformImage(bytes: Buffer, name: string): Promise<TransformedImage>;
   /** Ground truth goes through the same warp (nearest neighbour); it is not blanked, so no defect pixel is hidden. */
   transformMask(mask: Mask, matrix: Affine | null): Promise<Mask>;
@@ -33,18 +39,23 @@ export async function openTransformer(store: Storage, opts: { modelPath?: string
   const { width, height, mode } = manifest.frame;
   let segmenter: Segmenter | undefined;
   let refModel: ReferenceModel | undefined;
+  let poseModel: PoseModel = { source: 'none', summary: null, reason: 'the dataset was not aligned' };
   if (manifest.alignment.enabled && manifest.alignment.segmenter) {
     segmenter = await openSegmenter(manifest.alignment.segmenter, opts.modelPath);
-    refModel = await prepareReference(reference, await loadReferenceMask(store, manifest));
+    const referenceMask = await loadReferenceMask(store, manifest);
+    refModel = await prepareReference(reference, referenceMask);
+    poseModel = poseModelOf(manifest, referenceMask);
   }
   return {
     manifest,
+    poseModel,
     async transformImage(bytes, name) {
       const decoded = await decodeImage(bytes, name, { mode });
       const warnings = [...decoded.warnings];
       let image = decoded.image;
       let matrix: Affine | null = null;
       let alignment: TransformedImage['alignment'] = null;
+      let pose: PoseReport | null = null;
       if (segmenter && refModel) {
         const objectMask = await segmenter.segment(image, name);
         const r = await estimateAlignment(refModel, image, objectMask, { name });
@@ -53,12 +64,21 @@ export async function openTransformer(store: Storage, opts: { modelPath?: string
         // A test image must still be scored, so a poor alignment is kept and flagged rather than dropped:
         // a defective part may legitimately not match the reference.
         if (!r.ok) warnings.push(`${name}: low alignment score ${r.score.toFixed(3)} (${r.reason ?? 'poor match'}); kept, flagged`);
+        if (poseModel.summary) {
+          pose = poseReport(poseModel.summary, matrix);
+          if (pose.flagged) {
+            warnings.push(
+              `${name}: pose far from the training poses (distance ${pose.distance.toFixed(2)} > ${pose.threshold.toFixed(2)}; ` +
+                `shift ${pose.shiftPct.toFixed(1)}% of the length, turn ${pose.turnDeg.toFixed(1)} deg); flagged`,
+            );
+          }
+        }
         image = await warpImage(image, matrix, width, height);
       } else if (image.width !== width || image.height !== height) {
         throw new Error(`${name}: is ${image.width}x${image.height}, the dataset's frames are ${width}x${height}`);
       }
       if (unionMask) image = applyMask(image, unionMask);
-      return { image, matrix, alignment, warnings };
+      return { image, matrix, alignment, pose, warnings };
     },
     async transformMask(mask, matrix) {
       return matrix ? warpMask(mask, matrix, width, height) : mask;

@@ -39,12 +39,12 @@ export const handler = defineHandler('transform', TransformEvent, async (event):
   const dest = outputStore(s3, cfg).child(event.outputPrefix);
   const { entries } = await listDataset(source, event.inputPrefix);
   const transformer = await openTransformer(store);
-  const report: { name: string; file: string; matrix: unknown; alignment: unknown; warnings: string[] }[] = [];
+  const report: { name: string; file: string; matrix: unknown; alignment: unknown; pose: unknown; warnings: string[] }[] = [];
   try {
     for (const e of entries) {
       const t = await transformer.transformImage(await source.get(e.key), e.name);
       await dest.put(`${e.stem}.png`, await encodePng(t.image));
-      report.push({ name: e.name, file: `${e.stem}.png`, matrix: t.matrix, alignment: t.alignment, warnings: t.warnings });
+      report.push({ name: e.name, file: `${e.stem}.png`, matrix: t.matrix, alignment: t.alignment, pose: t.pose, warnings: t.warnings });
     }
   } finally {
     await transformer.close();

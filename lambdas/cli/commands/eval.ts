@@ -9,6 +9,7 @@ import {
   parseSeedList,
   type RobustEvalResult,
 } from '../../eval/robust.ts';
+import { poseFlagFor, describePoseFlag } from '../../eval/pose-flag.ts';
 import type { Command } from '../main.ts';
 import { createProgress } from '../progress.ts';
 import { intOption, stringOption } from './args.ts';
@@ -34,8 +35,9 @@ function toleranceOption(value: string | boolean | undefined): number {
 export const runEval: Command = {
   usage:
     'eval <categoryDir> [--backbone PATH] [--seed N | --seeds 0-4] [--kernel linear|lanczos3|linear,lanczos3] ' +
-    '[--baseline <rawCategoryDir> [--tolerance 0.005]] [--json]   (PaDiM image/pixel AUROC, MVTec layout; with ' +
-    '--baseline, exit 1 unless "no worse than raw" holds in every seed x kernel)',
+    '[--baseline <rawCategoryDir> [--tolerance 0.005]] [--pose-flag [--pose-report FILE]] [--json]   (PaDiM image/pixel AUROC, MVTec layout; with ' +
+    '--baseline, exit 1 unless "no worse than raw" holds in every seed x kernel; --pose-flag also gives image AUROC with ' +
+    'the images transform-report.json flags as misplaced ranked first)',
   positionals: 1,
   options: {
     backbone: { type: 'string' },
@@ -46,12 +48,15 @@ export const runEval: Command = {
     tolerance: { type: 'string' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean' },
+    'pose-flag': { type: 'boolean' },
+    'pose-report': { type: 'string' },
   },
   async run([dir], v) {
     const backbone = stringOption(v.backbone);
     const robust = v.seeds !== undefined || v.kernel !== undefined || v.baseline !== undefined;
     if (v.seed !== undefined && v.seeds !== undefined) throw new UsageError('give either --seed or --seeds, not both');
     if (v.tolerance !== undefined && v.baseline === undefined) throw new UsageError('--tolerance applies only with --baseline');
+    const poseFlags = await poseFlagFor(dir, v['pose-flag'] === true, stringOption(v['pose-report']));
     const progress = createProgress(!v.quiet && !v.json);
     if (!robust) {
       const r = await evaluateCategory(dir, {
@@ -60,12 +65,15 @@ export const runEval: Command = {
         onProgress: progress.onProgress,
       });
       progress.stop();
-      if (v.json) console.log(JSON.stringify(r, null, 2));
-      else
+      const poseFlag = poseFlags && describePoseFlag(poseFlags, [{ seed: r.seed, kernel: 'linear', imageScores: r.imageScores }]);
+      if (v.json) console.log(JSON.stringify(poseFlag ? { ...r, poseFlag: poseFlag.json } : r, null, 2));
+      else {
         console.log(
           `adreel eval: image AUROC ${r.imageAuroc.toFixed(4)}, pixel AUROC ${r.pixelAuroc.toFixed(4)} (seed ${r.seed}, ` +
             `${r.trainCount} train / ${r.testCount} test, ${r.seconds.total.toFixed(1)}s)`,
         );
+        if (poseFlag) console.log(poseFlag.text);
+      }
       return 0;
     }
     const single = intOption(v.seed, '--seed', 0, 2 ** 31 - 1);
@@ -78,11 +86,13 @@ export const runEval: Command = {
     const result = await evaluateRobustCategory(dir, options);
     progress.stop();
     const verdict = baseline ? checkNoWorseThanRaw(result.cells, baseline.cells, { tolerance }) : undefined;
-    if (v.json) console.log(JSON.stringify({ result, baseline, verdict }, null, 2));
+    const poseFlag = poseFlags && describePoseFlag(poseFlags, result.cells);
+    if (v.json) console.log(JSON.stringify({ result, baseline, verdict, ...(poseFlag ? { poseFlag: poseFlag.json } : {}) }, null, 2));
     else {
       if (baseline) console.log(describeRobust(' (baseline)', baseline));
       console.log(describeRobust('', result));
       if (verdict) console.log(`adreel eval: ${describeVerdict(verdict)}`);
+      if (poseFlag) console.log(poseFlag.text);
     }
     return verdict && !verdict.holds ? 1 : 0;
   },

@@ -13,6 +13,8 @@ export const runTransform: Command = {
     progress.stop();
     for (const w of s.warnings) process.stderr.write(`[adreel] warning: ${w}\n`);
     console.log(`adreel: transformed ${s.images} images and ${s.groundTruthMasks} ground-truth masks (${s.flagged} flagged) -> ${destDir}`);
+    if (s.poseModel.summary) console.log(`adreel: ${s.poseFlagged} of ${s.images} images lie beyond the training poses (pose threshold ${s.poseModel.summary.threshold.value.toFixed(2)}, from the ${s.poseModel.source})`);
+    else console.log(`adreel: no pose check: ${s.poseModel.reason}`);
     return 0;
   },
 };

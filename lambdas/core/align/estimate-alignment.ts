@@ -36,7 +36,7 @@
 import { AlignmentError } from '../errors.ts';
 import type { Affine, Image, Mask } from '../types.ts';
 import { affineAtFullSize, affineAtReducedSize, applyAffine, paramsFromAffine, similarityAbout, type Point } from './affine.ts';
-import { maskPose } from './coarse-pose.ts';
+import { maskPose, type MaskPose } from './coarse-pose.ts';
 import { detectFeatures, matchFeatures } from './features.ts';
 import { buildPyramid, type PyramidLevelWithGradients } from './pyramid.ts';
 import { FEATURE_SIDE, type ReferenceLevel, type ReferenceModel } from './reference.ts';
@@ -65,6 +65,8 @@ export interface AlignmentResult {
   features?: FeatureStageReport;
   /** false = cannot be aligned with confidence; the matrix is then only the best guess */
   ok: boolean;
+  /** wall milliseconds per stage (benchmarks read it; absent on an early rejection) */
+  profile?: AlignmentProfile;
   /** why not ok (without the file name: callers add it) */
   reason?: string;
 }
@@ -157,24 +159,37 @@ interface Candidate {
   verification: Verification;
 }
 
-/** Called with every result estimateAlignment returns (benchmarks count the stages this way). */
-export type AlignmentObserver = (name: string, result: AlignmentResult) => void;
-const observers = new Set<AlignmentObserver>();
+/** The stages of estimateAlignment, in the order they run. */
+export const ALIGNMENT_STAGES = ['pyramid', 'search', 'candidates', 'fine', 'features', 'intensity', 'final'] as const;
+export type AlignmentStage = (typeof ALIGNMENT_STAGES)[number];
+/** Wall milliseconds spent in each stage of one estimate (a stage that did not run is absent). */
+export type AlignmentProfile = Partial<Record<AlignmentStage, number>>;
 
-/** Registers an observer of every alignment; returns the function that unregisters it. */
-export function observeAlignments(observer: AlignmentObserver): () => void {
-  observers.add(observer);
-  return () => observers.delete(observer);
+/** Times the stages of one estimate. */
+class StageClock {
+  readonly profile: AlignmentProfile = {};
+  private last = performance.now();
+  /** Charges the time since the previous lap to `stage`. */
+  lap(stage: AlignmentStage): void {
+    const now = performance.now();
+    this.profile[stage] = (this.profile[stage] ?? 0) + (now - this.last);
+    this.last = now;
+  }
+}
+
+/** The image side of one estimate, and the reference's levels it is compared with. */
+interface Problem {
+  ref: ReferenceModel;
+  refPose: MaskPose;
+  imgPose: MaskPose;
+  /** linear size ratio reference / image, from the mask areas */
+  areaScale: number;
+  levels: { ref: ReferenceLevel; img: PyramidLevelWithGradients }[];
 }
 
 export async function estimateAlignment(ref: ReferenceModel, image: Image, mask: Mask, opts: EstimateOptions = {}): Promise<AlignmentResult> {
-  const result = await estimate(ref, image, mask, opts);
-  for (const observer of observers) observer(opts.name ?? 'image', result);
-  return result;
-}
-
-async function estimate(ref: ReferenceModel, image: Image, mask: Mask, opts: EstimateOptions): Promise<AlignmentResult> {
   const name = opts.name ?? 'image';
+  const clock = new StageClock();
   const internals = ref.internals;
   if (internals.disposed) throw new AlignmentError(name, 'the reference model was disposed');
   if (image.width !== mask.width || image.height !== mask.height) {
@@ -187,14 +202,50 @@ async function estimate(ref: ReferenceModel, image: Image, mask: Mask, opts: Est
   if (areaScale < SCALE_RANGE[0] || areaScale > SCALE_RANGE[1]) {
     return rejected(`the object's area is ${(1 / areaScale ** 2).toFixed(2)} times the reference's, outside the accepted size range`);
   }
-
   const imgLevels = await buildPyramid(image, mask, true);
-  const refLevels = internals.levels;
-  const depth = Math.min(imgLevels.length, refLevels.length);
-  const at = (i: number) => ({ ref: refLevels[i], img: imgLevels[i] });
+  const depth = Math.min(imgLevels.length, internals.levels.length);
+  const problem: Problem = { ref, refPose, imgPose, areaScale, levels: Array.from({ length: depth }, (_, i) => ({ ref: internals.levels[i], img: imgLevels[i] })) };
+  clock.lap('pyramid');
 
-  // 1. Rotation search on the coarsest silhouettes.
-  const coarse = at(0);
+  const starts = searchStarts(problem);
+  clock.lap('search');
+  const { best, rival } = chooseCandidate(problem, starts);
+  clock.lap('candidates');
+  const fine = problem.levels[depth - 1];
+  const verifyFine = (m: Affine) => verify(fine.ref, fine.img, m);
+  let current = refineFine(problem, best);
+  let method = 'silhouette';
+  clock.lap('fine');
+
+  const silhouette = current;
+  let features: { report: FeatureStageReport; model?: Affine } | undefined;
+  if (!opts.silhouetteOnly && !opts.noFeatures) {
+    const stage = await featureStage(ref, image, mask, current, verifyFine);
+    features = stage;
+    if (stage.accepted) {
+      current = stage.accepted;
+      method += '+akaze';
+    }
+    clock.lap('features');
+  }
+  if (!opts.silhouetteOnly) {
+    const refined = intensityStage(fine, silhouette, current, features);
+    current = refined.current;
+    if (refined.method) method = refined.method === '+intensity' ? method + refined.method : refined.method;
+    clock.lap('intensity');
+  }
+
+  const result = await finish(ref, mask, current, method, features?.report, best, rival);
+  clock.lap('final');
+  return { ...result, profile: clock.profile };
+}
+
+/**
+ * 1. Rotation search on the coarsest silhouettes (centroids matched, scale from the areas): the best peaks of
+ * the IoU over the full circle, plus both principal-axis hypotheses when the objects are elongated.
+ */
+function searchStarts({ refPose, imgPose, areaScale, levels }: Problem): number[] {
+  const coarse = levels[0];
   const searchAngles: { angleDeg: number; iou: number }[] = [];
   for (let angleDeg = 0; angleDeg < 360; angleDeg += SEARCH_STEP_DEG) {
     const m = similarityAbout(imgPose.centroid, refPose.centroid, areaScale, angleDeg);
@@ -206,73 +257,89 @@ async function estimate(ref: ReferenceModel, image: Image, mask: Mask, opts: Est
     const axisDelta = refPose.axisDeg - imgPose.axisDeg;
     startAngles.push(axisDelta, axisDelta + 180);
   }
+  return dedupeAngles(startAngles);
+}
 
-  // 2. Refine every distinct start on the coarse silhouettes; the best two distinct poses go on to the middle
-  // level, where the winner is chosen and the other one measures the ambiguity.
+/**
+ * 2. Every start refined on the coarse silhouettes; the best two distinct poses go on to the middle level,
+ * where the winner is chosen and the other one (the rival) measures the ambiguity.
+ */
+function chooseCandidate({ refPose, imgPose, areaScale, levels }: Problem, startAngles: number[]): { best: Candidate; rival?: Candidate } {
+  const coarse = levels[0];
   const coarseCandidates: Candidate[] = [];
-  for (const angleDeg of dedupeAngles(startAngles)) {
+  for (const angleDeg of startAngles) {
     const start = similarityAbout(imgPose.centroid, refPose.centroid, areaScale, angleDeg);
     const m = refineSilhouette(coarse.ref, coarse.img, start, COARSE_TOLERANCE_PX);
     coarseCandidates.push({ matrix: m, verification: verify(coarse.ref, coarse.img, m) });
   }
-  const middleIndex = Math.min(1, depth - 1);
-  const middle = at(middleIndex);
+  const middleIndex = Math.min(1, levels.length - 1);
+  const middle = levels[middleIndex];
   const finalists = distinctBest(coarseCandidates, 2).map((c) => {
     const m = middleIndex > 0 ? refineSilhouette(middle.ref, middle.img, c.matrix, COARSE_TOLERANCE_PX) : c.matrix;
     return { matrix: m, verification: verify(middle.ref, middle.img, m) };
   });
   finalists.sort((p, q) => q.verification.score - p.verification.score);
   const [best, rival] = finalists;
+  return rival ? { best, rival } : { best };
+}
 
-  // 3. Finest level: silhouette, kept only if it verifies better.
-  const fine = at(depth - 1);
-  let current: Candidate = { matrix: best.matrix, verification: verify(fine.ref, fine.img, best.matrix) };
-  let method = 'silhouette';
-  if (depth - 1 > middleIndex) {
-    const m = refineSilhouette(fine.ref, fine.img, current.matrix, FINE_TOLERANCE_PX);
-    const v = verify(fine.ref, fine.img, m);
-    if (v.score >= current.verification.score) current = { matrix: m, verification: v };
-  }
-  // 4. AKAZE + RANSAC near that pose, kept only if it verifies at least as well.
-  const silhouette = current;
-  let featureReport: FeatureStageReport | undefined;
-  let featureModel: Affine | undefined;
-  if (!opts.silhouetteOnly && !opts.noFeatures) {
-    const stage = await featureStage(ref, image, mask, current, (m) => verify(fine.ref, fine.img, m));
-    featureReport = stage.report;
-    featureModel = stage.model;
-    if (stage.accepted) {
-      current = stage.accepted;
-      method += '+akaze';
-    }
-  }
-  // 5. Intensities, from the pose so far; and from a RANSAC pose that was refused on its own, as a competing
-  // candidate (the intensity fit may keep what the features found and win the outline back).
-  if (!opts.silhouetteOnly) {
-    // The thread and edges may sharpen the pose, but the silhouette has the last word: on real screws the
-    // lamp and the screw's roll change how the thread looks, and an intensity fit may trade outline for texture.
-    const base = current;
-    const m = refineIntensity(fine.ref, fine.img, current.matrix);
-    const v = verify(fine.ref, fine.img, m);
-    if (v.score > base.verification.score && v.iou >= base.verification.iou - INTENSITY_MAX_IOU_LOSS) {
-      current = { matrix: m, verification: v };
-      method += '+intensity';
-    }
-    if (featureModel && featureReport && featureReport.outcome === 'worse') {
-      const mf = refineIntensity(fine.ref, fine.img, featureModel);
-      const vf = verify(fine.ref, fine.img, mf);
-      if (vf.score > current.verification.score && vf.iou >= silhouette.verification.iou - INTENSITY_MAX_IOU_LOSS) {
-        current = { matrix: mf, verification: vf };
-        method = 'silhouette+akaze+intensity';
-        featureReport.outcome = 'refined';
-      }
-    }
-  }
+/** 3. The winner refined on the finest level's silhouette, kept only if it verifies better. */
+function refineFine({ levels }: Problem, best: Candidate): Candidate {
+  const fine = levels[levels.length - 1];
+  const current: Candidate = { matrix: best.matrix, verification: verify(fine.ref, fine.img, best.matrix) };
+  if (levels.length - 1 <= Math.min(1, levels.length - 1)) return current;
+  const m = refineSilhouette(fine.ref, fine.img, current.matrix, FINE_TOLERANCE_PX);
+  const v = verify(fine.ref, fine.img, m);
+  return v.score >= current.verification.score ? { matrix: m, verification: v } : current;
+}
 
+/**
+ * 5. Intensities, from the pose so far; and from a RANSAC pose that was refused on its own, as a competing
+ * candidate (the intensity fit may keep what the features found and win the outline back). The thread and
+ * edges may sharpen the pose, but the silhouette has the last word: on real screws the lamp and the screw's
+ * roll change how the thread looks, and an intensity fit may trade outline for texture.
+ * `method` is '+intensity' (appended), a whole replacement, or absent (nothing kept).
+ */
+function intensityStage(
+  fine: { ref: ReferenceLevel; img: PyramidLevelWithGradients },
+  silhouette: Candidate,
+  base: Candidate,
+  features: { report: FeatureStageReport; model?: Affine } | undefined,
+): { current: Candidate; method?: string } {
+  let current = base;
+  let method: string | undefined;
+  const m = refineIntensity(fine.ref, fine.img, base.matrix);
+  const v = verify(fine.ref, fine.img, m);
+  if (v.score > base.verification.score && v.iou >= base.verification.iou - INTENSITY_MAX_IOU_LOSS) {
+    current = { matrix: m, verification: v };
+    method = '+intensity';
+  }
+  if (features?.model && features.report.outcome === 'worse') {
+    const mf = refineIntensity(fine.ref, fine.img, features.model);
+    const vf = verify(fine.ref, fine.img, mf);
+    if (vf.score > current.verification.score && vf.iou >= silhouette.verification.iou - INTENSITY_MAX_IOU_LOSS) {
+      current = { matrix: mf, verification: vf };
+      method = 'silhouette+akaze+intensity';
+      features.report.outcome = 'refined';
+    }
+  }
+  return method ? { current, method } : { current };
+}
+
+/** The full-resolution IoU check and the verdict: IoU floor, scale range, ambiguity with the rival pose. */
+async function finish(
+  ref: ReferenceModel,
+  mask: Mask,
+  current: Candidate,
+  method: string,
+  featureReport: FeatureStageReport | undefined,
+  best: Candidate,
+  rival: Candidate | undefined,
+): Promise<AlignmentResult> {
   const matrix = current.matrix;
   const params = paramsFromAffine(matrix);
   const warped = await warpMask(mask, matrix, ref.width, ref.height);
-  const silhouetteIou = maskIou(warped.data, internals.mask.data);
+  const silhouetteIou = maskIou(warped.data, ref.internals.mask.data);
   const ncc = current.verification.ncc;
   const score = combinedScore(silhouetteIou, ncc);
   const result: AlignmentResult = { matrix, ...params, score, silhouetteIou, ncc, method, ...(featureReport ? { features: featureReport } : {}), ok: true };

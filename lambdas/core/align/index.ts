@@ -2,9 +2,10 @@
 export { prepareReference, disposeReference, type ReferenceModel } from './reference.ts';
 export {
   estimateAlignment,
-  observeAlignments,
+  ALIGNMENT_STAGES,
   MIN_SILHOUETTE_IOU,
-  type AlignmentObserver,
+  type AlignmentProfile,
+  type AlignmentStage,
   type AlignmentResult,
   type EstimateOptions,
   type FeatureStageReport,

@@ -10,7 +10,7 @@ import { gaussianBlurPlane } from './raster.ts';
 
 /** What the reference side of a level offers the refinements. */
 export interface ReferenceLevel extends PyramidLevel {
-  /** pixels inside the object (mask > 0.5): NCC support */
+  /** pixels inside the object (mask > 0.5): NCC support (each support at most MAX_SUPPORT_PIXELS) */
   objectPixels: Int32Array;
   /** the object and a thin rim around it: support of the intensity refinement */
   intensityPixels: Int32Array;
@@ -38,6 +38,14 @@ export interface ReferenceInternals {
 /** Longest side of the image at which AKAZE runs, for the reference and every image: the finest level's. */
 export const FEATURE_SIDE = LEVEL_SIDES[LEVEL_SIDES.length - 1];
 
+/**
+ * Most pixels any support keeps (an even subset of the list, in raster order). Four to six parameters are
+ * pinned down by a few thousand pixels spread over the object: more costs time in every refinement and
+ * verification and does not move the pose (a 384 px bottle fills ~95,000 pixels, a 1024 px screw's finest
+ * level ~28,000).
+ */
+export const MAX_SUPPORT_PIXELS = 6000;
+
 /** Half-width of the silhouette band is ~2.3 sigma (level pixels): wider than the error the search leaves. */
 const SILHOUETTE_BAND_SIGMA = 4;
 
@@ -53,9 +61,9 @@ export async function prepareReference(image: Image, mask: Mask): Promise<Refere
     const band = await gaussianBlurPlane(level.mask, SILHOUETTE_BAND_SIGMA);
     levels.push({
       ...level,
-      objectPixels: pixelsWhere(level.mask.data, (v) => v > 0.5),
-      intensityPixels: pixelsWhere(level.softMask.data, (v) => v > 0.02),
-      silhouettePixels: pixelsWhere(band.data, (v) => v > 0.01 && v < 0.99),
+      objectPixels: evenSubset(pixelsWhere(level.mask.data, (v) => v > 0.5), MAX_SUPPORT_PIXELS),
+      intensityPixels: evenSubset(pixelsWhere(level.softMask.data, (v) => v > 0.02), MAX_SUPPORT_PIXELS),
+      silhouettePixels: evenSubset(pixelsWhere(band.data, (v) => v > 0.01 && v < 0.99), MAX_SUPPORT_PIXELS),
     });
   }
   const features = await detectFeatures(image, mask, { side: FEATURE_SIDE });
@@ -67,6 +75,15 @@ export function disposeReference(ref: ReferenceModel): void {
   ref.internals.levels = [];
   ref.internals.features = { count: 0, points: [], sizes: new Float32Array(0), descriptors: new Uint8Array(0), descriptorBytes: 0, scale: ref.internals.features.scale };
   ref.internals.disposed = true;
+}
+
+/** Every k-th entry, k the smallest step that leaves at most `max`. */
+export function evenSubset(pixels: Int32Array, max: number): Int32Array {
+  if (pixels.length <= max) return pixels;
+  const step = Math.ceil(pixels.length / Math.max(1, max));
+  const out = new Int32Array(Math.ceil(pixels.length / step));
+  for (let i = 0, k = 0; k < out.length; i += step, k++) out[k] = pixels[i];
+  return out;
 }
 
 function pixelsWhere(data: Float32Array, keep: (v: number) => boolean): Int32Array {

@@ -86,6 +86,7 @@ export function refineSimilarity(target: RefineTarget, source: RefineSource, sou
   const h = new Float64Array(nParams * nParams);
   const g = new Float64Array(nParams);
   const jac = new Float64Array(nParams);
+  const absResiduals = new Float64Array(robust ? (pixels.length >> 3) + 1 : 0);
   let rms = 0;
   let iterations = 0;
   let converged = false;
@@ -95,7 +96,7 @@ export function refineSimilarity(target: RefineTarget, source: RefineSource, sou
     g.fill(0);
     let sumSq = 0;
     let used = 0;
-    const absResiduals: number[] = [];
+    let sampled = 0;
     for (let k = 0; k < pixels.length; k++) {
       const idx = pixels[k];
       const dx = (idx % tw) - cx;
@@ -125,7 +126,7 @@ export function refineSimilarity(target: RefineTarget, source: RefineSource, sou
       let weight = 1;
       if (robust) {
         const ae = Math.abs(e);
-        if ((k & 7) === 0) absResiduals.push(ae); // every 8th residual estimates the scale well enough
+        if ((k & 7) === 0) absResiduals[sampled++] = ae; // every 8th residual estimates the scale well enough
         if (ae > HUBER_K * huberScale) weight = (HUBER_K * huberScale) / ae;
       }
       jac[0] = ix * dx + iy * dy;
@@ -146,7 +147,7 @@ export function refineSimilarity(target: RefineTarget, source: RefineSource, sou
     }
     if (used < nParams * 4) break;
     rms = Math.sqrt(sumSq / used);
-    if (robust) huberScale = Math.max(1e-6, 1.4826 * median(absResiduals));
+    if (robust) huberScale = Math.max(1e-6, 1.4826 * median(absResiduals.subarray(0, sampled)));
     for (let r = 0; r < nParams; r++) for (let c = 0; c < r; c++) h[r * nParams + c] = h[c * nParams + r];
     // A little Levenberg damping keeps flat directions (e.g. along a featureless bar) from exploding.
     for (let r = 0; r < nParams; r++) h[r * nParams + r] *= 1 + 1e-6;
@@ -175,10 +176,33 @@ export function refineSimilarity(target: RefineTarget, source: RefineSource, sou
   return { matrix: invertAffine(w), iterations, converged, rmsResidual: rms };
 }
 
-function median(values: number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = Float64Array.from(values).sort();
-  return sorted[sorted.length >> 1];
+/** The upper median (element n >> 1 in sorted order), by quickselect; reorders `values`. */
+function median(values: Float64Array): number {
+  const n = values.length;
+  if (n === 0) return 0;
+  const k = n >> 1;
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i] < pivot) i++;
+      while (values[j] > pivot) j--;
+      if (i <= j) {
+        const t = values[i];
+        values[i] = values[j];
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return values[k];
 }
 
 /** Solves H x = g for a small symmetric system by Gaussian elimination with partial pivoting. */

@@ -2,6 +2,8 @@
 import { createHash } from 'node:crypto';
 import { EncoderError } from '../errors.ts';
 import { sha256 } from '../hash.ts';
+import { decodeMask } from '../image-io.ts';
+import { summarizePoses } from '../pose/summary.ts';
 import { MANIFEST_SCHEMA, MANIFEST_VERSION, parseManifest, serializeManifest, type Manifest } from '../manifest.ts';
 import { TOOL_VERSION } from '../version.ts';
 import type { EncodedReel } from './encode.ts';
@@ -78,6 +80,10 @@ export async function publishManifestStage(
     dropped: drafts.filter((d) => d.dropped).map((d) => ({ name: d.name, reason: d.dropped as string })),
     warnings: [...job.warnings, ...drafts.flatMap((d) => d.warnings)],
   };
+  if (options.align && refMask) {
+    const pose = summarizePoses(manifest.frames, await decodeMask(refMask, KEYS.referenceMask));
+    if (pose) manifest.pose = pose;
+  }
   // Validate before writing, so a manifest that would not parse is never published.
   const text = serializeManifest(parseManifest(manifest, KEYS.manifest));
   await ctx.target.put(KEYS.manifest, Buffer.from(text));

@@ -33,6 +33,10 @@ export interface FrameQuality {
   perMargin: { marginPx: number; silhouetteIou: number; containment: number }[];
   segmentSeconds: number;
   alignSeconds: number;
+  /** which alignment stages produced the matrix, what the AKAZE stage did, and the time per stage */
+  method?: string;
+  features?: AlignmentResult['features'];
+  profile?: AlignmentResult['profile'];
 }
 
 export interface MarginSummary {
@@ -105,6 +109,9 @@ export async function measureAlignmentQuality(source: FrameSource, opts: Quality
         perMargin: [],
         segmentSeconds: (t1 - t0) / 1000,
         alignSeconds: (t2 - t1) / 1000,
+        method: result.method,
+        ...(result.features ? { features: result.features } : {}),
+        ...(result.profile ? { profile: result.profile } : {}),
       });
       progress('align', i + 1, names.length);
     }

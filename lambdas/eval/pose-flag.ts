@@ -1,0 +1,118 @@
+// eval --pose-flag: the pose check of transform (core/pose) as part of the image score. Rule: an image whose pose
+// transform flagged is ranked above every image it did not flag (its score plus the span of all image scores
+// plus 1; the order within each group is the detector's). Image AUROC is reported with and without; pixel
+// AUROC is the detector's alone (a pose says nothing about which pixels are wrong).
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { aurocFromGroups } from './auroc.ts';
+import { EvalDataError } from './errors.ts';
+import type { ImageScore } from './evaluate.ts';
+import { GOOD_TYPE } from './mvtec.ts';
+
+export const TRANSFORM_REPORT_FILE = 'transform-report.json';
+
+const entrySchema = z.looseObject({
+  file: z.string().min(1),
+  pose: z.looseObject({ flagged: z.boolean(), distance: z.number() }).nullable().optional(),
+});
+/** The CLI's report ({ report: [...] }) and the cloud's (a list) both carry file + pose per image. */
+const reportSchema = z.union([z.looseObject({ report: z.array(entrySchema) }), z.array(entrySchema)]);
+
+export interface PoseFlags {
+  file: string;
+  /** '<defect type>/<stem>' (CLI report) or '<stem>' (a flat report) -> flagged */
+  byKey: Map<string, boolean>;
+  /** entries with a pose (a dataset that was not aligned has none) */
+  withPose: number;
+}
+
+function stemOf(file: string): string {
+  return path.basename(file, path.extname(file));
+}
+
+export async function loadPoseFlags(file: string): Promise<PoseFlags> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new EvalDataError(`cannot read the transform report: ${(err as Error).message}`, file);
+  }
+  const parsed = reportSchema.safeParse(json);
+  if (!parsed.success) throw new EvalDataError('not a transform report: expected entries with "file" and "pose"', file);
+  const entries = Array.isArray(parsed.data) ? parsed.data : parsed.data.report;
+  const byKey = new Map<string, boolean>();
+  let withPose = 0;
+  for (const e of entries) {
+    const parts = e.file.split('/');
+    const key = parts.length >= 2 ? `${parts[parts.length - 2]}/${stemOf(e.file)}` : stemOf(e.file);
+    byKey.set(key, e.pose?.flagged ?? false);
+    if (e.pose) withPose++;
+  }
+  if (withPose === 0) throw new EvalDataError('the transform report holds no pose for any image (dataset not aligned, or written before the pose check)', file);
+  return { file, byKey, withPose };
+}
+
+export interface PoseFlagOutcome {
+  imageAuroc: number;
+  imageAurocWithFlag: number;
+  flaggedGood: number;
+  flaggedDefective: number;
+  good: number;
+  defective: number;
+}
+
+/** Image AUROC without and with the flag for one set of image scores (one seed x kernel cell). */
+export function applyPoseFlag(scores: readonly ImageScore[], flags: PoseFlags): PoseFlagOutcome {
+  const flagged = scores.map((s) => {
+    const key = `${s.defectType}/${stemOf(s.file)}`;
+    const value = flags.byKey.get(key) ?? flags.byKey.get(stemOf(s.file));
+    if (value === undefined) throw new EvalDataError(`test image ${s.file} is not in the transform report (made for another test set?)`, flags.file);
+    return value;
+  });
+  const values = scores.map((s) => s.score);
+  const lift = Math.max(...values) - Math.min(...values) + 1;
+  const lifted = values.map((v, i) => (flagged[i] ? v + lift : v));
+  const good = scores.map((s) => s.defectType === GOOD_TYPE);
+  const split = (v: number[]) => [v.filter((_, i) => good[i]), v.filter((_, i) => !good[i])] as const;
+  const count = (want: boolean) => flagged.filter((f, i) => f && good[i] === want).length;
+  return {
+    imageAuroc: aurocFromGroups(...split(values)),
+    imageAurocWithFlag: aurocFromGroups(...split(lifted)),
+    flaggedGood: count(true),
+    flaggedDefective: count(false),
+    good: good.filter(Boolean).length,
+    defective: good.filter((g) => !g).length,
+  };
+}
+
+/** The flags for `eval --pose-flag`: `<categoryDir>/transform-report.json` unless `reportFile` names another. */
+export async function poseFlagFor(categoryDir: string, enabled: boolean, reportFile?: string): Promise<PoseFlags | undefined> {
+  if (!enabled && reportFile === undefined) return undefined;
+  return loadPoseFlags(reportFile ?? path.join(categoryDir, TRANSFORM_REPORT_FILE));
+}
+
+export interface PoseFlagCellOutcome extends PoseFlagOutcome {
+  seed: number;
+  kernel: string;
+}
+
+/** Every cell with and without the flag, and one line: mean and minimum of each over the cells. */
+export function describePoseFlag(
+  flags: PoseFlags,
+  cells: readonly { seed: number; kernel: string; imageScores: readonly ImageScore[] }[],
+): { text: string; json: { report: string; rule: string; cells: PoseFlagCellOutcome[] } } {
+  const outcomes = cells.map((c) => ({ seed: c.seed, kernel: c.kernel, ...applyPoseFlag(c.imageScores, flags) }));
+  const stat = (pick: (o: PoseFlagOutcome) => number) => {
+    const v = outcomes.map(pick);
+    return `${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(4)} (min ${Math.min(...v).toFixed(4)})`;
+  };
+  const o = outcomes[0];
+  return {
+    text:
+      `adreel eval: pose flag (${flags.file}): ${o.flaggedGood}/${o.good} good and ${o.flaggedDefective}/${o.defective} defective ` +
+      `test images flagged; image AUROC ${stat((x) => x.imageAuroc)} without, ${stat((x) => x.imageAurocWithFlag)} with ` +
+      `the flagged ranked first (${outcomes.length} cell${outcomes.length === 1 ? '' : 's'})`,
+    json: { report: flags.file, rule: 'flagged images ranked above every unflagged image (score + span of all scores + 1)', cells: outcomes },
+  };
+}

@@ -1,0 +1,24 @@
+// The pose check through the product (compress records the training poses, transform reports and flags each
+// test image) on small generated classes with known misplacements. Real aligner, real FFmpeg; nothing mocked.
+// The rates on large samples are asserted on exact poses in summary.test.ts and printed by bench/pose-flag.ts.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runPlacementClass } from '../../../bench/lib/pose-placements.ts';
+
+describe('pose flag on generated classes (compress -> transform)', () => {
+  it('tight class: the misplaced parts are flagged, the good ones rarely', async () => {
+    const r = await runPlacementClass({ kind: 'asymmetric', spread: 'tight', size: 160, train: 24, good: 10, misplaced: 10, seed: 2 });
+    assert.ok(r.summary, 'compress recorded the training poses');
+    assert.equal(r.summary.frames, 24);
+    assert.equal(r.good.images, 10);
+    assert.ok(r.misplaced.share >= 0.9, `${r.misplaced.flagged}/${r.misplaced.images} misplaced flagged; missed ${JSON.stringify(r.missed)}`);
+    assert.ok(r.good.flagged <= 1, `${r.good.flagged}/${r.good.images} good flagged`);
+  });
+
+  it('spread (screw-like) class: flags stay rare', async () => {
+    const r = await runPlacementClass({ kind: 'screw', spread: 'spread', size: 160, train: 40, good: 10, misplaced: 10, seed: 3 });
+    assert.ok(r.summary);
+    assert.ok(r.summary.components.angleDeg.scale > 20, `angle spread ${r.summary.components.angleDeg.scale} deg`);
+    assert.ok(r.good.flagged + r.misplaced.flagged <= 2, `${r.good.flagged}/${r.good.images} good, ${r.misplaced.flagged}/${r.misplaced.images} "misplaced" flagged`);
+  });
+});
