@@ -2,6 +2,7 @@
 // Names inside it become file names on restore, so every name must be a single safe path segment and names
 // must stay distinct on case-insensitive file systems.
 import { z } from 'zod';
+import { decisionsSchema } from './decide/schema.ts';
 import { IntegrityError } from './errors.ts';
 import { PoseSummarySchema } from './pose/summary.ts';
 
@@ -55,6 +56,8 @@ const frameAlignmentSchema = z.strictObject({
   ncc: z.number().min(-1).max(1),
   method: z.string().min(1),
   ok: z.boolean(),
+  /** a low outlier of its own dataset (decide/misalignment.ts): the figure tested and its margin to the gate */
+  outlier: z.strictObject({ value: z.number(), margin: z.number() }).optional(),
 });
 
 const frameRecordSchema = z.strictObject({
@@ -117,7 +120,7 @@ export const ManifestSchema = z
     alignment: z.strictObject({
       enabled: z.boolean(),
       segmenter: segmenterSchema.nullable(),
-      onFailure: z.enum(['fail', 'keep', 'drop']),
+      onFailure: z.enum(['flag', 'fail', 'keep', 'drop']),
     }),
     codec: z.strictObject({
       encoder: z.literal('libx265'),
@@ -137,6 +140,8 @@ export const ManifestSchema = z
     warnings: z.array(z.string()),
     /** the training poses' distribution (core/pose); absent in older manifests: transform derives it from frames */
     pose: PoseSummarySchema.optional(),
+    /** what the run decided from the dataset (segmenter, alignment mode, mask, frame size, misalignment), with evidence */
+    decisions: decisionsSchema.optional(),
   })
   .superRefine((m, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });

@@ -6,6 +6,7 @@ import { LocalStorage } from '../../storage/local.ts';
 import { listDataset } from '../dataset.ts';
 import { DatasetError } from '../errors.ts';
 import { sha256 } from '../hash.ts';
+import type { Decisions, Outlier } from '../decide/index.ts';
 import { parseManifest, type Manifest } from '../manifest.ts';
 import { alignMaskStage, openAlignWorker } from './align-mask.ts';
 import { encodeStage, type EncodedReel } from './encode.ts';
@@ -31,6 +32,10 @@ export interface CompressSummary {
   unionFraction: number | null;
   seconds: Record<string, number>;
   warnings: string[];
+  /** the decisions taken from the dataset, with evidence (decide/); absent for outputs written before them */
+  decisions?: Decisions;
+  /** frames kept but flagged as low outliers of their dataset, with their margin to the gate */
+  outliers?: Outlier[];
   manifest: Manifest;
 }
 
@@ -250,6 +255,12 @@ export async function compressClasses(
   return summary;
 }
 
+/** The decisions without the per-sample evidence (that stays in the manifest). */
+function compactDecisions(d: Decisions): Decisions {
+  const { evidence: _e, ...alignment } = d.alignment;
+  return { ...d, alignment };
+}
+
 /** The figures of a finished output: sizes from the folder itself, quality from the encode's decode check. */
 export async function summarizeOutput(
   out: string,
@@ -273,6 +284,7 @@ export async function summarizeOutput(
     unionFraction: union?.unionFraction ?? null,
     seconds,
     warnings: manifest.warnings,
+    ...(manifest.decisions ? { decisions: compactDecisions(manifest.decisions), outliers: manifest.decisions.misalignment.outliers ?? [] } : {}),
     manifest,
   };
 }

@@ -4,6 +4,7 @@ import type { Storage } from '../../storage/storage.ts';
 import type { DatasetEntry } from '../dataset.ts';
 import type { Rect } from '../geometry.ts';
 import type { Affine, SourceInfo } from '../types.ts';
+import type { Decisions } from '../decide/schema.ts';
 import type { CompressOptions } from './options.ts';
 
 /** Keys of the artifacts and intermediates, relative to the output store. */
@@ -39,7 +40,12 @@ export interface SegmenterChoice {
 
 export interface JobState {
   version: 1;
+  /** the options in effect: align and mask as decided (decisions), the rest as given */
   options: CompressOptions;
+  /** align and mask as the caller asked (absent in job states written before the decisions existed) */
+  requested?: { align: boolean; mask: boolean };
+  /** what the run decided from the dataset, with its evidence (absent: older job state = similarity, masks as asked) */
+  decisions?: Decisions;
   sourceLayout: 'folder' | 'mvtec';
   /** entries in frame order (sorted by name); index = position here */
   entries: DatasetEntry[];
@@ -58,6 +64,8 @@ export interface AlignmentRecord {
   ncc: number;
   method: string;
   ok: boolean;
+  /** set at publish when the frame is a low outlier of its dataset (decide/misalignment.ts) */
+  outlier?: { value: number; margin: number };
 }
 
 /** What the align+mask stage learned about one source image. */

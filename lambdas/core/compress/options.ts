@@ -18,7 +18,10 @@ export const CompressOptionsSchema = z.object({
   mask: z.boolean().default(true),
   /** Encode only the union mask's bounding box (restore pads back to the full frame). */
   crop: z.boolean().default(true),
-  onAlignFailure: z.enum(['fail', 'keep', 'drop']).default('fail'),
+  /** What to do with an image that cannot be aligned: flag (default) fails the run on an image with no object or
+   * no pose, and keeps an image that only scores as an outlier of its dataset, flagged; fail (strict) also fails on
+   * those; keep keeps every image (unaligned if need be), flagged; drop leaves failures out, recorded. */
+  onAlignFailure: z.enum(['flag', 'fail', 'keep', 'drop']).default('flag'),
   /** Pin x265's threading so the bitstream is reproducible across machines and runs. */
   threads: z.number().int().min(1).max(64).optional(),
   /** Frames per reel segment; 0 = automatic (lambdas/core/reel/segments.ts). A small dataset is one segment. */

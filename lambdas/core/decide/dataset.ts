@@ -38,7 +38,7 @@ function frameSize(reference: Image): Decisions['frameSize'] {
 }
 
 export async function decideDataset(reference: SampleImage, others: SampleImage[], options: DecideOptions): Promise<DatasetDecision> {
-  const none = (segmenterReason: string, alignReason: string, maskReason: string): DatasetDecision => ({
+  const none = (segmenterReason: string, alignReason: string, maskReason: string, metric: 'ncc' | 'none'): DatasetDecision => ({
     chosen: null,
     referenceMask: null,
     decisions: {
@@ -46,17 +46,17 @@ export async function decideDataset(reference: SampleImage, others: SampleImage[
       alignment: { mode: 'none', reason: alignReason },
       mask: { enabled: false, reason: maskReason },
       frameSize: frameSize(reference.image),
-      misalignment: misalignmentRule('ncc'),
+      misalignment: misalignmentRule(metric),
     },
   });
-  if (!options.align && !options.mask) return none('not needed (--no-align --no-mask)', '--no-align', '--no-mask');
+  if (!options.align && !options.mask) return none('not needed (--no-align --no-mask)', '--no-align', '--no-mask', 'none');
 
   const sample = [reference, ...others];
   const presence = sample.map((s) => objectPresence(s.name, s.image));
   if (options.segmenter === 'auto' && presence.every((p) => !p.object)) {
     const z = Math.max(...presence.map((p) => p.maxZ)).toFixed(2);
     const why = `no object: in all ${sample.length} sampled images the frame's centre is no outlier of its border tiles (largest |z| ${z} <= 3.5): a texture`;
-    return none(why, 'none: no object to align', 'none: no object to mask');
+    return none(why, 'none: no object to align', 'none: no object to mask', 'none');
   }
 
   let chosen: ChosenSegmenter;
@@ -71,6 +71,7 @@ export async function decideDataset(reference: SampleImage, others: SampleImage[
       why,
       `none: the images are already registered (best shift against the reference within ${checks[0]?.scale.toFixed(1) ?? '?'} px for all ${checks.length} sampled images), so they are stored as they are`,
       'none: no segmenter applies (supply a model to mask this dataset)',
+      'ncc',
     );
   }
 

@@ -11,6 +11,7 @@ export const MIN_OUTLIER_DEVIATION = 0.02;
 export type MisalignmentMetric = Decisions['misalignment']['metric'];
 
 export function misalignmentRule(metric: MisalignmentMetric): Decisions['misalignment'] {
+  if (metric === 'none') return { metric, rule: 'not judged: no object, nothing to align' };
   const figure = metric === 'silhouetteIou' ? 'silhouette IoU with the reference' : 'NCC with the reference';
   return {
     metric,
