@@ -2,8 +2,9 @@
 // Each sampled image is aligned onto the reference both ways (translation: object centroids; similarity: the full
 // aligner), and the intensities inside the reference's object decide (NCC, objectNcc): the silhouette alone cannot
 // (a round object looks the same at every rotation; noisy masks of a registered dataset move it by a pixel).
-//   - similarity is chosen only if it agrees with the reference better than translation by more than the sample's
-//     own spread of that difference (median > 1.4826 MAD); otherwise translation, the simpler model;
+//   - similarity is chosen only if its median NCC gain over translation exceeds how much the translated images'
+//     NCC varies from one image to the next (1.4826 MAD over the sample): a gain the dataset's own variation
+//     cannot explain; otherwise translation, the simpler model;
 //   - none (identity) if the chosen model does not improve on leaving the images where they are by more than the
 //     spread of its gain: the dataset is already registered, and re-aligning it would only add noise.
 import { estimateAlignment, prepareReference, disposeReference } from '../align/index.ts';
@@ -25,7 +26,7 @@ export interface AlignModeEvidence {
   sampleSize: number;
   /** per sample image: NCC with the reference unmoved, after translation, after similarity */
   ncc: { name: string; identity: number; translation: number; similarity: number }[];
-  /** median and robust spread of similarity - translation NCC */
+  /** median of similarity - translation NCC, and the robust spread of the translated images' NCC (the scale) */
   similarityOverTranslation: { median: number; sigma: number };
   /** median and robust spread of chosen model - identity NCC */
   gainOverIdentity: { median: number; sigma: number };
@@ -66,14 +67,14 @@ export async function decideAlignmentMode(reference: SampleWithMask, sample: Sam
   } finally {
     disposeReference(model);
   }
-  const simOverTr = spread(rows.map((r) => r.similarity - r.translation));
+  const simOverTr = { median: median(rows.map((r) => r.similarity - r.translation)), sigma: spread(rows.map((r) => r.translation)).sigma };
   const moving: AlignMode = simOverTr.median > simOverTr.sigma ? 'similarity' : 'translation';
   const gain = spread(rows.map((r) => (moving === 'similarity' ? r.similarity : r.translation) - r.identity));
   const evidence: AlignModeEvidence = { sampleSize: rows.length, ncc: rows, similarityOverTranslation: simOverTr, gainOverIdentity: gain };
   const modelWhy =
     moving === 'similarity'
-      ? `similarity agrees better than translation (NCC +${f3(simOverTr.median)}, spread ${f3(simOverTr.sigma)})`
-      : `similarity agrees no better than translation (NCC ${simOverTr.median >= 0 ? '+' : ''}${f3(simOverTr.median)}, spread ${f3(simOverTr.sigma)}): rotation is not observable or not needed`;
+      ? `similarity agrees better than translation (NCC +${f3(simOverTr.median)} > the translated images' spread ${f3(simOverTr.sigma)})`
+      : `similarity agrees no better than translation (NCC ${simOverTr.median >= 0 ? '+' : ''}${f3(simOverTr.median)} <= the translated images' spread ${f3(simOverTr.sigma)}): rotation is not observable or not needed`;
   if (!(gain.median > gain.sigma)) {
     return {
       mode: 'none',
