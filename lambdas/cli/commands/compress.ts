@@ -10,7 +10,7 @@ import { intOption, stringOption } from './args.ts';
 export const runCompress: Command = {
   usage:
     'compress <inputDir> <outDir> [--crf N | --lossless] [--preset P] [--x265 "k=v:..."] [--segmenter auto|threshold|model] ' +
-    '[--model PATH] [--margin PX] [--reference NAME] [--no-align] [--no-mask] [--no-crop] [--on-align-failure fail|keep|drop] [--threads N] [--segment-frames N] [--frame-order similarity|name] [--jobs N] [--json] [--quiet]\n' +
+    '[--model PATH] [--margin PX] [--reference NAME] [--no-align] [--no-mask] [--no-crop] [--on-align-failure flag|fail|keep|drop] [--threads N] [--segment-frames N] [--frame-order similarity|name] [--jobs N] [--json] [--quiet]\n' +
     '  inputDir may be a folder of images, an MVTec category, or an MVTec root of categories (then <outDir>/<class>/ per class and <outDir>/summary.json)',
   positionals: 2,
   options: {
