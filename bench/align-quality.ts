@@ -11,7 +11,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeImage, isImageName } from '../lambdas/core/image-io.ts';
 import { measureAlignmentQuality, type FrameQuality, type QualityReport } from '../lambdas/core/metrics/alignment-quality.ts';
-import { DEFAULT_MARGIN_PX } from '../lambdas/core/union-mask.ts';
+import { DEFAULT_MARGIN_PX } from '../lambdas/core/compress/options.ts';
 import { screwDir } from './lib/shared-data.ts';
 
 interface Args {

@@ -6,7 +6,9 @@
 //        [--classes screw,bottle] [--engines threshold,model] [--parent SHA] [--model PATH] [--json out.json]
 //
 // Per class (screw: 320 x 1024x1024 grey, bottle: 209 x 384x384 RGB, their train/good folders) and engine
-// (threshold; model = ISNet at models/isnet.onnx, from bench/extract-isnet.ts):
+// (threshold; model = ISNet at models/isnet.onnx, from bench/extract-isnet.ts; model-gated = the new tree's model
+// segmenter only where the threshold test fails, against the parent's plain model engine; default threshold and
+// model-gated):
 // - train: images decoded once into memory (decoding is not timed), then per run and per implementation the
 //   wall time of segmenting the reference, preparing it, and segmenting + aligning every other image, divided
 //   by the number of images. --limit takes the first N training images (default all), --model-limit the first N
@@ -29,7 +31,8 @@ import { ALIGNMENT_STAGES, type AlignmentProfile } from '../lambdas/core/align/i
 import { decodeImage, isImageName } from '../lambdas/core/image-io.ts';
 import { frameSilhouette, silhouetteIou, silhouetteThreshold, summarise, unionFraction } from '../lambdas/core/metrics/silhouette.ts';
 import type { Affine, Image, Mask } from '../lambdas/core/types.ts';
-import { applyMask, DEFAULT_MARGIN_PX, UnionMaskBuilder } from '../lambdas/core/union-mask.ts';
+import { applyMask, UnionMaskBuilder } from '../lambdas/core/union-mask.ts';
+import { DEFAULT_MARGIN_PX } from '../lambdas/core/compress/options.ts';
 import { sharedDir } from './lib/shared-data.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,7 +44,7 @@ const CLASSES = {
   bottle: { dir: 'mvtec-bottle-384', mode: 'rgb' },
 } as const;
 type ClassName = keyof typeof CLASSES;
-type Engine = 'threshold' | 'model';
+type Engine = 'threshold' | 'model' | 'model-gated';
 
 interface Args {
   limit?: number;
@@ -61,7 +64,7 @@ function parseArgs(argv: string[]): Args {
     runs: 3,
     test: 8,
     classes: ['screw', 'bottle'],
-    engines: ['threshold', 'model'],
+    engines: ['threshold', 'model-gated'],
     parent: DEFAULT_PARENT,
     modelPath: join(repoRoot, 'models', 'isnet.onnx'),
   };
@@ -77,7 +80,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--runs') args.runs = positiveInt(value(), a);
     else if (a === '--test') args.test = positiveInt(value(), a);
     else if (a === '--classes') args.classes = listOf(value(), Object.keys(CLASSES) as ClassName[], a);
-    else if (a === '--engines') args.engines = listOf(value(), ['threshold', 'model'] as Engine[], a);
+    else if (a === '--engines') args.engines = listOf(value(), ['threshold', 'model', 'model-gated'] as Engine[], a);
     else if (a === '--parent') args.parent = value();
     else if (a === '--model') args.modelPath = resolve(value());
     else if (a === '--json') args.json = value();
@@ -110,6 +113,8 @@ interface AlignResultLike {
 interface SegmenterLike {
   segment(image: Image, name?: string): Promise<Mask>;
   dispose?(): Promise<void>;
+  /** the gated model segmenter's tally */
+  counts?: { threshold: number; model: number };
 }
 /** What the benchmark calls, the same in the parent and in this tree. */
 interface Implementation {
@@ -140,6 +145,8 @@ async function loadImplementation(label: Implementation['label'], root: string, 
   const load = (rel: string) => import(pathToFileURL(join(root, 'lambdas', 'core', rel)).href);
   const align = await load('align/index.ts');
   const segment = await load('segment/index.ts');
+  // The parent has no gated model segmenter: its baseline for 'model-gated' is its plain model engine.
+  const gated = label === 'new' ? await load('segment/model-gated.ts') : undefined;
   return {
     label,
     prepareReference: align.prepareReference,
@@ -147,7 +154,11 @@ async function loadImplementation(label: Implementation['label'], root: string, 
     estimateAlignment: align.estimateAlignment,
     warpImage: align.warpImage,
     warpMask: align.warpMask,
-    openSegmenter: async (engine) => (engine === 'threshold' ? segment.createThresholdSegmenter() : segment.createModelSegmenter({ modelPath })),
+    openSegmenter: async (engine) => {
+      if (engine === 'threshold') return segment.createThresholdSegmenter();
+      if (engine === 'model-gated' && gated) return gated.createGatedModelSegmenter({ modelPath });
+      return segment.createModelSegmenter({ modelPath });
+    },
   };
 }
 
@@ -167,6 +178,7 @@ interface PassResult {
   matrices: (Affine | null)[];
   methods: Map<string, number>;
   union?: Mask;
+  segmentCounts?: { threshold: number; model: number };
 }
 
 async function trainPass(impl: Implementation, engine: Engine, frames: Frame[], keep: boolean): Promise<PassResult> {
@@ -218,6 +230,7 @@ async function trainPass(impl: Implementation, engine: Engine, frames: Frame[], 
     await segmenter.dispose?.();
   }
   return {
+    ...(segmenter.counts ? { segmentCounts: { ...segmenter.counts } } : {}),
     secondsPerImage: timed / 1000 / frames.length,
     segmentMsPerImage: segmentMs / frames.length,
     stages,
@@ -304,7 +317,7 @@ interface Row {
   engine: Engine;
   images: number;
   seconds: Record<Implementation['label'], number[]>;
-  quality: Partial<Record<Implementation['label'], Quality & { aligned: number; methods: Record<string, number> }>>;
+  quality: Partial<Record<Implementation['label'], Quality & { aligned: number; methods: Record<string, number>; segmentCounts?: { threshold: number; model: number } }>>;
   segmentMs: number;
   stagesMs: Partial<Record<string, number>>;
   transform: Partial<Record<Implementation['label'], TransformTiming>>;
@@ -315,7 +328,7 @@ async function benchClass(args: Args, impls: Implementation[], className: ClassN
   const dataDir = join(sharedDir(), 'data', spec.dir);
   const trainDir = join(dataDir, 'train', 'good');
   let names = (await readdir(trainDir)).filter(isImageName).sort();
-  const limit = engine === 'model' ? Math.min(args.modelLimit, args.limit ?? Infinity) : args.limit;
+  const limit = engine !== 'threshold' ? Math.min(args.modelLimit, args.limit ?? Infinity) : args.limit;
   if (limit !== undefined) names = names.slice(0, limit);
   const frames: Frame[] = [];
   for (const name of names) frames.push({ name, image: (await decodeImage(await readFile(join(trainDir, name)), name, { mode: spec.mode })).image });
@@ -339,7 +352,7 @@ async function benchClass(args: Args, impls: Implementation[], className: ClassN
       if (keep && pass.union) {
         unions.set(impl.label, pass.union);
         const q = await quality(impl, frames, pass.matrices, pass.union);
-        row.quality[impl.label] = { ...q, aligned: pass.aligned, methods: Object.fromEntries(pass.methods) };
+        row.quality[impl.label] = { ...q, aligned: pass.aligned, methods: Object.fromEntries(pass.methods), ...(pass.segmentCounts ? { segmentCounts: pass.segmentCounts } : {}) };
       }
     }
   }
@@ -386,14 +399,14 @@ function printRows(rows: Row[]): void {
   for (const r of rows) {
     for (const label of ['parent', 'new'] as const) {
       const q = r.quality[label];
-      if (q) console.log(`${r.className} ${r.engine} ${label}: runs ${r.seconds[label].map((s) => s.toFixed(3)).join(', ')} s/image; IoU min ${f3(q.iouMin)}; methods ${JSON.stringify(q.methods)}`);
+      if (q) console.log(`${r.className} ${r.engine} ${label}: runs ${r.seconds[label].map((s) => s.toFixed(3)).join(', ')} s/image; IoU min ${f3(q.iouMin)}; methods ${JSON.stringify(q.methods)}${q.segmentCounts ? `; segmented by threshold ${q.segmentCounts.threshold}, by the model ${q.segmentCounts.model}` : ''}`);
     }
   }
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  if (args.engines.includes('model') && !existsSync(args.modelPath)) {
+  if (args.engines.some((e) => e !== 'threshold') && !existsSync(args.modelPath)) {
     throw new Error(`${args.modelPath}: model not found (run bench/extract-isnet.ts, or pass --engines threshold)`);
   }
   const parentRoot = await parentTree(args.parent);

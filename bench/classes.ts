@@ -11,6 +11,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalStorage } from '../lambdas/storage/local.ts';
+import { parseCompressOptions } from '../lambdas/core/compress/options.ts';
 import { compressFolder, type CompressSummary } from '../lambdas/core/compress/compress-folder.ts';
 import { encodePng } from '../lambdas/core/image-io.ts';
 import { restoreFramesParallel } from '../lambdas/core/restore.ts';
@@ -90,9 +91,9 @@ async function realClass(name: string): Promise<Row> {
   const opts = { seeds, kernels, onKernel: (k: string) => log(`${name}: PaDiM, kernel ${k}`) };
 
   log(`${name}: default compress`);
-  const def = await compressFolder(category, join(base, 'default'), { threads }, { log });
+  const def = await compressFolder(category, join(base, 'default'), parseCompressOptions({ threads }), { log });
   log(`${name}: video only (--no-align --no-mask, CRF 28)`);
-  const video = await compressFolder(category, join(base, 'video'), { threads, align: false, mask: false, crf: 28 }, { log });
+  const video = await compressFolder(category, join(base, 'video'), parseCompressOptions({ threads, align: false, mask: false, crf: 28 }), { log });
   await restoreTo(join(base, 'default'), join(base, 'default-train'));
   await restoreTo(join(base, 'video'), join(base, 'video-train'));
   log(`${name}: transform test images`);
@@ -122,7 +123,7 @@ async function generatedClass(name: SyntheticClass): Promise<Row> {
   await mkdir(input, { recursive: true });
   for await (const item of generateSyntheticClass(name, { count: 48, size: 256, seed: 1 })) await writeFile(join(input, item.name), await encodePng(item.image));
   log(`${name}: default compress`);
-  const s = await compressFolder(input, join(base, 'default'), { threads }, { log });
+  const s = await compressFolder(input, join(base, 'default'), parseCompressOptions({ threads }), { log });
   return {
     class: `${name} (generated)`,
     frames: s.frames,

@@ -3,6 +3,7 @@
 // Prints encodeHevc's wall time and bytes next to a bare ffmpeg encode of the same PNGs with the same settings.
 import { parseArgs } from 'node:util';
 import { compareWithBareFfmpeg } from './lib/encode-baseline.ts';
+import { encoderSettings, type X265Preset } from '../lambdas/core/compress/options.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -27,12 +28,12 @@ const result = await compareWithBareFfmpeg({
   framesDir,
   runs: Number(values.runs),
   limit: optionalInt(values.limit),
-  opts: {
+  opts: encoderSettings({
     crf: optionalInt(values.crf),
     lossless: values.lossless,
-    preset: values.preset,
+    preset: values.preset as X265Preset | undefined,
     threads: optionalInt(values.threads),
-  },
+  }),
 });
 
 const settings = values.lossless ? 'lossless' : `crf ${values.crf ?? 28}`;

@@ -15,6 +15,7 @@ import { restoreFramesParallel } from '../lambdas/core/restore.ts';
 import { generateSyntheticDataset } from '../lambdas/core/synthetic/objects.ts';
 import { LocalStorage } from '../lambdas/storage/local.ts';
 import { childrenRssBytes } from './lib/memory.ts';
+import { parseCompressOptions } from '../lambdas/core/compress/options.ts';
 
 const { values } = parseArgs({
   options: { counts: { type: 'string', default: '500,2000,5000' }, size: { type: 'string', default: '128' }, json: { type: 'string' }, child: { type: 'string' } },
@@ -48,7 +49,7 @@ if (values.child) {
     const timer = setInterval(() => (peakChild = Math.max(peakChild, childrenRssBytes())), 100);
     const t0 = performance.now();
     // align failures are kept (flagged) rather than stopping the run: this measures scale, not alignment quality
-    const s = await compressFolder(input, join(work, 'out'), { threads: 2, onAlignFailure: 'keep' });
+    const s = await compressFolder(input, join(work, 'out'), parseCompressOptions({ threads: 2, onAlignFailure: 'keep' }));
     const t1 = performance.now();
     const dest = new LocalStorage(join(work, 'restored'));
     const r = await restoreFramesParallel(new LocalStorage(join(work, 'out')), (f) => dest.put(f.fileName, f.png));

@@ -17,6 +17,7 @@ import { applyMask } from '../lambdas/core/union-mask.ts';
 import { LocalStorage } from '../lambdas/storage/local.ts';
 import { measureOutputQuality } from './lib/output-quality.ts';
 import { screwDir } from './lib/shared-data.ts';
+import { parseCompressOptions } from '../lambdas/core/compress/options.ts';
 
 const { values } = parseArgs({ options: { limit: { type: 'string' }, crf: { type: 'string', default: '28' }, json: { type: 'string' }, keep: { type: 'string' }, 'lossless-check': { type: 'boolean' } } });
 const source = join(screwDir(), 'train', 'good');
@@ -28,13 +29,13 @@ const names = (await readdir(source)).filter((n) => n.endsWith('.png')).sort().s
 for (const n of names) await symlink(join(source, n), join(input, n));
 const progress = createProgress();
 const out = join(work, `crf${values.crf}`);
-const summary = await compressFolder(input, out, { crf: Number(values.crf) }, { onProgress: progress.onProgress });
+const summary = await compressFolder(input, out, parseCompressOptions({ crf: Number(values.crf) }), { onProgress: progress.onProgress });
 const quality = await measureOutputQuality(out, source, (d, t) => progress.onProgress('measure', d, t));
 // --lossless-check: every frame restored from a lossless reel must equal the aligned, masked frame bit for bit.
 let lossless: { frames: number; bitExact: number; reelBytes: number } | undefined;
 if (values['lossless-check']) {
   const out = join(work, 'lossless');
-  const s = await compressFolder(input, out, { lossless: true }, { onProgress: progress.onProgress });
+  const s = await compressFolder(input, out, parseCompressOptions({ lossless: true }), { onProgress: progress.onProgress });
   const union = await decodeMask(await readFile(join(out, 'mask.png')), 'mask.png');
   let bitExact = 0;
   for await (const f of restoreFrames(new LocalStorage(out), { onProgress: progress.onProgress })) {
@@ -48,12 +49,12 @@ if (values['lossless-check']) {
   console.error(`[bench] lossless: ${bitExact}/${s.frames} frames bit-exact, reel ${s.reelBytes} B`);
 }
 progress.stop();
-const result = { lossless, images: names.length, crf: Number(values.crf), reelBytes: summary.reelBytes, inputBytes: summary.inputBytes, ratio: summary.ratio, psnrDb: summary.psnrDb, seconds: summary.seconds, quality };
+const result = { lossless, images: names.length, crf: Number(values.crf), reelBytes: summary.reelBytes, inputBytes: summary.inputBytes, ratio: summary.ratio, reelRatio: summary.reelRatio, psnrDb: summary.psnrDb, seconds: summary.seconds, quality };
 console.log(JSON.stringify(result, null, 2));
 console.log(
   `\n${quality.aligned}/${quality.frames} aligned; silhouette IoU mean ${quality.iou.mean.toFixed(3)} min ${quality.iou.min.toFixed(3)} p5 ${quality.iou.p5.toFixed(3)}, ` +
     `${quality.framesBelow['0.5']} frames < 0.5; containment max ${(100 * quality.containment.max).toFixed(3)}% (${quality.containment.over} frames >= 0.5%); ` +
-    `union ${(100 * quality.unionFraction).toFixed(1)}% of the frame; reel ${summary.reelBytes} B (ratio ${summary.ratio.toFixed(0)}x)` +
+    `union ${(100 * quality.unionFraction).toFixed(1)}% of the frame; reel ${summary.reelBytes} B (reel-only ratio ${summary.reelRatio.toFixed(0)}x)` +
     (lossless ? `; lossless ${lossless.bitExact}/${lossless.frames} frames bit-exact (reel ${lossless.reelBytes} B)` : ''),
 );
 if (values.json) await writeFile(values.json, JSON.stringify(result, null, 2) + '\n');

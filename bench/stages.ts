@@ -15,6 +15,7 @@ import { LocalStorage } from '../lambdas/storage/local.ts';
 import { compareWithBareFfmpeg } from './lib/encode-baseline.ts';
 import { screwDir } from './lib/shared-data.ts';
 import { startMemorySampler, stageOfProgress, type StageMemory } from './lib/memory.ts';
+import { encoderSettings, parseCompressOptions } from '../lambdas/core/compress/options.ts';
 
 const { values } = parseArgs({
   options: {
@@ -43,7 +44,7 @@ for (let r = 0; r < runs; r++) {
   const progress = createProgress();
   const sampler = startMemorySampler('hash+reference');
   summaries.push(
-    await compressFolder(input, join(work, `out-${r}`), { crf, threads: 2 }, {
+    await compressFolder(input, join(work, `out-${r}`), parseCompressOptions({ crf, threads: 2 }), {
       onProgress: (stage, done, total) => {
         sampler.mark(stageOfProgress(stage));
         progress.onProgress(stage, done, total);
@@ -76,7 +77,7 @@ for (const run of memory) {
 // The exact frames the encoder received: decoded from a lossless reel, cropped to the encoded region.
 const baseline = values['no-baseline'] ? undefined : await runBaseline();
 async function runBaseline() {
-const lossless = await compressFolder(input, join(work, 'lossless'), { lossless: true });
+const lossless = await compressFolder(input, join(work, 'lossless'), parseCompressOptions({ lossless: true }));
 const framesDir = join(work, 'frames');
 await mkdir(framesDir);
 const crop = lossless.manifest.frame.crop;
@@ -85,7 +86,7 @@ for await (const f of restoreFrames(new LocalStorage(join(work, 'lossless')))) {
   if (crop) img = cropImage(img, crop);
   await writeFile(join(framesDir, `${String(f.index).padStart(4, '0')}.png`), await encodePng(img));
 }
-return compareWithBareFfmpeg({ framesDir, opts: { crf, preset: 'medium', threads: 2 }, runs });
+return compareWithBareFfmpeg({ framesDir, opts: encoderSettings({ crf, preset: 'medium', threads: 2 }), runs });
 }
 
 const result = {

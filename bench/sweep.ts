@@ -105,7 +105,7 @@ async function measure(session: Session, jobs: Job[], seeds: number[]): Promise<
 const REEL_SERIES = new Set(['align-mask', 'align-mask-25fps', 'align-mask-tuned', 'video-only']);
 
 function crfOf(p: SweepPoint): number | undefined {
-  return p.spec.kind === 'reel' && !p.spec.options.lossless ? p.spec.options.crf : undefined;
+  return p.spec.kind === 'reel' && !p.spec.options.lossless ? (p.spec.options.crf ?? undefined) : undefined;
 }
 
 /** The smallest reel passing `ok`, after trying the CRFs between it and the next (failing) grid CRF. */
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
     jobs.push(reelJob('align-mask', { lossless: true }, 'align + mask, lossless'));
     if (wanted.has('align-mask')) for (const crf of grid['align-mask']) jobs.push(reelJob('align-mask', { crf }, 'align + mask'));
     if (wanted.has('align-mask-25fps')) {
-      for (const crf of grid['align-mask-25fps']) jobs.push(reelJob('align-mask-25fps', { crf, x265Params: FPS25 }, 'align + mask, x265 fps=25'));
+      for (const crf of grid['align-mask-25fps']) jobs.push(reelJob('align-mask-25fps', { crf, rateFps: 25 }, 'align + mask, x265 rate control at 25 fps'));
     }
     if (values['tuned-x265'] || values['tuned-preset']) {
       const crfs = values['tuned-crfs'] ? values['tuned-crfs'].split(',').map(Number) : [36, 40, 44];

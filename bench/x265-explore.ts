@@ -12,7 +12,8 @@ import { parseArgs } from 'node:util';
 import { loadManifest, loadUnionMask } from '../lambdas/core/artifacts.ts';
 import { cropImage, psnr } from '../lambdas/core/geometry.ts';
 import { decodeHevc } from '../lambdas/core/reel/decode.ts';
-import { encodeHevc } from '../lambdas/core/reel/encode.ts';
+import type { X265Preset } from '../lambdas/core/compress/options.ts';
+import { encodeHevc, REEL_FPS } from '../lambdas/core/reel/encode.ts';
 import { decodeCheckedFrames } from '../lambdas/core/restore.ts';
 import type { Image } from '../lambdas/core/types.ts';
 import { LocalStorage } from '../lambdas/storage/local.ts';
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
   const run = async (name: string, preset: string, x265Params: string, order: number[]) => {
     const out = join(work, `${name}.mp4`);
     const t = performance.now();
-    const r = await encodeHevc(iterate(frames, order), out, { width, height, channels: 1, crf, preset, x265Params, threads: Number(values.threads) });
+    const r = await encodeHevc(iterate(frames, order), out, { width, height, channels: 1, crf, lossless: false, preset: preset as X265Preset, x265Params, threads: Number(values.threads), rateFps: REEL_FPS });
     const seconds = (performance.now() - t) / 1000;
     let sum = 0;
     let k = 0;

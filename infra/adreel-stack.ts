@@ -82,8 +82,8 @@ export class AdreelStack extends Stack {
 
     const env: Record<string, string> = { INGEST_BUCKET: this.ingest.bucketName, OUTPUT_BUCKET: this.output.bucketName };
     if (props.modelS3Uri) env.ADREEL_MODEL_S3_URI = props.modelS3Uri;
-    const fn = (name: string, handler: string, memoryMb: number, timeout: Duration, native = true) =>
-      handlerFunction(this, name, { handler, memoryMb, timeout, environment: env, native });
+    const fn = (name: string, handler: string, memoryMb: number, timeout: Duration) =>
+      handlerFunction(this, name, { handler, memoryMb, timeout, environment: env });
 
     const prepare = fn('PrepareReferenceFn', 'prepare-reference', segMemory, Duration.minutes(5));
     const align = fn('AlignMaskFn', 'align-mask', segMemory, Duration.minutes(5));
@@ -96,8 +96,8 @@ export class AdreelStack extends Stack {
     restore.addEnvironment('RESTORE_SEGMENT_FUNCTION', restoreSegment.functionName);
     restore.addEnvironment('RESTORE_FANOUT', '16');
     restoreSegment.grantInvoke(restore);
-    const discover = fn('DiscoverFn', 'discover', 512, Duration.minutes(2), false);
-    const summarize = fn('SummarizeFn', 'summarize', 512, Duration.minutes(2), false);
+    const discover = fn('DiscoverFn', 'discover', 512, Duration.minutes(2));
+    const summarize = fn('SummarizeFn', 'summarize', 512, Duration.minutes(2));
     const transform = fn('TransformFn', 'transform', segMemory, Duration.minutes(15));
     const encode = new lambda.DockerImageFunction(this, 'EncodeFn', {
       code: props.encodeImage
@@ -163,7 +163,7 @@ export class AdreelStack extends Stack {
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
 
-    const start = fn('StartFn', 'start', 256, Duration.seconds(30), false);
+    const start = fn('StartFn', 'start', 256, Duration.seconds(30));
     start.addEnvironment('STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
     this.ingest.grantRead(start, `*/_READY`);
     this.stateMachine.grantStartExecution(start);

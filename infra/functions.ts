@@ -5,7 +5,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
-import { copyNativeModulesCommands, EXTERNAL_MODULES } from './native-modules.ts';
+import { EXTERNAL_MODULES } from './native-modules.ts';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -15,13 +15,12 @@ export interface HandlerFunctionProps {
   memoryMb: number;
   timeout: Duration;
   environment: Record<string, string>;
-  /** whether the handler loads images (sharp, OpenCV, onnxruntime) */
-  native: boolean;
 }
 
 export function handlerFunction(scope: Construct, id: string, p: HandlerFunctionProps): NodejsFunction {
+  const entry = join(REPO_ROOT, 'lambdas', 'handlers', `${p.handler}.ts`);
   return new NodejsFunction(scope, id, {
-    entry: join(REPO_ROOT, 'lambdas', 'handlers', `${p.handler}.ts`),
+    entry,
     handler: 'handler',
     runtime: Runtime.NODEJS_22_X,
     architecture: Architecture.X86_64,
@@ -40,11 +39,15 @@ export function handlerFunction(scope: Construct, id: string, p: HandlerFunction
       // ESM bundles of CommonJS dependencies need a `require`
       banner: "import { createRequire as __adreelCreateRequire } from 'node:module'; const require = __adreelCreateRequire(import.meta.url);",
       mainFields: ['module', 'main'],
-      externalModules: p.native ? EXTERNAL_MODULES : [],
+      // every native package stays external; after bundling, only those this bundle imports are copied beside it
+      externalModules: EXTERNAL_MODULES,
+      metafile: true,
       commandHooks: {
         beforeBundling: () => [],
         beforeInstall: () => [],
-        afterBundling: (_input: string, outputDir: string) => (p.native ? copyNativeModulesCommands(REPO_ROOT, outputDir) : []),
+        afterBundling: (_input: string, outputDir: string) => [
+          `cd "${REPO_ROOT}" && node --import tsx infra/copy-native-modules.ts "${REPO_ROOT}" "${outputDir}"`,
+        ],
       },
     },
   });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { buildX265OutputArgs, encodeHevc, reelPixFmt, REEL_FPS, type EncodeOptions } from '../../lambdas/core/reel/encode.ts';
+import { encoderSettings } from '../../lambdas/core/compress/options.ts';
 import { resolveFfmpeg } from '../../lambdas/core/reel/ffmpeg.ts';
 import type { Image } from '../../lambdas/core/types.ts';
 
@@ -34,7 +35,7 @@ export interface BaselineComparison {
 
 export async function compareWithBareFfmpeg({
   framesDir,
-  opts = {},
+  opts = encoderSettings(),
   runs = 3,
   limit,
 }: {

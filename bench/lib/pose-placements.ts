@@ -9,6 +9,7 @@ import { encodePng } from '../../lambdas/core/image-io.ts';
 import type { PoseSummary } from '../../lambdas/core/pose/summary.ts';
 import { placementClass, type PlacementClassOptions, type PlacedShot } from '../../lambdas/core/synthetic/placements.ts';
 import { transformFolder, type TransformSummary } from '../../lambdas/core/transform-folder.ts';
+import { parseCompressOptions } from '../../lambdas/core/compress/options.ts';
 
 export interface PlacementOutcome {
   options: PlacementClassOptions;
@@ -33,7 +34,7 @@ export async function runPlacementClass(options: PlacementClassOptions, workDir?
       truth.set(shot.name.replace(/\.png$/, ''), { ...shot, image: { ...shot.image, data: new Uint8Array(0) } });
     }
     const out = join(root, 'out');
-    await compressFolder(category, out, { crf: 28, threads: 1, segmenter: 'threshold' });
+    await compressFolder(category, out, parseCompressOptions({ crf: 28, threads: 1, segmenter: 'threshold' }));
     const dest = join(root, 'transformed');
     await transformFolder(out, category, dest);
     const report = JSON.parse(await readFile(join(dest, 'transform-report.json'), 'utf8')) as TransformSummary;

@@ -5,7 +5,7 @@ import './quiet-env.ts';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { CompressOptionsInput } from '../../lambdas/core/compress/options.ts';
+import type { MarkerOptionsInput } from '../../lambdas/core/compress/options.ts';
 import { frameSha256 } from '../../lambdas/core/hash.ts';
 import { decodeImage } from '../../lambdas/core/image-io.ts';
 import { restoreFrames } from '../../lambdas/core/restore.ts';
@@ -20,7 +20,7 @@ import { startLocalS3, type LocalS3 } from './s3rver.ts';
 export const INGEST = 'adreel-ingest';
 export const OUTPUT = 'adreel-output';
 /** pinned threads: the reel is then reproducible, so local and cloud runs decode to the same pixels */
-export const OPTIONS = { threads: 1, preset: 'ultrafast' as const, crf: 28 };
+export const OPTIONS: MarkerOptionsInput = { threads: 1, preset: 'ultrafast' };
 
 /** Puts every file of `dir` (sorted) below `<dataset>/` in the ingest bucket; returns the names. */
 export async function uploadFolder(s3: LocalS3, dir: string, dataset: string): Promise<string[]> {
@@ -83,7 +83,7 @@ export interface LocalCloudRunOptions {
   folder: string;
   dataset?: string;
   /** compress options written into the marker */
-  options?: CompressOptionsInput;
+  options?: MarkerOptionsInput;
   /** restore handler's outputPrefix (below restored/) */
   outputPrefix?: string;
   /** how long to wait for the marker's event to start an execution */

@@ -11,3 +11,8 @@ export function seconds(rec: Record<string, number>): string {
     .map(([k, v]) => `${k} ${v.toFixed(1)}s`)
     .join(', ');
 }
+
+/** "manifest 21.7 KiB, reference 22.7 KiB, masks 4.5 KiB": what an output holds besides its reel. */
+export function overheadText(o: { manifest: number; reference: number; masks: number; other: number }): string {
+  return [`manifest ${bytes(o.manifest)}`, `reference ${bytes(o.reference)}`, `masks ${bytes(o.masks)}`, ...(o.other ? [`other ${bytes(o.other)}`] : [])].join(', ');
+}

@@ -2,7 +2,9 @@
 // adreel command line: compress, restore, transform, verify, inspect, eval, upload, demo.
 // Exit codes: 0 success, 1 failure (bad input, damaged output, encoder error), 2 usage error.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { AdreelError, UsageError } from '../core/errors.ts';
+import { AdreelError, UsageError } from '../ground/errors.ts';
+import { MODEL_ENV_VAR } from '../core/segment/auto.ts';
+import type { Command } from './command.ts';
 import { runCompress } from './commands/compress.ts';
 import { runDemo } from './commands/demo.ts';
 import { runEval } from './commands/eval.ts';
@@ -12,12 +14,6 @@ import { runTransform } from './commands/transform.ts';
 import { runUpload } from './commands/upload.ts';
 import { runVerify } from './commands/verify.ts';
 
-export interface Command {
-  usage: string;
-  options: NonNullable<ParseArgsConfig['options']>;
-  positionals: number;
-  run(positionals: string[], values: Record<string, string | boolean | undefined>): Promise<number>;
-}
 
 const COMMANDS: Record<string, Command> = {
   compress: runCompress,
@@ -59,7 +55,10 @@ export async function main(argv: string[]): Promise<number> {
     if (parsed.positionals.length !== command.positionals) {
       throw new UsageError(`expected ${command.positionals} argument(s), got ${parsed.positionals.length}`);
     }
-    return await command.run(parsed.positionals, parsed.values as Record<string, string | boolean | undefined>);
+    const values = parsed.values as Record<string, string | boolean | undefined>;
+    // the model's environment fallback is read here, once, and passed down as a parameter (the core reads no env)
+    if ('model' in command.options && values.model === undefined && process.env[MODEL_ENV_VAR]) values.model = process.env[MODEL_ENV_VAR];
+    return await command.run(parsed.positionals, values);
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`adreel ${name}: ${err.message}\nusage: adreel ${command.usage}`);

@@ -1,7 +1,8 @@
 // Reading a compressed output back: the manifest, and each artifact checked against its recorded sha256.
-import type { Storage } from '../storage/storage.ts';
-import { IntegrityError } from './errors.ts';
+import type { Storage } from '../ground/storage.ts';
+import { IntegrityError } from '../ground/errors.ts';
 import { sha256 } from './hash.ts';
+import { expandCompactReference } from './compact-reference.ts';
 import { decodeImage, decodeMask } from './image-io.ts';
 import { parseManifest, type Manifest } from './manifest.ts';
 import { KEYS } from './compress/job.ts';
@@ -35,7 +36,11 @@ export async function readChecked(store: Storage, file: string, expectedSha256: 
 
 export async function loadReference(store: Storage, m: Manifest): Promise<Image> {
   const bytes = await readChecked(store, m.reference.file, m.reference.sha256);
-  return (await decodeImage(bytes, m.reference.file)).image;
+  const { layout } = m.reference;
+  if (!layout) return (await decodeImage(bytes, m.reference.file)).image;
+  const width = m.frame.scale?.referenceWidth ?? m.frame.width;
+  const height = m.frame.scale?.referenceHeight ?? m.frame.height;
+  return expandCompactReference(bytes, layout, width, height, m.frame.mode, m.reference.file);
 }
 
 export async function loadUnionMask(store: Storage, m: Manifest): Promise<Mask | undefined> {

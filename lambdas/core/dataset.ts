@@ -1,6 +1,6 @@
 // Which images make up a dataset, in which order, and whether their names are safe to restore to.
-import { DatasetError } from './errors.ts';
-import type { Storage } from '../storage/storage.ts';
+import { DatasetError } from '../ground/errors.ts';
+import type { Storage } from '../ground/storage.ts';
 
 export const IMAGE_NAME = /\.(png|jpe?g|tiff?|webp)$/i;
 
@@ -70,4 +70,43 @@ export async function listDataset(store: Storage, prefix: string): Promise<Datas
     seen.set(folded, e.name);
   }
   return { entries, skipped };
+}
+
+/** Where an MVTec category keeps its training images, relative to the category. */
+export const MVTEC_TRAIN_GOOD = 'train/good';
+
+export type SourceLayout = 'folder' | 'mvtec';
+
+export interface ResolvedDataset {
+  /** the prefix the images are listed from: `<prefix>/train/good` for an MVTec category, else `prefix` itself */
+  imagesPrefix: string;
+  layout: SourceLayout;
+  listing: DatasetListing;
+}
+
+const under = (prefix: string, rest: string) => (prefix ? `${prefix.replace(/\/$/, '')}/${rest}` : rest);
+
+/** The one layout rule, for every store (a local folder, an S3 prefix): an MVTec category (with train/good images)
+ * compresses its training set; any other folder its own images. */
+export async function resolveDataset(store: Storage, prefix: string): Promise<ResolvedDataset> {
+  const trainGood = under(prefix, MVTEC_TRAIN_GOOD);
+  if ((await store.list(trainGood)).length > 0) return { imagesPrefix: trainGood, layout: 'mvtec', listing: await listDataset(store, trainGood) };
+  return { imagesPrefix: prefix, layout: 'folder', listing: await listDataset(store, prefix) };
+}
+
+/**
+ * The categories of an MVTec-style root: its sub-folders holding train/good images (hidden ones excluded), sorted;
+ * null when `prefix` is one dataset (an MVTec category itself, or a folder of images). Loose files beside the
+ * categories do not make a root a single dataset.
+ */
+export async function mvtecClasses(store: Storage, prefix: string): Promise<string[] | null> {
+  const base = prefix ? prefix.replace(/\/$/, '') + '/' : '';
+  const keys = (await store.list(prefix)).map((o) => o.key.slice(base.length));
+  if (keys.some((k) => k.startsWith(`${MVTEC_TRAIN_GOOD}/`))) return null;
+  const classes = new Set<string>();
+  for (const k of keys) {
+    const [c, ...rest] = k.split('/');
+    if (rest.length >= 3 && `${rest[0]}/${rest[1]}` === MVTEC_TRAIN_GOOD && !c.startsWith('.')) classes.add(c);
+  }
+  return classes.size > 0 ? [...classes].sort() : null;
 }

@@ -4,7 +4,7 @@
 // InputImageError naming the file.
 import path from 'node:path';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import { InputImageError } from './errors.ts';
+import { InputImageError } from '../ground/errors.ts';
 import type { Image, Mask, SourceInfo } from './types.ts';
 
 export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp'];
@@ -213,6 +213,10 @@ export async function decodeMask(bytes: Buffer, name: string): Promise<Mask> {
   return { width: image.width, height: image.height, data: mask };
 }
 
+/** A binary mask as a 1-bit palette PNG (a few hundred bytes for a smooth shape); decodeMask reads it back exactly. */
 export async function encodeMaskPng(mask: Mask): Promise<Buffer> {
-  return encodePng({ width: mask.width, height: mask.height, channels: 1, data: mask.data });
+  return sharp(mask.data, { raw: { width: mask.width, height: mask.height, channels: 1 } })
+    .toColourspace('b-w')
+    .png({ palette: true, colours: 2, compressionLevel: 9 })
+    .toBuffer();
 }

@@ -1,6 +1,8 @@
 // inspect: the figures of a compressed output, from its manifest and file sizes (no decoding).
-import type { Storage } from '../storage/storage.ts';
+import type { Storage } from '../ground/storage.ts';
 import { loadManifest } from './artifacts.ts';
+import { KEYS } from './compress/job.ts';
+import type { Manifest } from './manifest.ts';
 
 export interface InspectResult {
   frames: number;
@@ -10,9 +12,14 @@ export interface InspectResult {
   mode: string;
   crop: { x: number; y: number; width: number; height: number } | null;
   reelBytes: number;
+  /** everything in the output folder (the headline size) */
   outputBytes: number;
+  overhead: OutputOverhead;
   inputBytes: number;
+  /** input / output bytes */
   ratio: number;
+  /** input / reel bytes */
+  reelRatio: number;
   crf: number | null;
   lossless: boolean;
   preset: string;
@@ -24,10 +31,37 @@ export interface InspectResult {
   reels: number;
 }
 
+/** The output's bytes besides the reel, by kind (PROTOCOL.md "Sizes": everything but the reel is overhead). */
+export interface OutputOverhead {
+  manifest: number;
+  reference: number;
+  /** union mask and the reference's object mask */
+  masks: number;
+  /** anything else in the folder */
+  other: number;
+  total: number;
+}
+
+export function outputOverhead(m: Manifest, files: { key: string; bytes: number }[]): OutputOverhead {
+  const reels = new Set(m.reels.map((r) => r.file));
+  const masks = new Set([m.mask?.file, m.reference.maskFile].filter((f): f is string => Boolean(f)));
+  const o: OutputOverhead = { manifest: 0, reference: 0, masks: 0, other: 0, total: 0 };
+  for (const f of files) {
+    if (reels.has(f.key)) continue;
+    if (f.key === KEYS.manifest) o.manifest += f.bytes;
+    else if (f.key === m.reference.file) o.reference += f.bytes;
+    else if (masks.has(f.key)) o.masks += f.bytes;
+    else o.other += f.bytes;
+    o.total += f.bytes;
+  }
+  return o;
+}
+
 export async function inspectOutput(store: Storage): Promise<InspectResult> {
   const m = await loadManifest(store);
   const reelBytes = m.reels.reduce((s, r) => s + r.bytes, 0);
-  const outputBytes = (await store.list('')).reduce((s, o) => s + o.bytes, 0);
+  const files = await store.list('');
+  const outputBytes = files.reduce((s, o) => s + o.bytes, 0);
   const scores = m.frames.flatMap((f) => (f.alignment ? [f.alignment.score] : []));
   return {
     frames: m.frames.length,
@@ -38,8 +72,10 @@ export async function inspectOutput(store: Storage): Promise<InspectResult> {
     crop: m.frame.crop,
     reelBytes,
     outputBytes,
+    overhead: outputOverhead(m, files),
     inputBytes: m.dataset.inputBytes,
-    ratio: m.dataset.inputBytes / reelBytes,
+    ratio: m.dataset.inputBytes / outputBytes,
+    reelRatio: m.dataset.inputBytes / reelBytes,
     crf: m.codec.crf,
     lossless: m.codec.lossless,
     preset: m.codec.preset,

@@ -3,7 +3,8 @@
 // must stay distinct on case-insensitive file systems.
 import { z } from 'zod';
 import { decisionsSchema } from './decide/schema.ts';
-import { IntegrityError } from './errors.ts';
+import { IntegrityError } from '../ground/errors.ts';
+import { CrfSchema } from './compress/options.ts';
 import { PoseSummarySchema } from './pose/summary.ts';
 
 export const MANIFEST_SCHEMA = 'adreel.manifest';
@@ -104,6 +105,9 @@ export const ManifestSchema = z
       mode: z.enum(['grey', 'rgb']),
       /** the region actually encoded, in frame coordinates; null = the whole frame */
       crop: cropSchema.nullable(),
+      /** frames stored smaller than the reference (--max-side): frame pixels per reference pixel, and the reference's
+       * size, where transforms (source -> reference) land; absent = frames at the reference's size */
+      scale: z.strictObject({ factor: z.number().positive().max(1), referenceWidth: positive, referenceHeight: positive }).optional(),
     }),
     // The reference's object mask is kept so new (test) images can be aligned exactly as the training set was.
     reference: z.strictObject({
@@ -112,6 +116,11 @@ export const ManifestSchema = z
       sha256: sha256Hex,
       maskFile: safeSegment.nullable(),
       maskSha256: sha256Hex.nullable(),
+      /** the file holds only the part alignment needs (lambdas/core/compact-reference.ts): that part's box in the
+       * frame, its scale and the grey level around it; absent = the whole reference at full size */
+      layout: z
+        .strictObject({ x: count, y: count, width: positive, height: positive, factor: z.number().positive().max(1), fill: z.array(z.number().int().min(0).max(255)).min(1).max(3) })
+        .optional(),
     }),
     /** null when packed with --no-mask */
     mask: z
@@ -125,7 +134,7 @@ export const ManifestSchema = z
     codec: z.strictObject({
       encoder: z.literal('libx265'),
       ffmpeg: z.strictObject({ version: z.string().min(1), source: z.enum(['FFMPEG_PATH', 'ffmpeg-static', 'PATH']) }),
-      crf: z.number().min(0).max(51).nullable(),
+      crf: CrfSchema.nullable(),
       lossless: z.boolean(),
       preset: z.string().min(1),
       x265Params: z.string(),
@@ -133,6 +142,8 @@ export const ManifestSchema = z
       container: z.literal('mp4'),
       /** how frames were ordered inside each reel segment (frames[] lists them in reel order); absent = name */
       frameOrder: z.enum(['name', 'similarity']).optional(),
+      /** the frame rate x265's rate control assumed (x265 fps); the timestamps are 1 fps whatever it is; absent = 1 */
+      rateFps: positive.optional(),
     }),
     reels: z.array(reelRecordSchema).min(1),
     frames: z.array(frameRecordSchema).min(1),

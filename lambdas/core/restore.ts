@@ -3,10 +3,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Storage } from '../storage/storage.ts';
+import type { Storage } from '../ground/storage.ts';
 import { invertAffine, warpImage } from './align/index.ts';
 import { loadManifest } from './artifacts.ts';
-import { IntegrityError, UsageError } from './errors.ts';
+import { IntegrityError, UsageError } from '../ground/errors.ts';
+import { toReferenceSize } from './frame-scale.ts';
 import { padImage } from './geometry.ts';
 import { frameSha256, sha256File } from './hash.ts';
 import { encodePng } from './image-io.ts';
@@ -65,6 +66,7 @@ async function toRestored(m: Manifest, index: number, decoded: Image, originalGe
   const record = m.frames[index];
   let image = padImage(decoded, region, m.frame.width, m.frame.height);
   if (originalGeometry && record.transform) {
+    if (m.frame.scale) image = await toReferenceSize(image, m.frame.scale.referenceWidth, m.frame.scale.referenceHeight);
     image = await warpImage(image, invertAffine(record.transform), record.source.width, record.source.height, { border: 'zero' });
   } else if (record.transform && isIdentity(record.transform) && (record.source.width !== image.width || record.source.height !== image.height)) {
     // an unaligned image of another size was only placed (top-left) in the frame: give it its own size back

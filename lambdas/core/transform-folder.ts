@@ -1,36 +1,18 @@
 // Transform a local folder: a plain folder of images, or an MVTec category whose test/ and ground_truth/ are
 // written to the destination in the same layout (every output written as PNG under the input's stem).
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { LocalStorage } from '../storage/local.ts';
 import { stemOf, IMAGE_NAME } from './dataset.ts';
-import { DatasetError } from './errors.ts';
+import { DatasetError } from '../ground/errors.ts';
 import { decodeMask, encodeMaskPng, encodePng } from './image-io.ts';
 import { listDir, StagedFolder } from './staged-folder.ts';
 import { openTransformer, type TransformedImage } from './transform.ts';
 import type { Affine } from './types.ts';
-import type { PoseReport, PoseSummary } from './pose/summary.ts';
+import { TRANSFORM_REPORT_FILE, TransformReportBuilder, serializeTransformReport, type TransformReport } from './transform-report.ts';
 
-export interface TransformReportEntry {
-  file: string;
-  score: number | null;
-  ok: boolean | null;
-  /** pose against the training poses and its flag (null: dataset not aligned, or no training poses) */
-  pose: PoseReport | null;
-  groundTruth?: string;
-}
-
-export interface TransformSummary {
-  images: number;
-  groundTruthMasks: number;
-  flagged: number;
-  /** images whose pose lies beyond the training poses' threshold */
-  poseFlagged: number;
-  /** the training poses compared with: from the manifest, derived from its frames, or none (and why) */
-  poseModel: { source: 'manifest' | 'frames' | 'none'; summary: PoseSummary | null; reason?: string };
-  warnings: string[];
-  report: TransformReportEntry[];
-}
+/** transformFolder's result is the report it wrote (lambdas/core/transform-report.ts). */
+export type TransformSummary = TransformReport;
 
 export async function transformFolder(
   outDir: string,
@@ -42,35 +24,20 @@ export async function transformFolder(
   if (jobs.length === 0) throw new DatasetError('no images to transform', inputDir);
   const transformer = await openTransformer(new LocalStorage(outDir), { modelPath: opts.modelPath });
   const staged = new StagedFolder(destDir);
-  const { poseModel } = transformer;
-  const summary: TransformSummary = {
-    images: 0,
-    groundTruthMasks: 0,
-    flagged: 0,
-    poseFlagged: 0,
-    poseModel: { source: poseModel.source, summary: poseModel.summary, ...(poseModel.reason ? { reason: poseModel.reason } : {}) },
-    warnings: [],
-    report: [],
-  };
+  const report = new TransformReportBuilder(transformer);
   try {
     for (const job of jobs) {
       const t: TransformedImage = await transformer.transformImage(await readFile(job.imagePath), job.imagePath);
       await staged.write(job.imageOut, await encodePng(t.image));
-      summary.images++;
-      summary.warnings.push(...t.warnings);
-      if (t.alignment && !t.alignment.ok) summary.flagged++;
-      if (t.pose?.flagged) summary.poseFlagged++;
-      const entry: TransformReportEntry = { file: job.imageOut, score: t.alignment?.score ?? null, ok: t.alignment?.ok ?? null, pose: t.pose };
       if (job.gtPath && job.gtOut) {
         const gt = await decodeMask(await readFile(job.gtPath), job.gtPath);
         await staged.write(job.gtOut, await encodeMaskPng(await transformer.transformMask(gt, t.matrix as Affine | null)));
-        summary.groundTruthMasks++;
-        entry.groundTruth = job.gtOut;
       }
-      summary.report.push(entry);
-      opts.onProgress?.('transform', summary.images, jobs.length);
+      report.add(basename(job.imagePath), job.imageOut, t, job.gtOut);
+      opts.onProgress?.('transform', report.size, jobs.length);
     }
-    await staged.write('transform-report.json', Buffer.from(JSON.stringify(summary, null, 2) + '\n'));
+    const summary = report.finish();
+    await staged.write(TRANSFORM_REPORT_FILE, serializeTransformReport(summary));
     await staged.commit();
     return summary;
   } catch (err) {

@@ -1,6 +1,6 @@
 // Transform: apply a compressed dataset's geometry (same reference, same union mask) to new images (test or
 // inference) and to their ground-truth masks, so a model trained on restored frames sees what it was trained on.
-import type { Storage } from '../storage/storage.ts';
+import type { Storage } from '../ground/storage.ts';
 import { disposeReference, estimateAlignment, prepareReference, warpImage, warpMask, type ReferenceModel } from './align/index.ts';
 import { loadManifest, loadReference, loadReferenceMask, loadUnionMask } from './artifacts.ts';
 import { openSegmenter } from './compress/segmenter.ts';
@@ -10,6 +10,7 @@ import type { Affine, Image, Mask } from './types.ts';
 import { estimateTranslation } from './align/translation.ts';
 import { applyMask } from './union-mask.ts';
 import { decodeImage } from './image-io.ts';
+import { toStoredImage, toStoredMask } from './frame-scale.ts';
 import { poseModelOf, type PoseModel } from './pose/model.ts';
 import { poseReport, type PoseReport } from './pose/summary.ts';
 
@@ -37,7 +38,11 @@ export async function openTransformer(store: Storage, opts: { modelPath?: string
   const manifest = await loadManifest(store);
   const reference = await loadReference(store, manifest);
   const unionMask = await loadUnionMask(store, manifest);
-  const { width, height, mode } = manifest.frame;
+  const { mode } = manifest.frame;
+  // alignment lands in the reference's geometry; frames are stored at frame.width x frame.height (smaller with --max-side)
+  const stored = { width: manifest.frame.width, height: manifest.frame.height };
+  const width = manifest.frame.scale?.referenceWidth ?? stored.width;
+  const height = manifest.frame.scale?.referenceHeight ?? stored.height;
   let segmenter: Segmenter | undefined;
   let refModel: ReferenceModel | undefined;
   let poseModel: PoseModel = { source: 'none', summary: null, reason: 'the dataset was not aligned' };
@@ -92,11 +97,12 @@ export async function openTransformer(store: Storage, opts: { modelPath?: string
         image = await warpImage(image, matrix, width, height);
         warnings.push(`${name}: ${decoded.image.width}x${decoded.image.height} placed in the ${width}x${height} frame (padded/cropped)`);
       }
+      image = await toStoredImage(image, stored);
       if (unionMask) image = applyMask(image, unionMask);
       return { image, matrix, alignment, pose, warnings };
     },
     async transformMask(mask, matrix) {
-      return matrix ? warpMask(mask, matrix, width, height) : mask;
+      return toStoredMask(matrix ? await warpMask(mask, matrix, width, height) : mask, stored);
     },
     async close() {
       if (refModel) disposeReference(refModel);

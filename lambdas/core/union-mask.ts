@@ -5,19 +5,6 @@ import { dilateDisc } from './align/morphology.ts';
 import { boxAbove } from './align/raster.ts';
 import type { Image, Mask } from './types.ts';
 
-/**
- * Default growth of the union, in pixels of the reference frame. Measured on the 320 MVTec screws
- * (bench/align-quality.ts, threshold segmentation, union of the 320 aligned masks):
- *   margin px          0      2      4      6      8     12     16
- *   union fraction  11.9%  12.4%  12.9%  13.4%  13.8%  14.8%  15.8%
- *   max containment 0.11%  0.04%  0.04%  0.02%  0.01%  0.00%  0.00%   (limit 0.5%)
- *   min PROTOCOL IoU 0.43   0.43   0.54   0.55   0.55   0.60   0.68
- * Containment holds even at 0 px; 6 px buys a 30x containment margin for test images and less cooperative data
- * and lifts the worst PROTOCOL silhouette above 0.5 (its threshold comes from the blanked reference, so a
- * tighter union darkens it), for 1.5% of the frame.
- */
-export const DEFAULT_MARGIN_PX = 6;
-
 /** ORs masks of one size together, keeping only one mask in memory. */
 export class UnionMaskBuilder {
   private union: Uint8Array | null = null;

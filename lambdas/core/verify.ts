@@ -1,8 +1,8 @@
 // verify: is a compressed output intact? Manifest valid, every artifact's sha256 as recorded, every frame
 // decoding to its recorded hash. Reports problems instead of throwing, so a user sees all of them.
-import type { Storage } from '../storage/storage.ts';
+import type { Storage } from '../ground/storage.ts';
 import { loadManifest, readChecked } from './artifacts.ts';
-import { AdreelError } from './errors.ts';
+import { AdreelError } from '../ground/errors.ts';
 import { decodeCheckedFrames } from './restore.ts';
 
 export interface VerifyResult {

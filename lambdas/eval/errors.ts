@@ -1,5 +1,5 @@
 // Errors specific to the PaDiM evaluator. They extend the project's AdreelError so callers can catch them the same way.
-import { AdreelError } from '../core/errors.ts';
+import { AdreelError } from '../ground/errors.ts';
 
 /** The backbone model is missing, unreadable, or does not produce the expected outputs. */
 export class BackboneError extends AdreelError {

@@ -1,7 +1,7 @@
 // The PaDiM evaluator of PROTOCOL.md ("PaDiM evaluator"): one pass over the training images accumulates the
 // per-position Gaussians, one pass over the test images scores them; several channel-subset seeds share both
 // passes, so the backbone runs once per image whatever the number of seeds.
-import { UsageError } from '../core/errors.ts';
+import { UsageError } from '../ground/errors.ts';
 import { aurocFromGroups } from './auroc.ts';
 import { Backbone, resolveBackbonePath, type BackboneIdentity } from './backbone.ts';
 import { BackboneError, EvalDataError } from './errors.ts';

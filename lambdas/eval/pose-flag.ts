@@ -5,12 +5,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { TRANSFORM_REPORT_FILE } from '../core/transform-report.ts';
 import { aurocFromGroups } from './auroc.ts';
 import { EvalDataError } from './errors.ts';
 import type { ImageScore } from './evaluate.ts';
 import { GOOD_TYPE } from './mvtec.ts';
 
-export const TRANSFORM_REPORT_FILE = 'transform-report.json';
 
 const entrySchema = z.looseObject({
   file: z.string().min(1),

@@ -2,7 +2,7 @@
 // use lanczos3), centre-crop 224, scale to [0,1], ImageNet mean/std, grey replicated to 3 channels. Masks take the
 // same geometry with nearest whatever the image kernel.
 import sharp from 'sharp';
-import { InputImageError } from '../core/errors.ts';
+import { InputImageError } from '../ground/errors.ts';
 
 export const RESIZE_SIZE = 256;
 export const CROP_SIZE = 224;

@@ -1,9 +1,7 @@
 // Deterministic channel subset for PaDiM: a seeded mulberry32 stream drives a Fisher-Yates shuffle, so the same
 // seed picks the same channels on every machine and Node version (no Math.random, no platform RNG).
 
-import { mulberry32 } from '../core/prng.ts';
-
-export { mulberry32 };
+import { mulberry32 } from '../ground/prng.ts';
 
 /**
  * `count` distinct channel indices out of `0 .. total-1`, sorted ascending.

@@ -3,7 +3,7 @@
 // AUROC(candidate, s, k) >= AUROC(raw, s, k) - tolerance.
 // Backbone features depend on the kernel only, so the backbone runs once per image per kernel; the seeds (which
 // only choose the channel subset) share that pass.
-import { UsageError } from '../core/errors.ts';
+import { UsageError } from '../ground/errors.ts';
 import type { BackboneIdentity } from './backbone.ts';
 import { evaluateSplit, type EvalResult, type ImageScore, type MultiSeedEvalOptions } from './evaluate.ts';
 import { readMvtecCategory, readSplitFromFolders, type EvalFolders, type EvalSplit } from './mvtec.ts';

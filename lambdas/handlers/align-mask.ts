@@ -10,10 +10,11 @@ import { z } from 'zod';
 import { alignMaskStage, openAlignWorker, type AlignWorker } from '../core/compress/align-mask.ts';
 import { readJob, type FrameDraft, type JobState, type StageContext } from '../core/compress/job.ts';
 import { groupOf, mergeGroupUnion, writeBatchUnion } from '../core/compress/partial-union.ts';
-import { AdreelError } from '../core/errors.ts';
+import { AdreelError } from '../ground/errors.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
-import { ingestStore, RunRef, runStore } from './commons/layout.ts';
+import { RunRef } from '../ground/run-contract.ts';
+import { ingestStore, runStore } from './commons/layout.ts';
 import { ensureModel } from './commons/model.ts';
 import { logger } from './commons/powertools.ts';
 import { failedKey, putJson, type ImageFailure } from './commons/run-state.ts';
@@ -39,13 +40,13 @@ export interface AlignResult {
 /** Kept between warm invocations of the same run: the segmenter and the reference's features cost the most to load. */
 let cached: { runKey: string; job: JobState; worker: AlignWorker } | undefined;
 
-async function workerFor(runKey: string, ctx: StageContext): Promise<{ job: JobState; worker: AlignWorker }> {
+async function workerFor(runKey: string, ctx: StageContext, modelPath: string | undefined): Promise<{ job: JobState; worker: AlignWorker }> {
   if (cached?.runKey === runKey) return cached;
   const old = cached;
   cached = undefined;
   await old?.worker.close();
   const job = await readJob(ctx.target);
-  const worker = await openAlignWorker(ctx, job);
+  const worker = await openAlignWorker(ctx, job, modelPath ?? job.options.modelPath);
   cached = { runKey, job, worker };
   return cached;
 }
@@ -55,9 +56,9 @@ export const handler = defineHandler('alignMask', AlignEvent, async (event): Pro
   const indices = 'Items' in event ? event.Items.map((i) => i.index) : [event.index];
   const cfg = readConfig();
   const s3 = s3Client();
-  await ensureModel(s3);
+  const modelPath = await ensureModel(s3);
   const ctx: StageContext = { source: ingestStore(s3, cfg), target: runStore(s3, cfg, run) };
-  const { job, worker } = await workerFor(`${run.dataset}/${run.runId}`, ctx);
+  const { job, worker } = await workerFor(`${run.dataset}/${run.runId}`, ctx, modelPath);
   const result: AlignResult = { processed: 0, failed: 0, dropped: 0, partialUnion: null, groupUnion: null };
   const drafts: FrameDraft[] = [];
   for (const index of indices) {

@@ -2,13 +2,15 @@
 // is one upload and one execution: each class becomes its own dataset `<dataset>/<class>` (own reference, mask,
 // reel, manifest and LATEST pointer), processed by the class Map in parallel. A folder of images or a single MVTec
 // category is one class: the dataset itself. The list goes to S3 (the class Map's ItemReader); keys only returned.
-import type { Storage } from '../storage/storage.ts';
-import { DatasetError } from '../core/errors.ts';
+import type { Storage } from '../ground/storage.ts';
+import { mvtecClasses } from '../core/dataset.ts';
+import { DatasetError } from '../ground/errors.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
-import { CLASSES_KEY, DatasetName, ingestStore, runStore, workPrefix } from './commons/layout.ts';
+import { DatasetName } from '../ground/run-contract.ts';
+import { CLASSES_KEY, ingestStore, runStore, workPrefix } from './commons/layout.ts';
 import { putJson } from './commons/run-state.ts';
-import { PrepareEvent } from './prepare-reference.ts';
+import { RunEvent } from './commons/events.ts';
 
 /** One item of the class Map. */
 export interface ClassItem {
@@ -25,20 +27,17 @@ export interface DiscoverResult {
   classesKey: string;
 }
 
-/** The classes of the upload at `dataset` in `source` (see the file comment). */
+/** The classes of the upload at `dataset` in `source` (the layout rule is lambdas/core/dataset.ts's, as for the CLI). */
 export async function discoverClasses(source: Storage, dataset: string): Promise<ClassItem[]> {
-  const base = `${dataset}/`;
-  const keys = (await source.list(dataset)).map((o) => o.key.slice(base.length)).filter((k) => !k.startsWith('_') && !k.startsWith('.'));
-  if (keys.some((k) => k.startsWith('train/good/')) || keys.some((k) => !k.includes('/'))) return [{ dataset, class: null }];
-  const classes = [...new Set(keys.filter((k) => /^[^/]+\/train\/good\/[^/]+$/.test(k)).map((k) => k.split('/')[0]))].sort();
-  if (classes.length === 0) throw new DatasetError('no images, no train/good and no categories (<class>/train/good/) found', `${source.description}/${base}`);
+  const classes = await mvtecClasses(source, dataset);
+  if (!classes) return [{ dataset, class: null }];
   for (const c of classes) {
-    if (!DatasetName.safeParse(`${dataset}/${c}`).success) throw new DatasetError(`category "${c}" is not a usable name (letters, digits, ".", "_", "-")`, `${source.description}/${base}${c}`);
+    if (!DatasetName.safeParse(`${dataset}/${c}`).success) throw new DatasetError(`category "${c}" is not a usable name (letters, digits, ".", "_", "-")`, `${source.description}/${dataset}/${c}`);
   }
   return classes.map((c) => ({ dataset: `${dataset}/${c}`, class: c }));
 }
 
-export const handler = defineHandler('discover', PrepareEvent, async (event): Promise<DiscoverResult> => {
+export const handler = defineHandler('discover', RunEvent, async (event): Promise<DiscoverResult> => {
   const cfg = readConfig();
   const s3 = s3Client();
   const items = await discoverClasses(ingestStore(s3, cfg), event.dataset);

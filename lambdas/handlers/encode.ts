@@ -5,10 +5,11 @@
 import { z } from 'zod';
 import { readJob } from '../core/compress/job.ts';
 import { encodeSegmentStage, type EncodedSegment } from '../core/compress/encode.ts';
-import { UsageError } from '../core/errors.ts';
+import { UsageError } from '../ground/errors.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
-import { ingestStore, RunRef, runStore, segmentRecordKey } from './commons/layout.ts';
+import { RunRef } from '../ground/run-contract.ts';
+import { ingestStore, runStore, segmentRecordKey } from './commons/layout.ts';
 import { putJson, readPlan, readUnion } from './commons/run-state.ts';
 
 export const EncodeEvent = RunRef.extend({ segment: z.number().int().min(0).optional() });

@@ -1,19 +1,16 @@
 // prepare-reference: list the dataset, pick the reference and the segmenter, and write the list of images the
 // Distributed Map reads (ItemReader) to the work prefix. Returns keys and counts only.
 import { z } from 'zod';
-import { listDataset, type DatasetListing } from '../core/dataset.ts';
-import { CompressOptionsSchema } from '../core/compress/options.ts';
+import { resolveDataset } from '../core/dataset.ts';
 import { prepareReferenceStage } from '../core/compress/prepare-reference.ts';
-import type { JobState } from '../core/compress/job.ts';
-import type { Storage } from '../storage/storage.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
-import { ingestStore, ITEMS_KEY, RunRef, runStore, workPrefix } from './commons/layout.ts';
+import { RunEvent } from './commons/events.ts';
+import { ingestStore, ITEMS_KEY, runStore, workPrefix } from './commons/layout.ts';
 import { ensureModel } from './commons/model.ts';
 import { putJson } from './commons/run-state.ts';
 import { logger } from './commons/powertools.ts';
 
-export const PrepareEvent = RunRef.extend({ options: CompressOptionsSchema.omit({ modelPath: true }).prefault({}) });
 
 /** One Map item: an image's position in frame order (the name is for logs and the execution history). */
 export interface MapItem {
@@ -29,21 +26,14 @@ export interface PrepareResult {
   itemsKey: string;
 }
 
-/** An MVTec category (with train/good) compresses its training set; any other folder its own images. */
-export async function resolveDataset(source: Storage, dataset: string): Promise<{ listing: DatasetListing; layout: JobState['sourceLayout'] }> {
-  const trainGood = `${dataset}/train/good`;
-  if ((await source.list(trainGood)).length > 0) return { listing: await listDataset(source, trainGood), layout: 'mvtec' };
-  return { listing: await listDataset(source, dataset), layout: 'folder' };
-}
-
-export const handler = defineHandler('prepareReference', PrepareEvent, async (event): Promise<PrepareResult> => {
+export const handler = defineHandler('prepareReference', RunEvent, async (event): Promise<PrepareResult> => {
   const cfg = readConfig();
   const s3 = s3Client();
-  await ensureModel(s3);
+  const modelPath = await ensureModel(s3);
   const source = ingestStore(s3, cfg);
   const target = runStore(s3, cfg, event);
   const { listing, layout } = await resolveDataset(source, event.dataset);
-  const job = await prepareReferenceStage({ source, target, log: (m) => logger.info(m) }, listing, layout, event.options);
+  const job = await prepareReferenceStage({ source, target, log: (m) => logger.info(m) }, listing, layout, { ...event.options, modelPath });
   const items: MapItem[] = job.entries.map((e, index) => ({ index, name: e.name }));
   await putJson(target, ITEMS_KEY, items);
   return {

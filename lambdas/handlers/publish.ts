@@ -6,7 +6,8 @@ import { KEYS } from '../core/compress/job.ts';
 import { sha256 } from '../core/hash.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
-import { ingestStore, outputStore, pointerKey, RunRef, runPrefix, runStore, type LatestPointer } from './commons/layout.ts';
+import { RunRef } from '../ground/run-contract.ts';
+import { ingestStore, outputStore, pointerKey, runPrefix, runStore, type LatestPointer } from './commons/layout.ts';
 import { putJson, readDrafts, readEncoded, readUnion } from './commons/run-state.ts';
 
 export interface PublishResult {

@@ -4,19 +4,20 @@
 import { z } from 'zod';
 import { loadManifest } from '../core/artifacts.ts';
 import { KEYS } from '../core/compress/job.ts';
-import { IntegrityError } from '../core/errors.ts';
+import { IntegrityError } from '../ground/errors.ts';
 import { sha256 } from '../core/hash.ts';
 import { restoreSegment } from '../core/restore.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
-import { DatasetName, outputStore, RunId, runPrefix } from './commons/layout.ts';
+import { DatasetName, prefixBelow, RunId } from '../ground/run-contract.ts';
+import { outputStore, RESTORED_PREFIX, runPrefix } from './commons/layout.ts';
 
 export const RestoreSegmentEvent = z.object({
   dataset: DatasetName,
   runId: RunId,
   /** the manifest the coordinator planned with: a run replaced meanwhile is refused, never mixed */
   manifestSha256: z.string().regex(/^[0-9a-f]{64}$/),
-  outputPrefix: z.string().regex(/^restored\/([A-Za-z0-9_-][A-Za-z0-9._-]*\/?)+$/).transform((p) => p.replace(/\/+$/, '')),
+  outputPrefix: prefixBelow(RESTORED_PREFIX),
   segment: z.number().int().min(0),
   frames: z.object({ first: z.number().int().min(0), last: z.number().int().min(0) }),
 });

@@ -7,25 +7,21 @@
 import { z } from 'zod';
 import { parseFrameRange, restoreFramesParallel, segmentsNeeded, type FrameRange } from '../core/restore.ts';
 import { loadManifest } from '../core/artifacts.ts';
-import { IntegrityError } from '../core/errors.ts';
+import { IntegrityError } from '../ground/errors.ts';
 import { mapPool } from '../core/map-pool.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
-import { DatasetName, outputStore, RESTORED_PREFIX } from './commons/layout.ts';
+import { DatasetName, prefixBelow } from '../ground/run-contract.ts';
+import { outputStore, RESTORED_PREFIX } from './commons/layout.ts';
 import { openPublished } from './commons/published.ts';
 import { tracer } from './commons/powertools.ts';
 import type { RestoreSegmentEvent, RestoreSegmentResult } from './restore-segment.ts';
 
 export const SAGEMAKER_MANIFEST = 'adreel.manifest';
 
-const OutputPrefix = z
-  .string()
-  .regex(/^restored\/([A-Za-z0-9_-][A-Za-z0-9._-]*\/?)+$/, `outputPrefix must be below ${RESTORED_PREFIX} (letters, digits, ".", "_", "-")`)
-  .transform((p) => p.replace(/\/+$/, ''));
-
 export const RestoreEvent = z.object({
   dataset: DatasetName,
-  outputPrefix: OutputPrefix,
+  outputPrefix: prefixBelow(RESTORED_PREFIX),
   /** "A-B" (0-based, inclusive) or {first, last} */
   frames: z.union([z.string(), z.object({ first: z.number().int().min(0), last: z.number().int().min(0) })]).optional(),
 });

@@ -5,11 +5,11 @@
 import { createHash } from 'node:crypto';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
-import { CompressOptionsSchema } from '../core/compress/options.ts';
-import { UsageError } from '../core/errors.ts';
+import { MarkerContentSchema, MarkerOptionsSchema, type MarkerOptions } from '../core/compress/options.ts';
+import { UsageError } from '../ground/errors.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
-import { DatasetName, MARKER } from './commons/layout.ts';
+import { DatasetName, MARKER } from '../ground/run-contract.ts';
 import { logger, tracer } from './commons/powertools.ts';
 import { S3Storage } from '../storage/s3.ts';
 
@@ -29,13 +29,14 @@ export const ObjectCreatedEvent = z.object({
 });
 export type ObjectCreatedEvent = z.infer<typeof ObjectCreatedEvent>;
 
-/** What a marker may hold: nothing, or compress options (model path excluded: the stack provides the model). */
-export const MarkerContent = z.object({ options: CompressOptionsSchema.omit({ modelPath: true }).partial().strict().optional() }).strict();
+/** What a marker may hold: nothing, or compress options (lambdas/core/compress/options.ts owns the schema). */
+export const MarkerContent = MarkerContentSchema;
 
 export interface ExecutionInput {
   dataset: string;
   runId: string;
-  options: z.input<typeof CompressOptionsSchema>;
+  /** the marker's options, checked and with every default filled in */
+  options: MarkerOptions;
 }
 
 export interface StartResult {
@@ -78,7 +79,7 @@ export function createStartHandler(start: () => StartExecution) {
     const marker = text ? MarkerContent.parse(JSON.parse(text)) : {};
     const identity = object['version-id'] ?? object.sequencer ?? object.etag ?? '';
     const name = executionName(bucket.name, object.key, identity);
-    const started = await start()(name, { dataset, runId: name, options: marker.options ?? {} });
+    const started = await start()(name, { dataset, runId: name, options: marker.options ?? MarkerOptionsSchema.parse({}) });
     logger.info(started ? 'execution started' : 'execution already exists: duplicate event ignored', { name, dataset });
     return { executionName: name, started, dataset };
   });

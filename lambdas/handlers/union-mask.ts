@@ -3,14 +3,15 @@
 // fixed (the encode Map runs one encode per segment index it returns). Records and masks are read from the align
 // batches' partial unions (one per group of 1,024 images, else per batch), and one by one only for images no
 // partial covers (lambdas/core/compress/partial-union.ts).
-import { DatasetError } from '../core/errors.ts';
+import { DatasetError } from '../ground/errors.ts';
 import { readJob } from '../core/compress/job.ts';
 import { buildUnionMask, UNION_READ_CONCURRENCY } from '../core/compress/union.ts';
 import { readPartialUnions } from '../core/compress/partial-union.ts';
 import { planReelSegments } from '../core/compress/encode.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
-import { ingestStore, RunRef, runStore, SEGMENTS_KEY, UNION_KEY } from './commons/layout.ts';
+import { RunRef } from '../ground/run-contract.ts';
+import { ingestStore, runStore, SEGMENTS_KEY, UNION_KEY } from './commons/layout.ts';
 import { logger } from './commons/powertools.ts';
 import { ImageFailureError, putJson, readDrafts, readFailures } from './commons/run-state.ts';
 

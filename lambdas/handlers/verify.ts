@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { readJob } from '../core/compress/job.ts';
 import { encodedRegion } from '../core/compress/encode.ts';
-import { IntegrityError, UsageError } from '../core/errors.ts';
+import { IntegrityError, UsageError } from '../ground/errors.ts';
 import { frameSha256, sha256File } from '../core/hash.ts';
 import { decodeHevc } from '../core/reel/decode.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
-import { RunRef, runStore } from './commons/layout.ts';
+import { RunRef } from '../ground/run-contract.ts';
+import { runStore } from './commons/layout.ts';
 import { readPlan, readSegment, readUnion } from './commons/run-state.ts';
 
 export const VerifyEvent = RunRef.extend({ segment: z.number().int().min(0).optional() });

@@ -4,7 +4,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { checkKey, StorageError, type ObjectInfo, type Storage } from './storage.ts';
+import { checkKey, StorageError, type ObjectInfo, type Storage } from '../ground/storage.ts';
 
 export class LocalStorage implements Storage {
   constructor(readonly root: string) {}

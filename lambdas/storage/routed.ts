@@ -1,7 +1,7 @@
 // One Storage made of several: keys below a route's prefix go to that route's store (same key), all others to the
 // default store. Lets the core's `.work/...` intermediates live where a lifecycle rule expires them, apart from the
 // published artifacts, without the core knowing.
-import { checkKey, type ObjectInfo, type Storage } from './storage.ts';
+import { checkKey, type ObjectInfo, type Storage } from '../ground/storage.ts';
 
 export interface Route {
   /** a folder-like key prefix without trailing '/', e.g. '.work' */

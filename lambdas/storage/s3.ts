@@ -14,7 +14,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { checkKey, joinKey, StorageError, type ObjectInfo, type Storage } from './storage.ts';
+import { checkKey, joinKey, StorageError, type ObjectInfo, type Storage } from '../ground/storage.ts';
 
 /** DeleteObjects takes at most 1000 keys per call. */
 const DELETE_BATCH = 1000;

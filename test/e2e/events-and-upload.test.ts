@@ -8,19 +8,19 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { ObjectCreatedEvent } from '../../lambdas/handlers/start.ts';
-import { PrepareEvent } from '../../lambdas/handlers/prepare-reference.ts';
+import { RunEvent } from '../../lambdas/handlers/commons/events.ts';
 import { AlignEvent } from '../../lambdas/handlers/align-mask.ts';
 import { RestoreEvent } from '../../lambdas/handlers/restore.ts';
 import { TransformEvent } from '../../lambdas/handlers/transform.ts';
 import { RestoreSegmentEvent } from '../../lambdas/handlers/restore-segment.ts';
-import { RunRef } from '../../lambdas/handlers/commons/layout.ts';
+import { RunRef } from '../../lambdas/ground/run-contract.ts';
 import { runUpload } from '../../lambdas/cli/commands/upload.ts';
 import { startLocalS3, type LocalS3 } from '../../infra/local/s3rver.ts';
 import { writeSyntheticFolder } from '../helpers/synthetic-folder.ts';
 
 const SAMPLES: [string, z.ZodType][] = [
   ['start.marker-created.json', ObjectCreatedEvent],
-  ['prepare-reference.json', PrepareEvent],
+  ['prepare-reference.json', RunEvent],
   ['align-mask.batch.json', AlignEvent],
   ['align-mask.single.json', AlignEvent],
   ['union-mask.json', RunRef],
@@ -31,9 +31,9 @@ const SAMPLES: [string, z.ZodType][] = [
   ['restore-segment.json', RestoreSegmentEvent],
   ['transform.json', TransformEvent],
   // discover takes the state machine's input; summarize the run
-  ['discover.json', PrepareEvent],
+  ['discover.json', RunEvent],
   ['summarize.json', RunRef],
-  ['state-machine.input.json', PrepareEvent],
+  ['state-machine.input.json', RunEvent],
 ];
 
 describe('sample events', () => {
@@ -88,7 +88,7 @@ describe('adreel upload (against s3rver)', () => {
   });
 
   it('refuses bad options before uploading anything', async () => {
-    await assert.rejects(runUpload.run([dir, 's3://ingest/x'], { preset: 'warp-speed', endpoint: s3.endpoint }), /invalid options/);
+    await assert.rejects(runUpload.run([dir, 's3://ingest/x'], { preset: 'warp-speed', endpoint: s3.endpoint }), /--preset: expects one of ultrafast, /);
     await assert.rejects(runUpload.run([dir, 'ingest/x'], {}), /s3:\/\//);
   });
 });

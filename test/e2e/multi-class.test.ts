@@ -15,11 +15,12 @@ import { LocalStorage } from '../../lambdas/storage/local.ts';
 import { S3Storage } from '../../lambdas/storage/s3.ts';
 import { createRestoreHandler, type RestoreResult } from '../../lambdas/handlers/restore.ts';
 import { handler as restoreSegment, type RestoreSegmentResult } from '../../lambdas/handlers/restore-segment.ts';
-import type { CloudRunSummary } from '../../lambdas/handlers/summarize.ts';
+import { RunSummarySchema } from '../../lambdas/core/run-summary.ts';
 import { startLocalS3, type LocalS3 } from '../../infra/local/s3rver.ts';
 import { LocalPipeline } from '../../infra/local/pipeline.ts';
 import { writeSyntheticFolder } from '../helpers/synthetic-folder.ts';
 import { INGEST, OUTPUT, pixelHashesOfFolder, pixelHashesOfPrefix, waitFor, writeMarker } from './harness.ts';
+import { parseCompressOptions } from '../../lambdas/core/compress/options.ts';
 
 const OPTIONS = { threads: 1, preset: 'ultrafast' as const, crf: 28, segmentFrames: 2, onAlignFailure: 'keep' as const };
 
@@ -68,7 +69,7 @@ describe('multi-class upload, segmented reels, fan-out restore (local end to end
     assert.equal(run.status, 'SUCCEEDED', JSON.stringify(run.error));
 
     const out = new S3Storage(s3.client, OUTPUT);
-    const summary = JSON.parse((await out.get(`datasets/plant/runs/${run.name}/summary.json`)).toString('utf8')) as CloudRunSummary;
+    const summary = RunSummarySchema.parse(JSON.parse((await out.get(`datasets/plant/runs/${run.name}/summary.json`)).toString('utf8')));
     assert.deepEqual(summary.classes.map((c) => [c.class, c.dataset, c.frames, c.segments]), [['bolt', 'plant/bolt', 5, 3], ['bracket', 'plant/bracket', 4, 2]]);
     assert.equal(summary.totals.frames, 9);
     for (const c of ['bolt', 'bracket']) {
@@ -89,8 +90,12 @@ describe('multi-class upload, segmented reels, fan-out restore (local end to end
 
     // the CLI on the same root with the same options
     const cliOut = join(work, 'cli');
-    const cli = await compressClasses(root, cliOut, OPTIONS);
+    const cli = await compressClasses(root, cliOut, parseCompressOptions(OPTIONS));
     assert.deepEqual(cli.classes.map((c) => [c.class, c.frames, c.segments]), [['bolt', 5, 3], ['bracket', 4, 2]]);
+    // one summary schema for both paths: the same figures per class (paths and timings aside)
+    const figures = (c: (typeof summary.classes)[number]) => [c.class, c.frames, c.dropped, c.inputBytes, c.reelBytes, c.segments, c.outputBytes, c.overhead, c.ratio, c.reelRatio, c.unionFraction];
+    assert.deepEqual(cli.classes.map(figures), summary.classes.map(figures));
+    assert.deepEqual(cli.totals, summary.totals);
     for (const c of ['bolt', 'bracket']) {
       const dest = join(work, `cli-restored-${c}`);
       const local = new LocalStorage(dest);

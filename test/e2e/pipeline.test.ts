@@ -19,6 +19,7 @@ import { DEFAULT_MAP } from '../../infra/adreel-stack.ts';
 import type { UnionMaskResult } from '../../lambdas/handlers/union-mask.ts';
 import { writeSyntheticFolder } from '../helpers/synthetic-folder.ts';
 import { INGEST, OPTIONS, OUTPUT, pixelHashesOfFolder, pixelHashesOfPrefix, restoreToFolder, uploadFolder, waitFor, writeMarker } from './harness.ts';
+import { parseCompressOptions } from '../../lambdas/core/compress/options.ts';
 
 let s3: LocalS3;
 let work: string;
@@ -81,7 +82,7 @@ describe('serverless pipeline, local end to end', () => {
     assert.equal(manifest.length, 9);
 
     const cliOut = join(work, 'cli-out');
-    await compressFolder(images, cliOut, OPTIONS);
+    await compressFolder(images, cliOut, parseCompressOptions(OPTIONS));
     // the union from the partial (cloud) and from the masks one by one (CLI): the same PNG
     const cloudMask = await new S3Storage(s3.client, OUTPUT).get(`datasets/parts/screws/runs/${run.name}/mask.png`);
     assert.equal(sha256(cloudMask), sha256(await readFile(join(cliOut, 'mask.png'))));

@@ -11,6 +11,7 @@ import { screwMissing } from '../../bench/lib/shared-data.ts';
 import { compressFolder } from '../../lambdas/core/compress/compress-folder.ts';
 import { linkTrainSubset, CI_TRAIN } from '../helpers/screw-subset.ts';
 import { pixelHashesOfFolder, restoreToFolder, runLocalCloud } from './harness.ts';
+import { parseCompressOptions } from '../../lambdas/core/compress/options.ts';
 
 /** threads pinned: the reel is reproducible, so both paths decode to the same pixels */
 const OPTIONS = { crf: 28, threads: 1, segmenter: 'threshold' as const };
@@ -36,7 +37,7 @@ describe('serverless pipeline, local, on the CI screw subset', { skip: screwMiss
 
     const cliOut = join(work, 'cli-out');
     const cliRestored = join(work, 'cli-restored');
-    await compressFolder(images, cliOut, OPTIONS);
+    await compressFolder(images, cliOut, parseCompressOptions(OPTIONS));
     assert.equal(await restoreToFolder(cliOut, cliRestored), CI_TRAIN);
     assert.deepEqual(run.hashes, await pixelHashesOfFolder(cliRestored));
     console.log(

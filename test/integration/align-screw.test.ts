@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { decodeImage, isImageName } from '../../lambdas/core/image-io.ts';
 import { CONTAINMENT_LIMIT, measureAlignmentQuality } from '../../lambdas/core/metrics/alignment-quality.ts';
-import { DEFAULT_MARGIN_PX } from '../../lambdas/core/union-mask.ts';
+import { DEFAULT_MARGIN_PX } from '../../lambdas/core/compress/options.ts';
 
 const CI_SUBSET = 24;
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

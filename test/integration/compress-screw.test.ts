@@ -17,6 +17,7 @@ import { verifyOutput } from '../../lambdas/core/verify.ts';
 import { LocalStorage } from '../../lambdas/storage/local.ts';
 import { tempDir } from '../helpers/synthetic-folder.ts';
 import { CI_TRAIN, linkTestSubset, linkTrainSubset } from '../helpers/screw-subset.ts';
+import { parseCompressOptions } from '../../lambdas/core/compress/options.ts';
 
 const missing = screwMissing();
 
@@ -29,7 +30,7 @@ describe('real MVTec screws, CI subset', { skip: missing }, () => {
     root = await tempDir('adreel-screw-');
     input = join(root, 'train');
     await linkTrainSubset(input);
-    lossy = await compressFolder(input, join(root, 'crf28'), { crf: 28, segmenter: 'threshold' });
+    lossy = await compressFolder(input, join(root, 'crf28'), parseCompressOptions({ crf: 28, segmenter: 'threshold' }));
   });
   after(async () => rm(root, { recursive: true, force: true }));
 
@@ -46,7 +47,7 @@ describe('real MVTec screws, CI subset', { skip: missing }, () => {
 
   it('--lossless restores every frame bit-exactly (decoded pixels = aligned, masked frames)', async () => {
     const out = join(root, 'lossless');
-    const s = await compressFolder(input, out, { lossless: true, segmenter: 'threshold' });
+    const s = await compressFolder(input, out, parseCompressOptions({ lossless: true, segmenter: 'threshold' }));
     const union = await decodeMask(await readFile(join(out, 'mask.png')), 'mask.png');
     let n = 0;
     for await (const f of restoreFrames(new LocalStorage(out))) {

@@ -6,7 +6,9 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bottleDir, bottleMissing, screwMissing } from '../../bench/lib/shared-data.ts';
-import { compressClasses, RUN_SUMMARY_FILE, type RunSummary } from '../../lambdas/core/compress/compress-folder.ts';
+import { parseCompressOptions } from '../../lambdas/core/compress/options.ts';
+import { compressClasses } from '../../lambdas/core/compress/compress-folder.ts';
+import { RUN_SUMMARY_FILE, type RunSummary } from '../../lambdas/core/run-summary.ts';
 import { restoreFrames } from '../../lambdas/core/restore.ts';
 import { transformFolder } from '../../lambdas/core/transform-folder.ts';
 import { verifyOutput } from '../../lambdas/core/verify.ts';
@@ -28,7 +30,7 @@ describe('MVTec root with screw and bottle, default options (CI subsets)', { ski
     root = await tempDir('adreel-classes-');
     await linkTrainSubset(join(root, 'in', 'screw', 'train', 'good'));
     await linkTrainSubset(join(root, 'in', 'bottle', 'train', 'good'), CI_TRAIN, bottleDir());
-    summary = await compressClasses(join(root, 'in'), join(root, 'out'), { threads: 1 });
+    summary = await compressClasses(join(root, 'in'), join(root, 'out'), parseCompressOptions({ threads: 1 }));
   });
   after(async () => {
     if (previousModel !== undefined) process.env.ADREEL_SEGMENT_MODEL = previousModel;
@@ -47,7 +49,7 @@ describe('MVTec root with screw and bottle, default options (CI subsets)', { ski
     for (const c of summary.classes) {
       assert.ok(c.outputBytes < c.inputBytes / 5, `${c.class}: ${c.outputBytes} of ${c.inputBytes} bytes`);
       assert.ok((c.outliers ?? []).length <= 2, `${c.class}: ${JSON.stringify(c.outliers)}`);
-      const manifest = JSON.parse(await readFile(join(root, 'out', c.class, 'manifest.json'), 'utf8'));
+      const manifest = JSON.parse(await readFile(join(root, 'out', c.class!, 'manifest.json'), 'utf8'));
       assert.equal(manifest.decisions.alignment.mode, c.decisions!.alignment.mode);
       assert.ok(manifest.decisions.misalignment.gate.threshold < manifest.decisions.misalignment.gate.median);
     }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
-import { InputImageError } from '../../lambdas/core/errors.ts';
+import { InputImageError } from '../../lambdas/ground/errors.ts';
 import {
   decodeImage,
   decodeMask,
@@ -260,7 +260,10 @@ describe('masks and grey conversion', () => {
     assert.deepEqual([...mask.data], [0, 0, 255, 255]);
     const back = await decodeMask(await encodeMaskPng(mask), 'gt2.png');
     assert.deepEqual([...back.data], [...mask.data]);
-    assert.equal((await sharp(await encodeMaskPng(mask)).metadata()).channels, 1);
+    // a 1-bit palette PNG: two colours, black and white
+    const meta = await sharp(await encodeMaskPng(mask)).metadata();
+    assert.equal(meta.isPalette, true);
+    assert.equal(meta.bitsPerSample, 1);
   });
 
   it('imageToGrey keeps grey pixels exact and weights colours by luma', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { IntegrityError } from '../../lambdas/core/errors.ts';
+import { IntegrityError } from '../../lambdas/ground/errors.ts';
 import {
   MANIFEST_SCHEMA,
   MANIFEST_VERSION,

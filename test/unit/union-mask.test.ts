@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Image, Mask } from '../../lambdas/core/types.ts';
-import { applyMask, DEFAULT_MARGIN_PX, maskBoundingBox, maskFraction, UnionMaskBuilder } from '../../lambdas/core/union-mask.ts';
+import { applyMask, maskBoundingBox, maskFraction, UnionMaskBuilder } from '../../lambdas/core/union-mask.ts';
+import { DEFAULT_MARGIN_PX } from '../../lambdas/core/compress/options.ts';
 
 const W = 50;
 const H = 40;

@@ -17,7 +17,7 @@ import { prepareReferenceStage } from '../../../lambdas/core/compress/prepare-re
 import { datasetId, publishManifestStage } from '../../../lambdas/core/compress/publish.ts';
 import { unionMaskStage } from '../../../lambdas/core/compress/union.ts';
 import { listDataset } from '../../../lambdas/core/dataset.ts';
-import { DatasetError } from '../../../lambdas/core/errors.ts';
+import { DatasetError } from '../../../lambdas/ground/errors.ts';
 import { sha256 } from '../../../lambdas/core/hash.ts';
 import { LocalStorage } from '../../../lambdas/storage/local.ts';
 

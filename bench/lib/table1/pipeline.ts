@@ -129,7 +129,7 @@ async function buildReel(spec: Extract<VariantSpec, { kind: 'reel' }>, key: stri
   return cachedFolder(dir, async (partial) => {
     const t0 = performance.now();
     ctx.log(`compress ${spec.id} (${JSON.stringify(spec.options)})`);
-    const s = await compressFolder(ctx.inputs.categoryDir, join(partial, 'out'), spec.options, { onProgress: ctx.onProgress });
+    const s = await compressFolder(ctx.inputs.categoryDir, join(partial, 'out'), parseCompressOptions(spec.options), { onProgress: ctx.onProgress });
     await finishReelBuild(partial, key, s, since(t0), ctx);
   });
 }

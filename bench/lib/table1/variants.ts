@@ -1,6 +1,6 @@
 // What a benchmark point is: the raw PNGs, an adreel reel built with given compress options, or a per-image codec
 // applied to every training image (what users pick instead of a reel).
-import type { CompressOptionsInput } from '../../../lambdas/core/compress/options.ts';
+import { DEFAULT_RATE_FPS, type CompressOptionsInput } from '../../../lambdas/core/compress/options.ts';
 
 export type ImageCodec = 'avif' | 'webp' | 'jxl';
 
@@ -10,7 +10,7 @@ export type VariantSpec =
   | { id: string; label: string; kind: 'image-codec'; codec: ImageCodec; quality: number };
 
 /** Settings every Table 1 reel shares (PROTOCOL.md "Table 1 variants"); threads pinned so reels are reproducible. */
-export const TABLE1_ENCODER: CompressOptionsInput = { preset: 'medium', threads: 2 };
+export const TABLE1_ENCODER: CompressOptionsInput = { preset: 'medium', threads: 2, rateFps: DEFAULT_RATE_FPS };
 
 export interface Table1Row {
   row: number;
@@ -57,7 +57,8 @@ export function describeSpec(spec: VariantSpec): string {
   if (spec.kind === 'raw') return 'original PNGs, no compression';
   if (spec.kind === 'image-codec') return `${spec.codec} ${spec.codec === 'jxl' ? 'distance' : spec.codec === 'avif' ? 'crf' : 'quality'} ${spec.quality} per image`;
   const o = spec.options;
-  const flags = [o.lossless ? 'lossless' : `crf ${o.crf ?? 28}`, `preset ${o.preset ?? 'medium'}`];
+  // every reel row states the frame rate x265's rate control ran at (its CRF means different bits at each)
+  const flags = [o.lossless ? 'lossless' : `crf ${o.crf ?? 28}`, `preset ${o.preset ?? 'medium'}`, `rate control ${o.rateFps ?? DEFAULT_RATE_FPS} fps`];
   if (o.align === false) flags.push('--no-align');
   if (o.mask === false) flags.push('--no-mask');
   if (o.crop === false) flags.push('--no-crop');

@@ -6,7 +6,7 @@
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { compressFolder } from '../../core/compress/compress-folder.ts';
-import type { CompressOptionsInput } from '../../core/compress/options.ts';
+import { CompressOptionsSchema } from '../../core/compress/options.ts';
 import { encodePng } from '../../core/image-io.ts';
 import { restoreFrames } from '../../core/restore.ts';
 import { StagedFolder } from '../../core/staged-folder.ts';
@@ -14,9 +14,9 @@ import { generateSyntheticDataset } from '../../core/synthetic/objects.ts';
 import { verifyOutput } from '../../core/verify.ts';
 import { LocalStorage } from '../../storage/local.ts';
 import { bytes, seconds } from '../format.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { createProgress } from '../progress.ts';
-import { intOption, stringOption } from './args.ts';
+import { intOption, optionFlagConfig, parseOptionFlags, stringOption } from './args.ts';
 
 export const runDemo: Command = {
   usage: 'demo [--dir DIR] [--count N] [--size PX] [--crf N] [--seed N] [--no-cloud] [--quiet]   (generate, compress, restore, verify; then the same data through the local serverless pipeline)',
@@ -25,7 +25,7 @@ export const runDemo: Command = {
     dir: { type: 'string' },
     count: { type: 'string' },
     size: { type: 'string' },
-    crf: { type: 'string' },
+    ...optionFlagConfig(['crf']),
     seed: { type: 'string' },
     quiet: { type: 'boolean' },
     'no-cloud': { type: 'boolean' },
@@ -37,7 +37,7 @@ export const runDemo: Command = {
     const seed = intOption(v.seed, '--seed', 0, 2 ** 31 - 1) ?? 1;
     const cloud = !v['no-cloud'];
     // one set of options for both paths; pinned threads make the reel reproducible, hence the pixel comparison
-    const options: CompressOptionsInput = { crf: intOption(v.crf, '--crf', 0, 51) ?? 28, threads: 1 };
+    const { options } = parseOptionFlags(CompressOptionsSchema.transform((o) => ({ ...o, threads: 1 })), v, ['crf']);
     const progress = createProgress(!v.quiet);
     const input = join(dir, 'input');
     const out = join(dir, 'reel');
@@ -69,7 +69,7 @@ export const runDemo: Command = {
     const lines = [
       `adreel demo: ${count} generated ${size}x${size} screw images in ${input} (generated in ${s(tGenerate - t0)})`,
       `CLI path (compress, restore, verify; crf ${options.crf}, threads 1):`,
-      `  compress  ${summary.frames} frames -> reel ${bytes(summary.reelBytes)} (output ${bytes(summary.outputBytes)}), input ${bytes(summary.inputBytes)}, ratio ${summary.ratio.toFixed(1)}x`,
+      `  compress  ${summary.frames} frames, input ${bytes(summary.inputBytes)} -> output ${bytes(summary.outputBytes)}, ratio ${summary.ratio.toFixed(1)}x (reel ${bytes(summary.reelBytes)}, reel-only ratio ${summary.reelRatio.toFixed(1)}x)`,
       `            PSNR in mask ${summary.psnrDb.toFixed(2)} dB, union ${(100 * (summary.unionFraction ?? 1)).toFixed(1)}% of the frame, alignment score min ${Math.min(...scores).toFixed(3)}`,
       `            ${seconds(summary.seconds)}`,
       `  restore   ${restoredFolder.count} PNGs -> ${restored} in ${s(tVerify - tRestore)}`,

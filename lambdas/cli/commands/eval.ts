@@ -1,4 +1,4 @@
-import { UsageError } from '../../core/errors.ts';
+import { UsageError } from '../../ground/errors.ts';
 import { evaluateCategory } from '../../eval/evaluate.ts';
 import {
   checkNoWorseThanRaw,
@@ -10,7 +10,7 @@ import {
   type RobustEvalResult,
 } from '../../eval/robust.ts';
 import { poseFlagFor, describePoseFlag } from '../../eval/pose-flag.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { createProgress } from '../progress.ts';
 import { intOption, stringOption } from './args.ts';
 

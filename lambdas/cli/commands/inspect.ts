@@ -1,7 +1,7 @@
 import { LocalStorage } from '../../storage/local.ts';
 import { inspectOutput } from '../../core/inspect.ts';
-import { bytes } from '../format.ts';
-import type { Command } from '../main.ts';
+import { bytes, overheadText } from '../format.ts';
+import type { Command } from '../command.ts';
 
 export const runInspect: Command = {
   usage: 'inspect <outDir> [--json]',
@@ -16,7 +16,9 @@ export const runInspect: Command = {
     console.log(
       [
         `frames       ${r.frames} (${r.dropped} dropped), ${r.width}x${r.height} ${r.mode}${r.crop ? `, encoded region ${r.crop.width}x${r.crop.height}+${r.crop.x}+${r.crop.y}` : ''}`,
-        `reel         ${bytes(r.reelBytes)} in ${r.reels} file(s); output ${bytes(r.outputBytes)}; input ${bytes(r.inputBytes)}; ratio ${r.ratio.toFixed(1)}x`,
+        `output       ${bytes(r.outputBytes)}; input ${bytes(r.inputBytes)}; ratio ${r.ratio.toFixed(1)}x`,
+        `reel         ${bytes(r.reelBytes)} in ${r.reels} file(s); reel-only ratio ${r.reelRatio.toFixed(1)}x`,
+        `overhead     ${overheadText(r.overhead)} (${(100 * r.overhead.total / Math.max(1, r.reelBytes)).toFixed(0)}% of the reel)`,
         `codec        libx265 ${r.lossless ? 'lossless' : `crf ${r.crf}`}, preset ${r.preset}${r.x265Params ? `, ${r.x265Params}` : ''}`,
         `alignment    ${r.aligned ? `score min ${r.alignmentScore?.min.toFixed(3)} mean ${r.alignmentScore?.mean.toFixed(3)}` : 'off'}; segmenter ${r.segmenter ?? 'none'}`,
         `union mask   ${r.unionFraction === null ? 'none' : `${(100 * r.unionFraction).toFixed(1)}% of the frame`}`,

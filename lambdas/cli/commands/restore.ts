@@ -2,7 +2,7 @@ import { LocalStorage } from '../../storage/local.ts';
 import { loadManifest } from '../../core/artifacts.ts';
 import { parseFrameRange, restoreFramesParallel } from '../../core/restore.ts';
 import { StagedFolder } from '../../core/staged-folder.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { createProgress } from '../progress.ts';
 import { intOption, stringOption } from './args.ts';
 
@@ -11,11 +11,13 @@ export const runRestore: Command = {
   positionals: 2,
   options: { frames: { type: 'string' }, 'original-geometry': { type: 'boolean' }, jobs: { type: 'string' }, quiet: { type: 'boolean' } },
   async run([outDir, destDir], v) {
+    // flags are checked before anything is read; an empty --frames is an error, not "every frame"
+    const framesText = stringOption(v.frames);
+    if (framesText !== undefined) parseFrameRange(framesText);
+    const jobs = intOption(v.jobs, '--jobs', 1, 64);
     const store = new LocalStorage(outDir);
     const manifest = await loadManifest(store);
-    const framesText = stringOption(v.frames);
-    const frames = framesText ? parseFrameRange(framesText, manifest.frames.length) : undefined;
-    const jobs = intOption(v.jobs, '--jobs', 1, 64);
+    const frames = framesText !== undefined ? parseFrameRange(framesText, manifest.frames.length) : undefined;
     const progress = createProgress(!v.quiet);
     const staged = new StagedFolder(destDir);
     const t0 = performance.now();

@@ -1,5 +1,5 @@
 import { transformFolder } from '../../core/transform-folder.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { createProgress } from '../progress.ts';
 import { stringOption } from './args.ts';
 

@@ -1,24 +1,25 @@
 // upload: copy a dataset folder to the ingest bucket, then write the `<dataset>/_READY` marker LAST: the marker is
 // what starts the cloud pipeline, so it must only appear once every image is in place. The marker carries the
-// compress options (the same ones `adreel compress` takes), validated here before anything is uploaded.
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+// compress options (the same flags as `adreel compress`, bar the model), validated here before anything is uploaded.
+import { stat } from 'node:fs/promises';
 import { S3Client } from '@aws-sdk/client-s3';
-import { UsageError } from '../../core/errors.ts';
-import { IMAGE_NAME } from '../../core/dataset.ts';
-import { DatasetName, MARKER } from '../../handlers/commons/layout.ts';
+import { MARKER_EXCLUDED, MarkerOptionsSchema } from '../../core/compress/options.ts';
+import { UsageError } from '../../ground/errors.ts';
+import { mvtecClasses, resolveDataset } from '../../core/dataset.ts';
+import { DatasetName, MARKER } from '../../ground/run-contract.ts';
+import { LocalStorage } from '../../storage/local.ts';
 import { S3Storage } from '../../storage/s3.ts';
-import type { Command } from '../main.ts';
-import { intOption, stringOption } from './args.ts';
+import type { Command } from '../command.ts';
+import { flaggedOptions, optionFlagConfig, optionUsage, parseOptionFlags, stringOption } from './args.ts';
+
+/** Every option a marker accepts (options.ts: all but MARKER_EXCLUDED), with the same flags as compress. */
+const OPTION_KEYS = flaggedOptions(MARKER_EXCLUDED);
 
 export const runUpload: Command = {
-  usage: 'upload <folder> s3://<ingest-bucket>/<dataset> [--crf N] [--preset P] [--threads N] [--lossless] [--endpoint URL]',
+  usage: `upload <folder> s3://<ingest-bucket>/<dataset> ${optionUsage(OPTION_KEYS)} [--endpoint URL]`,
   positionals: 2,
   options: {
-    crf: { type: 'string' },
-    preset: { type: 'string' },
-    threads: { type: 'string' },
-    lossless: { type: 'boolean' },
+    ...optionFlagConfig(OPTION_KEYS),
     endpoint: { type: 'string' },
   },
   async run([folder, target], v) {
@@ -27,23 +28,12 @@ export const runUpload: Command = {
     const [, bucket, datasetText] = m;
     const dataset = DatasetName.safeParse(datasetText);
     if (!dataset.success) throw new UsageError(`dataset "${datasetText}": ${dataset.error.issues[0].message}`);
-    const options = Object.fromEntries(
-      Object.entries({
-        crf: intOption(v.crf, '--crf', 0, 51),
-        preset: stringOption(v.preset),
-        threads: intOption(v.threads, '--threads', 1, 64),
-        lossless: v.lossless ? true : undefined,
-      }).filter(([, x]) => x !== undefined),
-    );
-    // loaded when run, not with the CLI: the handler modules set up Powertools (logger, metrics) from the
-    // environment as they load, and `adreel demo` sets that environment before it runs the handlers
-    const { MarkerContent } = await import('../../handlers/start.ts');
-    const marker = MarkerContent.safeParse({ options });
-    if (!marker.success) throw new UsageError(`invalid options: ${marker.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    // checked here, before anything is uploaded; the marker records the complete options (defaults filled in)
+    const { options } = parseOptionFlags(MarkerOptionsSchema, v, OPTION_KEYS);
+    const marker = { options };
 
-    // an MVTec category uploads its train/good images into the same layout the pipeline reads
+    if (!(await stat(folder).then((st) => st.isDirectory(), () => false))) throw new UsageError(`${folder}: not a folder`);
     const files = await imagesToUpload(folder);
-    if (files.length === 0) throw new UsageError(`${folder}: no images (.png, .jpg, .jpeg, .tif, .tiff, .webp)`);
     const endpoint = stringOption(v.endpoint);
     const client = new S3Client(endpoint ? { endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' } : {});
     const store = new S3Storage(client, bucket, dataset.data);
@@ -54,7 +44,7 @@ export const runUpload: Command = {
         await store.putFile(f.key, f.path);
         bytes += f.bytes;
       }
-      await store.put(MARKER, Buffer.from(JSON.stringify(marker.data)));
+      await store.put(MARKER, Buffer.from(JSON.stringify(marker)));
     } finally {
       client.destroy();
     }
@@ -64,15 +54,15 @@ export const runUpload: Command = {
   },
 };
 
+/** The images the pipeline will read, by the same layout rule as compress (lambdas/core/dataset.ts): an MVTec root
+ * uploads each category's train/good, a category its train/good, a folder its own images; keys keep that layout. */
 async function imagesToUpload(folder: string): Promise<{ path: string; key: string; bytes: number }[]> {
-  const trainGood = join(folder, 'train', 'good');
-  const isMvtec = await stat(trainGood).then((st) => st.isDirectory(), () => false);
-  const dir = isMvtec ? trainGood : folder;
-  const prefix = isMvtec ? 'train/good/' : '';
+  const store = new LocalStorage(folder);
+  const classes = await mvtecClasses(store, '');
+  const prefixes = classes ? classes : [''];
   const out = [];
-  for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    if (!e.isFile() || !IMAGE_NAME.test(e.name)) continue;
-    out.push({ path: join(dir, e.name), key: `${prefix}${e.name}`, bytes: (await stat(join(dir, e.name))).size });
+  for (const prefix of prefixes) {
+    for (const e of (await resolveDataset(store, prefix)).listing.entries) out.push({ path: store.path(e.key), key: e.key, bytes: e.bytes });
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import { LocalStorage } from '../../storage/local.ts';
 import { verifyOutput } from '../../core/verify.ts';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { createProgress } from '../progress.ts';
 
 export const runVerify: Command = {

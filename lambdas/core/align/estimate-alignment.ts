@@ -33,12 +33,13 @@
 //   the bracket). Cost: alignment 0.21 -> 0.32 s per 1024 px screw (20 screws, same process and load): AKAZE
 //   on the object's crop 0.05 s, matching, RANSAC, verification and the competing refinement the rest.
 // - 5 is kept on ~70 real screws and brings synthetic objects to ~0.03-0.1 px where it is kept.
-import { AlignmentError } from '../errors.ts';
+import { AlignmentError } from '../../ground/errors.ts';
 import type { Affine, Image, Mask } from '../types.ts';
-import { affineAtFullSize, affineAtReducedSize, applyAffine, paramsFromAffine, similarityAbout, type Point } from './affine.ts';
+import { affineAtFullSize, affineAtReducedSize, applyAffine, invertAffine, paramsFromAffine, similarityAbout, type Point } from './affine.ts';
 import { maskPose, type MaskPose } from './coarse-pose.ts';
 import { detectFeatures, matchFeatures } from './features.ts';
 import { buildPyramid, type PyramidLevelWithGradients } from './pyramid.ts';
+import type { Box, FloatPlane } from './raster.ts';
 import { FEATURE_SIDE, type ReferenceLevel, type ReferenceModel } from './reference.ts';
 import { refineSimilarity } from './refine.ts';
 import { estimateSimilarityRansac } from './similarity-ransac.ts';
@@ -78,6 +79,11 @@ export interface EstimateOptions {
   silhouetteOnly?: boolean;
   /** skip the AKAZE + RANSAC stage */
   noFeatures?: boolean;
+  /**
+   * When the AKAZE + RANSAC stage runs: 'auto' (default) only where the silhouette leaves doubt (see
+   * featuresWanted), 'always' on every image (tests of the stage itself; benchmarks of what it would change).
+   */
+  features?: 'auto' | 'always';
 }
 
 export interface FeatureStageReport {
@@ -219,7 +225,7 @@ export async function estimateAlignment(ref: ReferenceModel, image: Image, mask:
 
   const silhouette = current;
   let features: { report: FeatureStageReport; model?: Affine } | undefined;
-  if (!opts.silhouetteOnly && !opts.noFeatures) {
+  if (!opts.silhouetteOnly && !opts.noFeatures && (opts.features === 'always' || featuresWanted(current))) {
     const stage = await featureStage(ref, image, mask, current, verifyFine);
     features = stage;
     if (stage.accepted) {
@@ -246,11 +252,12 @@ export async function estimateAlignment(ref: ReferenceModel, image: Image, mask:
  */
 function searchStarts({ refPose, imgPose, areaScale, levels }: Problem): number[] {
   const coarse = levels[0];
+  const refInside = insideOf(coarse.ref.mask);
+  const imgInside = insideOf(coarse.img.mask);
   const searchAngles: { angleDeg: number; iou: number }[] = [];
   for (let angleDeg = 0; angleDeg < 360; angleDeg += SEARCH_STEP_DEG) {
     const m = similarityAbout(imgPose.centroid, refPose.centroid, areaScale, angleDeg);
-    const iou = warpedMaskIou(coarse.ref.mask, coarse.ref.maskBox, coarse.img.mask, coarse.img.maskBox, toLevel(m, coarse.img, coarse.ref));
-    searchAngles.push({ angleDeg, iou });
+    searchAngles.push({ angleDeg, iou: nearestIou(refInside, coarse.ref.maskBox, imgInside, toLevel(m, coarse.img, coarse.ref)) });
   }
   const startAngles = [...searchPeaks(searchAngles, SEARCH_PEAKS)];
   if (Math.min(refPose.elongation, imgPose.elongation) >= MIN_AXIS_ELONGATION) {
@@ -291,6 +298,18 @@ function refineFine({ levels }: Problem, best: Candidate): Candidate {
   const m = refineSilhouette(fine.ref, fine.img, current.matrix, FINE_TOLERANCE_PX);
   const v = verify(fine.ref, fine.img, m);
   return v.score >= current.verification.score ? { matrix: m, verification: v } : current;
+}
+
+/**
+ * 4. AKAZE + RANSAC is the slowest stage (AKAZE's nonlinear scale space over the object at 512 px) and, on the
+ * real screws, rarely decides anything: with the parent's aligner it found a model on 170 of 320 and was kept on
+ * 13, moving no PROTOCOL figure. So it runs only where the silhouette leaves doubt: the finest level's outline
+ * fits worse than UNAMBIGUOUS_IOU (the fit at which the ambiguity check trusts the silhouette alone). A rival
+ * pose elsewhere (a round bottle has one at every angle) is no reason: the guided matching only looks near the
+ * current pose and cannot decide between the two.
+ */
+function featuresWanted(fine: Candidate): boolean {
+  return fine.verification.iou < UNAMBIGUOUS_IOU;
 }
 
 /**
@@ -480,6 +499,41 @@ function verify(ref: ReferenceLevel, img: PyramidLevelWithGradients, m: Affine):
   const iou = warpedMaskIou(ref.mask, ref.maskBox, img.mask, img.maskBox, levelMatrix);
   const ncc = warpedNcc(ref.detail, img.detail, levelMatrix, ref.objectPixels);
   return { iou, ncc, score: combinedScore(iou, ncc) };
+}
+
+/** The level mask thresholded at 0.5, one byte per pixel. */
+function insideOf(mask: FloatPlane): { width: number; height: number; data: Uint8Array } {
+  const data = new Uint8Array(mask.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = mask.data[i] > 0.5 ? 1 : 0;
+  return { width: mask.width, height: mask.height, data };
+}
+
+/**
+ * IoU of two thresholded masks under imageToRef, the image sampled at the nearest pixel: what the rotation
+ * search needs to rank 72 angles (its peaks are refined and verified with the exact measure afterwards). The
+ * intersection is counted over the reference's box only; the image's area is counted once, unwarped, times the
+ * similarity's area factor.
+ */
+function nearestIou(ref: { width: number; height: number; data: Uint8Array }, refBox: Box | null, img: { width: number; height: number; data: Uint8Array }, imageToRef: Affine): number {
+  if (!refBox) return 0;
+  const w = invertAffine(imageToRef);
+  let refArea = 0;
+  let inter = 0;
+  for (let y = refBox.y0; y <= refBox.y1; y++) {
+    let u = w[0] * refBox.x0 + w[1] * y + w[2] + 0.5;
+    let v = w[3] * refBox.x0 + w[4] * y + w[5] + 0.5;
+    const row = y * ref.width;
+    for (let x = refBox.x0; x <= refBox.x1; x++, u += w[0], v += w[3]) {
+      if (ref.data[row + x] === 0) continue;
+      refArea++;
+      if (u >= 0 && v >= 0 && u < img.width && v < img.height && img.data[Math.floor(v) * img.width + Math.floor(u)] !== 0) inter++;
+    }
+  }
+  let imgArea = 0;
+  for (let i = 0; i < img.data.length; i++) imgArea += img.data[i];
+  const det = Math.abs(imageToRef[0] * imageToRef[4] - imageToRef[1] * imageToRef[3]);
+  const union = refArea + imgArea * det - inter;
+  return union > 0 ? inter / union : 0;
 }
 
 /** The highest local maxima of a circular sequence of scores. */

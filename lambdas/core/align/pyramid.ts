@@ -1,7 +1,8 @@
 // Reduced-resolution copies of an image and its mask, coarse to fine: the search runs on the smallest level, the
 // refinements on the larger ones; full resolution is only used for the final IoU check.
 import type { Image, Mask } from '../types.ts';
-import { boxAbove, gaussianBlurPlane, gradients, luminance, planeFromBytes, planeFromMask, resizePlane, type Box, type FloatPlane } from './raster.ts';
+import { loadCv, type CV } from '../cv.ts';
+import { boxAbove, gradients, luminance, type Box, type FloatPlane } from './raster.ts';
 
 /** Longest side of each level, coarse to fine (clipped to the image's own size). */
 export const LEVEL_SIDES = [128, 256, 512] as const;
@@ -53,36 +54,75 @@ export function levelSizes(width: number, height: number): { width: number; heig
 export async function buildPyramid(image: Image, mask: Mask, withGradients: true): Promise<PyramidLevelWithGradients[]>;
 export async function buildPyramid(image: Image, mask: Mask, withGradients: false): Promise<PyramidLevel[]>;
 export async function buildPyramid(image: Image, mask: Mask, withGradients: boolean): Promise<PyramidLevel[]> {
-  const grey = planeFromBytes(image.width, image.height, luminance(image), 1 / 255);
-  const fullMask = planeFromMask(mask);
-  const levels: PyramidLevel[] = [];
+  const cv = await loadCv();
   const sizes = levelSizes(image.width, image.height);
-  for (let i = 0; i < sizes.length; i++) {
-    const { width, height } = sizes[i];
-    const levelGrey = await gaussianBlurPlane(await resizePlane(grey, width, height), GREY_BLUR_SIGMA);
-    const levelMask = await resizePlane(fullMask, width, height);
-    const softMask = await gaussianBlurPlane(levelMask, MASK_BLUR_SIGMA[Math.min(i, MASK_BLUR_SIGMA.length - 1)]);
-    const shading = await gaussianBlurPlane(levelGrey, SHADING_SIGMA);
-    const detail = new Float32Array(levelGrey.data.length);
-    for (let k = 0; k < detail.length; k++) detail[k] = levelGrey.data[k] - shading.data[k];
-    const level: PyramidLevel = {
-      fx: width / image.width,
-      fy: height / image.height,
-      width,
-      height,
-      grey: levelGrey,
-      detail: { width, height, data: detail },
-      mask: levelMask,
-      softMask,
-      maskBox: boxAbove(levelMask),
-    };
-    if (withGradients) {
-      const g = gradients(level.detail);
-      const s = gradients(softMask);
-      levels.push({ ...level, detailGx: g.gx, detailGy: g.gy, softMaskGx: s.gx, softMaskGy: s.gy } as PyramidLevelWithGradients);
-    } else {
-      levels.push(level);
+  // The full-size planes go into WASM once; every level is resized from them there, and only level-sized
+  // planes come back out.
+  const owned: CV[] = [];
+  const own = <T extends CV>(x: T): T => {
+    owned.push(x);
+    return x;
+  };
+  try {
+    const greyBytes = own(new cv.Mat(image.height, image.width, cv.CV_8UC1));
+    greyBytes.data.set(luminance(image));
+    const fullGrey = own(new cv.Mat());
+    greyBytes.convertTo(fullGrey, cv.CV_32F, 1 / 255, 0);
+    const maskBytes = own(new cv.Mat(image.height, image.width, cv.CV_8UC1));
+    maskBytes.data.set(mask.data);
+    const maskUnit = own(new cv.Mat());
+    cv.threshold(maskBytes, maskUnit, 0, 1, cv.THRESH_BINARY);
+    const fullMask = own(new cv.Mat());
+    maskUnit.convertTo(fullMask, cv.CV_32F, 1, 0);
+    const levels: PyramidLevel[] = [];
+    for (let i = 0; i < sizes.length; i++) {
+      const { width, height } = sizes[i];
+      const size = new cv.Size(width, height);
+      const interpolation = width < image.width ? cv.INTER_AREA : cv.INTER_LINEAR;
+      const resizedGrey = own(new cv.Mat());
+      cv.resize(fullGrey, resizedGrey, size, 0, 0, interpolation);
+      const levelGreyMat = own(new cv.Mat());
+      blur(cv, resizedGrey, levelGreyMat, GREY_BLUR_SIGMA);
+      const levelMaskMat = own(new cv.Mat());
+      cv.resize(fullMask, levelMaskMat, size, 0, 0, interpolation);
+      const softMaskMat = own(new cv.Mat());
+      blur(cv, levelMaskMat, softMaskMat, MASK_BLUR_SIGMA[Math.min(i, MASK_BLUR_SIGMA.length - 1)]);
+      const shadingMat = own(new cv.Mat());
+      blur(cv, levelGreyMat, shadingMat, SHADING_SIGMA);
+      const detailMat = own(new cv.Mat());
+      cv.subtract(levelGreyMat, shadingMat, detailMat);
+      const levelMask = planeFromMat(levelMaskMat);
+      const level: PyramidLevel = {
+        fx: width / image.width,
+        fy: height / image.height,
+        width,
+        height,
+        grey: planeFromMat(levelGreyMat),
+        detail: planeFromMat(detailMat),
+        mask: levelMask,
+        softMask: planeFromMat(softMaskMat),
+        maskBox: boxAbove(levelMask),
+      };
+      if (withGradients) {
+        const g = gradients(level.detail);
+        const s = gradients(level.softMask);
+        levels.push({ ...level, detailGx: g.gx, detailGy: g.gy, softMaskGx: s.gx, softMaskGy: s.gy } as PyramidLevelWithGradients);
+      } else {
+        levels.push(level);
+      }
     }
+    return levels;
+  } finally {
+    for (const x of owned) x.delete();
   }
-  return levels;
+}
+
+/** The Gaussian blur raster.ts's gaussianBlurPlane applies (same kernel size and border), Mat to Mat. */
+function blur(cv: CV, src: CV, dst: CV, sigma: number): void {
+  const k = 2 * Math.ceil(3 * sigma) + 1;
+  cv.GaussianBlur(src, dst, new cv.Size(k, k), sigma, sigma, cv.BORDER_REPLICATE);
+}
+
+function planeFromMat(mat: CV): FloatPlane {
+  return { width: mat.cols, height: mat.rows, data: new Float32Array(mat.data32F) };
 }

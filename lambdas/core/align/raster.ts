@@ -76,23 +76,27 @@ export async function gaussianBlurPlane(plane: FloatPlane, sigma: number): Promi
   }
 }
 
-/** Central-difference gradients (Scharr would over-weight the thread edges; plain differences suffice). */
+/** Central-difference gradients (Scharr would over-weight the thread edges; plain differences suffice);
+ *  one-sided differences on the frame's edge. */
 export function gradients(plane: FloatPlane): { gx: Float32Array; gy: Float32Array } {
   const { width: w, height: h, data } = plane;
   const gx = new Float32Array(w * h);
   const gy = new Float32Array(w * h);
   for (let y = 0; y < h; y++) {
     const row = y * w;
-    const up = (y > 0 ? y - 1 : y) * w;
-    const down = (y < h - 1 ? y + 1 : y) * w;
-    const ydiv = y > 0 && y < h - 1 ? 0.5 : 1;
+    if (w > 1) {
+      gx[row] = data[row + 1] - data[row];
+      gx[row + w - 1] = data[row + w - 1] - data[row + w - 2];
+    }
+    for (let i = row + 1, end = row + w - 1; i < end; i++) gx[i] = (data[i + 1] - data[i - 1]) * 0.5;
+  }
+  if (h > 1) {
     for (let x = 0; x < w; x++) {
-      const left = x > 0 ? x - 1 : x;
-      const right = x < w - 1 ? x + 1 : x;
-      gx[row + x] = (data[row + right] - data[row + left]) * (right - left === 2 ? 0.5 : 1);
-      gy[row + x] = (data[down + x] - data[up + x]) * ydiv;
+      gy[x] = data[w + x] - data[x];
+      gy[(h - 1) * w + x] = data[(h - 1) * w + x] - data[(h - 2) * w + x];
     }
   }
+  for (let i = w, end = (h - 1) * w; i < end; i++) gy[i] = (data[i + w] - data[i - w]) * 0.5;
   return { gx, gy };
 }
 

@@ -5,7 +5,7 @@
 // the most inliers wins (ties: the smaller residual), and the inliers are refitted by least squares, twice, with
 // the inlier set re-read after each refit. Random draws come from a seeded mulberry32, so the same input gives
 // the same model on every run and machine.
-import { mulberry32 } from '../../eval/prng.ts';
+import { mulberry32 } from '../../ground/prng.ts';
 import type { Affine } from '../types.ts';
 import type { Point } from './affine.ts';
 

@@ -1,6 +1,6 @@
 // Stage 2 (the Map): one source image -> aligned frame + aligned object mask + a record of what was done.
 import { estimateAlignment, prepareReference, disposeReference, warpImage, warpMask, type ReferenceModel } from '../align/index.ts';
-import { AdreelError, AlignmentError } from '../errors.ts';
+import { AdreelError, AlignmentError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
 import { decodeImage, decodeMask, encodeMaskPng, encodePng } from '../image-io.ts';
 import type { Segmenter } from '../segment/index.ts';
@@ -8,7 +8,9 @@ import type { Affine, Image, Mask } from '../types.ts';
 import { luminance } from '../align/raster.ts';
 import { estimateTranslation, maskIou, objectNcc } from '../align/translation.ts';
 import type { AlignMode } from '../decide/index.ts';
-import { KEYS, type FrameDraft, type JobState, type StageContext } from './job.ts';
+import { expandCompactReference } from '../compact-reference.ts';
+import { toStoredImage, toStoredMask } from '../frame-scale.ts';
+import { KEYS, referenceKey, storedSizeOf, type FrameDraft, type JobState, type StageContext } from './job.ts';
 import { openSegmenter } from './segmenter.ts';
 
 const IDENTITY: Affine = [1, 0, 0, 0, 1, 0];
@@ -29,7 +31,8 @@ export function alignModeOf(job: JobState): AlignMode {
   return job.decisions?.alignment.mode ?? (job.options.align ? 'similarity' : 'none');
 }
 
-export async function openAlignWorker(ctx: StageContext, job: JobState): Promise<AlignWorker> {
+/** `modelPath`: the model of a model-segmented run in this process (defaults to the path the run was prepared with). */
+export async function openAlignWorker(ctx: StageContext, job: JobState, modelPath = job.options.modelPath): Promise<AlignWorker> {
   const worker: AlignWorker = {
     async close() {
       if (worker.reference) disposeReference(worker.reference);
@@ -37,13 +40,16 @@ export async function openAlignWorker(ctx: StageContext, job: JobState): Promise
     },
   };
   if (job.segmenter) {
-    worker.segmenter = await openSegmenter(job.segmenter, job.options.modelPath);
+    worker.segmenter = await openSegmenter(job.segmenter, modelPath);
     worker.referenceMask = await decodeMask(await ctx.target.get(KEYS.referenceMask), KEYS.referenceMask);
   }
-  const mode = alignModeOf(job);
-  if (mode === 'similarity' && worker.referenceMask) {
-    const ref = await decodeImage(await ctx.target.get(KEYS.reference), KEYS.reference);
-    worker.reference = await prepareReference(ref.image, worker.referenceMask);
+  if (alignModeOf(job) === 'similarity' && worker.referenceMask) {
+    const png = await ctx.target.get(referenceKey(job));
+    // the training set is aligned to exactly the reference the output keeps for its test images
+    const ref = job.referenceLayout
+      ? await expandCompactReference(png, job.referenceLayout, job.width, job.height, job.mode, referenceKey(job))
+      : (await decodeImage(png, KEYS.reference)).image;
+    worker.reference = await prepareReference(ref, worker.referenceMask);
   }
   if (job.decisions?.misalignment.metric === 'ncc') {
     worker.referenceGrey = luminance((await decodeImage(await ctx.target.get(KEYS.reference), KEYS.reference)).image);
@@ -138,6 +144,9 @@ export async function alignMaskStage(
     frame = await warpImage(image, draft.transform!, job.width, job.height);
     frameMask = await warpMask(objectMask, draft.transform!, job.width, job.height);
   }
+  const stored = storedSizeOf(job);
+  frame = await toStoredImage(frame, stored);
+  if (frameMask) frameMask = await toStoredMask(frameMask, stored);
 
   await ctx.target.put(KEYS.aligned(entryIndex), await encodePng(frame));
   if (frameMask && options.mask) await ctx.target.put(KEYS.objectMask(entryIndex), await encodeMaskPng(frameMask));
@@ -166,7 +175,7 @@ async function applyFailurePolicy(
       // Flagged in the manifest too, not only in a warning: a kept image is never silently taken as aligned.
       if (job.options.align) draft.alignment ??= { score: 0, silhouetteIou: 0, ncc: 0, method: 'unaligned', ok: false };
       draft.warnings.push(`${err.message}; kept unaligned (--on-align-failure keep)`);
-      await ctx.target.put(KEYS.aligned(draft.entryIndex), await encodePng(image));
+      await ctx.target.put(KEYS.aligned(draft.entryIndex), await encodePng(await toStoredImage(image, storedSizeOf(job))));
     }
   }
   await ctx.target.put(KEYS.record(draft.entryIndex), Buffer.from(JSON.stringify(draft)));

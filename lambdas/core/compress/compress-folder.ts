@@ -3,15 +3,18 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { LocalStorage } from '../../storage/local.ts';
-import { listDataset } from '../dataset.ts';
-import { DatasetError } from '../errors.ts';
+import { mvtecClasses, resolveDataset, type DatasetListing, type SourceLayout } from '../dataset.ts';
+import { DatasetError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
-import type { Decisions, Outlier } from '../decide/index.ts';
+import { compactDecisions, type Decisions, type Outlier } from '../decide/index.ts';
 import { parseManifest, type Manifest } from '../manifest.ts';
+import { outputOverhead, type OutputOverhead } from '../inspect.ts';
+import { buildRunSummary, classFigures, RUN_SUMMARY_FILE, serializeRunSummary, type ClassSummary, type RunSummary } from '../run-summary.ts';
 import { alignMaskStage, openAlignWorker } from './align-mask.ts';
 import { encodeStage, type EncodedReel } from './encode.ts';
-import { KEYS, type FrameDraft, type StageContext, type UnionResult } from './job.ts';
-import { parseCompressOptions, type CompressOptionsInput } from './options.ts';
+import { KEYS, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
+import { reuseAlignmentStages } from './reuse-alignment.ts';
+import type { CompressOptions } from './options.ts';
 import { prepareReferenceStage } from './prepare-reference.ts';
 import { mapPool } from '../map-pool.ts';
 import { datasetId, publishManifestStage } from './publish.ts';
@@ -25,8 +28,14 @@ export interface CompressSummary {
   reelBytes: number;
   /** reel segments (1 = the unsegmented reel.mp4) */
   segments: number;
+  /** everything in the output folder: what a user stores (the headline size) */
   outputBytes: number;
+  /** what the output holds besides the reel (manifest, reference, masks) */
+  overhead: OutputOverhead;
+  /** input bytes / output bytes (the headline ratio) */
   ratio: number;
+  /** input bytes / reel bytes (the reel-only ratio) */
+  reelRatio: number;
   /** mean PSNR (dB) of decoded frames inside the union mask; Infinity when lossless */
   psnrDb: number;
   unionFraction: number | null;
@@ -46,28 +55,27 @@ export interface RunHooks {
   encodeConcurrency?: number;
 }
 
-/** An MVTec category folder (with train/good) compresses its training set; any other folder its own images. */
-export async function resolveInputFolder(inputDir: string): Promise<{ dir: string; layout: 'folder' | 'mvtec' }> {
-  const trainGood = join(inputDir, 'train', 'good');
-  if (await isDir(trainGood)) return { dir: trainGood, layout: 'mvtec' };
-  if (!(await isDir(inputDir))) throw new DatasetError('input folder does not exist or is not a folder', inputDir);
-  return { dir: inputDir, layout: 'folder' };
+/** The images of a local input folder, by the dataset layout rule (lambdas/core/dataset.ts). */
+export async function resolveInputFolder(inputDir: string): Promise<{ dir: string; source: LocalStorage; layout: SourceLayout; listing: DatasetListing }> {
+  const root = resolve(inputDir);
+  if (!(await isDir(root))) throw new DatasetError('input folder does not exist or is not a folder', root);
+  const source = new LocalStorage(root);
+  const { imagesPrefix, layout, listing } = await resolveDataset(source, '');
+  return { dir: imagesPrefix ? join(root, ...imagesPrefix.split('/')) : root, source, layout, listing };
 }
 
 export async function compressFolder(
   inputDir: string,
   outDir: string,
-  optionsInput: CompressOptionsInput,
+  options: CompressOptions,
   hooks: RunHooks = {},
 ): Promise<CompressSummary> {
-  const options = parseCompressOptions(optionsInput);
-  const input = await resolveInputFolder(resolve(inputDir));
+  const input = await resolveInputFolder(inputDir);
   const out = resolve(outDir);
   if (out === input.dir || out.startsWith(input.dir + '/')) {
     throw new DatasetError('output folder must not be inside the input folder (inputs are never modified)', out);
   }
-  const source = new LocalStorage(input.dir);
-  const listing = await listDataset(source, '');
+  const { source, listing } = input;
   const seconds: Record<string, number> = {};
   let t = performance.now();
   const lap = (stage: string) => {
@@ -88,22 +96,11 @@ export async function compressFolder(
   const target = new LocalStorage(staging);
   const ctx: StageContext = { source, target, onProgress: hooks.onProgress, log: hooks.log };
   try {
-    const job = await prepareReferenceStage(ctx, listing, input.layout, options);
-    lap('reference');
-    const worker = await openAlignWorker(ctx, job);
-    const drafts: FrameDraft[] = [];
-    try {
-      for (let i = 0; i < job.entries.length; i++) {
-        drafts.push(await alignMaskStage(ctx, job, worker, i));
-        hooks.onProgress?.(options.align ? 'align+mask' : 'prepare', i + 1, job.entries.length);
-      }
-    } finally {
-      await worker.close();
-    }
+    const { job, drafts, union } = options.reuseAlignment
+      ? await reuseAlignmentStages(ctx, listing, input.layout, options, id)
+      : await alignStages(ctx, listing, input.layout, options, lap);
+    if (options.reuseAlignment) lap('reuse-alignment');
     if (drafts.every((d) => d.dropped)) throw new DatasetError('every image was dropped; nothing to encode', input.dir);
-    lap('align');
-    const union = await unionMaskStage(ctx, job, drafts);
-    lap('union');
     const reel = await encodeStage(ctx, job, drafts, union, { concurrency: hooks.encodeConcurrency });
     seconds.encode = reel.seconds.encode;
     seconds.verify = reel.seconds.decode;
@@ -118,6 +115,33 @@ export async function compressFolder(
     if (!process.env.ADREEL_KEEP_PARTIAL) await rm(staging, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** Stages 1-3: reference, align + mask (one image after another), union. */
+async function alignStages(
+  ctx: StageContext,
+  listing: DatasetListing,
+  layout: SourceLayout,
+  options: CompressOptions,
+  lap: (stage: string) => void,
+): Promise<{ job: JobState; drafts: FrameDraft[]; union: UnionResult | null }> {
+  const job = await prepareReferenceStage(ctx, listing, layout, options);
+  lap('reference');
+  const worker = await openAlignWorker(ctx, job);
+  const drafts: FrameDraft[] = [];
+  try {
+    for (let i = 0; i < job.entries.length; i++) {
+      drafts.push(await alignMaskStage(ctx, job, worker, i));
+      ctx.onProgress?.(options.align ? 'align+mask' : 'prepare', i + 1, job.entries.length);
+    }
+  } finally {
+    await worker.close();
+  }
+  lap('align');
+  if (drafts.every((d) => d.dropped)) return { job, drafts, union: null };
+  const union = await unionMaskStage(ctx, job, drafts);
+  lap('union');
+  return { job, drafts, union };
 }
 
 /** An output folder may be new, empty, or hold an earlier run of the same dataset; anything else is refused. */
@@ -167,36 +191,11 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-/**
- * The categories of an MVTec-style root (sub-folders holding train/good), or null when the folder is one dataset
- * (an MVTec category itself, or a folder of images).
- */
+/** The categories of a local MVTec-style root, or null when the folder is one dataset (lambdas/core/dataset.ts). */
 export async function listClasses(inputDir: string): Promise<string[] | null> {
   const root = resolve(inputDir);
-  if (await isDir(join(root, 'train', 'good'))) return null;
   if (!(await isDir(root))) throw new DatasetError('input folder does not exist or is not a folder', root);
-  const entries = await readdir(root, { withFileTypes: true });
-  const classes: string[] = [];
-  for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.') && (await isDir(join(root, e.name, 'train', 'good')))) classes.push(e.name);
-  return classes.length > 0 ? classes.sort() : null;
-}
-
-export const RUN_SUMMARY_FILE = 'summary.json';
-
-export interface ClassSummary extends Omit<CompressSummary, 'manifest'> {
-  class: string;
-}
-
-/** One summary for a multi-class run (written to `<outDir>/summary.json`). */
-export interface RunSummary {
-  schema: 'adreel.run-summary';
-  version: 1;
-  createdAt: string;
-  input: string;
-  outDir: string;
-  classes: ClassSummary[];
-  totals: { classes: number; frames: number; dropped: number; inputBytes: number; reelBytes: number; outputBytes: number; ratio: number; segments: number };
-  seconds: number;
+  return mvtecClasses(new LocalStorage(root), '');
 }
 
 /**
@@ -206,7 +205,7 @@ export interface RunSummary {
 export async function compressClasses(
   inputDir: string,
   outDir: string,
-  optionsInput: CompressOptionsInput,
+  options: CompressOptions,
   hooks: RunHooks & { classConcurrency?: number; classes?: string[] } = {},
 ): Promise<RunSummary> {
   const root = resolve(inputDir);
@@ -220,45 +219,23 @@ export async function compressClasses(
   const t0 = performance.now();
   const concurrency = hooks.classConcurrency ?? Math.min(2, classes.length);
   const results = await mapPool(classes, concurrency, async (cls) => {
-    const s = await compressFolder(join(root, cls), join(out, cls), optionsInput, {
+    const s = await compressFolder(join(root, cls), join(out, cls), options, {
       ...hooks,
       onProgress: hooks.onProgress ? (stage, done, total) => hooks.onProgress!(`${cls}: ${stage}`, done, total) : undefined,
       log: hooks.log ? (m) => hooks.log!(`${cls}: ${m}`) : undefined,
     });
-    const { manifest: _m, ...rest } = s;
-    return { class: cls, ...rest } satisfies ClassSummary;
+    return {
+      class: cls,
+      outDir: s.outDir,
+      ...classFigures(s.manifest, await new LocalStorage(s.outDir).list('')),
+      psnrDb: Number.isFinite(s.psnrDb) ? s.psnrDb : null,
+      seconds: s.seconds,
+    } satisfies ClassSummary;
   });
-  const sum = (f: (c: ClassSummary) => number) => results.reduce((a, c) => a + f(c), 0);
-  const summary: RunSummary = {
-    schema: 'adreel.run-summary',
-    version: 1,
-    createdAt: new Date().toISOString(),
-    input: root,
-    outDir: out,
-    classes: results,
-    totals: {
-      classes: results.length,
-      frames: sum((c) => c.frames),
-      dropped: sum((c) => c.dropped),
-      inputBytes: sum((c) => c.inputBytes),
-      reelBytes: sum((c) => c.reelBytes),
-      outputBytes: sum((c) => c.outputBytes),
-      ratio: sum((c) => c.inputBytes) / Math.max(1, sum((c) => c.reelBytes)),
-      segments: sum((c) => c.segments),
-    },
-    seconds: (performance.now() - t0) / 1000,
-  };
-  // written beside and renamed: a summary is there complete or not at all
-  const tmp = join(out, `.${RUN_SUMMARY_FILE}.${process.pid}`);
-  await writeFile(tmp, JSON.stringify(summary, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
-  await rename(tmp, join(out, RUN_SUMMARY_FILE));
+  const summary = buildRunSummary({ input: root, outDir: out, seconds: (performance.now() - t0) / 1000 }, results);
+  // LocalStorage writes beside and renames: a summary is there complete or not at all
+  await new LocalStorage(out).put(RUN_SUMMARY_FILE, serializeRunSummary(summary));
   return summary;
-}
-
-/** The decisions without the per-sample evidence (that stays in the manifest). */
-function compactDecisions(d: Decisions): Decisions {
-  const { evidence: _e, ...alignment } = d.alignment;
-  return { ...d, alignment };
 }
 
 /** The figures of a finished output: sizes from the folder itself, quality from the encode's decode check. */
@@ -269,7 +246,8 @@ export async function summarizeOutput(
   union: UnionResult | null,
   seconds: Record<string, number>,
 ): Promise<CompressSummary> {
-  const outputBytes = (await new LocalStorage(out).list('')).reduce((s, o) => s + o.bytes, 0);
+  const files = await new LocalStorage(out).list('');
+  const outputBytes = files.reduce((s, o) => s + o.bytes, 0);
   const finite = reel.psnrDb.filter(Number.isFinite);
   return {
     outDir: out,
@@ -279,7 +257,9 @@ export async function summarizeOutput(
     reelBytes: reel.bytes,
     segments: reel.segments.length,
     outputBytes,
-    ratio: manifest.dataset.inputBytes / reel.bytes,
+    overhead: outputOverhead(manifest, files),
+    ratio: manifest.dataset.inputBytes / outputBytes,
+    reelRatio: manifest.dataset.inputBytes / reel.bytes,
     psnrDb: finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : Infinity,
     unionFraction: union?.unionFraction ?? null,
     seconds,

@@ -5,7 +5,7 @@
 import { availableParallelism, tmpdir } from 'node:os';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EncoderError } from '../errors.ts';
+import { EncoderError } from '../../ground/errors.ts';
 import { cropImage, psnr, type Rect } from '../geometry.ts';
 import { frameSha256, sha256File } from '../hash.ts';
 import { decodeImage, decodeMask } from '../image-io.ts';
@@ -18,7 +18,8 @@ import { similarityOrder, thumbnail } from '../reel/frame-order.ts';
 import { planSegments, type ReelSegment } from '../reel/segments.ts';
 import type { Image, Mask } from '../types.ts';
 import { applyMask } from '../union-mask.ts';
-import { KEYS, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
+import { pickEncoderSettings } from './options.ts';
+import { KEYS, storedSizeOf, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
 
 /** A segment to encode: its frames are these aligned images (positions in job.entries), in name order; the encoder
  * may reorder them within the segment (job.options.frameOrder) and records the order it used. */
@@ -60,7 +61,8 @@ export interface EncodedReel {
 
 /** The encoded region: the union mask's bounding box, or the whole frame. */
 export function encodedRegion(job: JobState, union: UnionResult | null): Rect {
-  return union?.crop ?? { x: 0, y: 0, width: job.width, height: job.height };
+  const stored = storedSizeOf(job);
+  return union?.crop ?? { x: 0, y: 0, width: stored.width, height: stored.height };
 }
 
 /** How the kept frames are cut into segments: the same function for the CLI and the cloud. */
@@ -114,11 +116,7 @@ export async function encodeSegmentStage(
         width: region.width,
         height: region.height,
         channels,
-        crf: job.options.crf,
-        lossless: job.options.lossless,
-        preset: job.options.preset,
-        x265Params: job.options.x265Params,
-        threads: job.options.threads,
+        ...pickEncoderSettings(job.options),
         closedGop: true,
       },
       () => progress('encode'),

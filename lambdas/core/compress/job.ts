@@ -1,8 +1,10 @@
 // The state a compress run carries between its stages. In the CLI the stages run in one process; in the cloud each
 // is a Lambda, and this is what they exchange through storage (S3 keys, never image bytes).
-import type { Storage } from '../../storage/storage.ts';
+import type { Storage } from '../../ground/storage.ts';
 import type { DatasetEntry } from '../dataset.ts';
 import type { Rect } from '../geometry.ts';
+import type { CompactReferenceLayout } from '../compact-reference.ts';
+import type { StoredSize } from '../frame-scale.ts';
 import type { Affine, SourceInfo } from '../types.ts';
 import type { Decisions } from '../decide/schema.ts';
 import type { CompressOptions } from './options.ts';
@@ -11,6 +13,8 @@ import type { CompressOptions } from './options.ts';
 export const KEYS = {
   manifest: 'manifest.json',
   reference: 'reference.png',
+  /** the compact reference (compact-reference.ts), WebP lossless */
+  referenceCompact: 'reference.webp',
   referenceMask: 'reference-mask.png',
   mask: 'mask.png',
   reel: 'reel.mp4',
@@ -56,6 +60,20 @@ export interface JobState {
   height: number;
   segmenter: SegmenterChoice | null;
   warnings: string[];
+  /** how reference.png holds the reference (compact-reference.ts); absent = the whole image */
+  referenceLayout?: CompactReferenceLayout;
+  /** the size frames are stored at (--max-side); absent (a job written before the option) = width x height */
+  stored?: StoredSize;
+}
+
+/** Where this run keeps its reference image. */
+export function referenceKey(job: JobState): string {
+  return job.referenceLayout ? KEYS.referenceCompact : KEYS.reference;
+}
+
+/** The size frames are stored at: the reference's, or smaller with --max-side. */
+export function storedSizeOf(job: JobState): StoredSize {
+  return job.stored ?? { width: job.width, height: job.height, factor: 1 };
 }
 
 export interface AlignmentRecord {

@@ -16,7 +16,7 @@
 // still has the sidecar's sha256. Anything no usable partial covers is read one image at a time, as before: the CLI
 // writes no partials, nor does a single-image invocation, nor a batch that crashed before its sidecar.
 // Assumed, as for the record files: a retried image is processed to the same result.
-import type { Storage } from '../../storage/storage.ts';
+import type { Storage } from '../../ground/storage.ts';
 import { sha256 } from '../hash.ts';
 import { decodeMask, encodeMaskPng } from '../image-io.ts';
 import { mapPool } from '../map-pool.ts';

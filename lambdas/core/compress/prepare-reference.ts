@@ -5,11 +5,13 @@ import { warpImage } from '../align/warp.ts';
 import { decodeImage, encodeMaskPng, encodePng } from '../image-io.ts';
 import { decideDataset } from '../decide/index.ts';
 import type { SampleImage } from '../segment/index.ts';
-import { DatasetError } from '../errors.ts';
+import { DatasetError } from '../../ground/errors.ts';
 import type { DatasetListing } from '../dataset.ts';
+import { encodeCompactReference, type CompactReferenceLayout } from '../compact-reference.ts';
+import { storedSize } from '../frame-scale.ts';
+import type { Mask } from '../types.ts';
 import { KEYS, type JobState, type StageContext } from './job.ts';
 import type { CompressOptions } from './options.ts';
-import { resolveModelPath } from './segmenter.ts';
 
 /** How many images (spread over the dataset) the auto segmenter test looks at. */
 const SEGMENTER_SAMPLE = 8;
@@ -43,7 +45,7 @@ export async function prepareReferenceStage(
   }
   const decision = await decideDataset({ name: refEntry.name, image: reference }, others, {
     segmenter: options.segmenter,
-    modelPath: resolveModelPath(options.modelPath),
+    modelPath: options.modelPath,
     align: options.align,
     mask: options.mask,
   });
@@ -84,7 +86,16 @@ export async function prepareReferenceStage(
       ctx.log?.(`frame size: ${decisions.frameSize.reason}`);
     }
   }
-  await ctx.target.put(KEYS.reference, await encodePng(storedReference));
+  // Aligning new images needs only the reference around its object; without alignment nothing reads it.
+  let referenceLayout: CompactReferenceLayout | undefined;
+  const refMask = decision.referenceMask ?? undefined;
+  if (decisions.alignment.mode !== 'none' && refMask) {
+    const compact = await encodeCompactReference(reference, refMask);
+    referenceLayout = compact.layout;
+    await ctx.target.put(KEYS.referenceCompact, compact.file);
+  } else {
+    await ctx.target.put(KEYS.reference, await encodePng(storedReference));
+  }
 
   const job: JobState = {
     version: 1,
@@ -101,6 +112,8 @@ export async function prepareReferenceStage(
     decisions,
     // what the run does, after the decisions (the options say what was asked)
     options: { ...options, align: decisions.alignment.mode !== 'none', mask: decisions.mask.enabled },
+    ...(referenceLayout ? { referenceLayout } : {}),
+    stored: storedSize(frame.width, frame.height, options.maxSide),
   };
   await ctx.target.put(KEYS.job, Buffer.from(JSON.stringify(job)));
   return job;

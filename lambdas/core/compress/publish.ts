@@ -1,14 +1,15 @@
 // Stage 5: write the manifest. It is written last: an output without a valid manifest is never complete.
 import { createHash } from 'node:crypto';
 import { judgeMisalignment, type Decisions } from '../decide/index.ts';
-import { AlignmentError, EncoderError } from '../errors.ts';
+import { AlignmentError, EncoderError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
 import { decodeMask } from '../image-io.ts';
 import { summarizePoses } from '../pose/summary.ts';
 import { MANIFEST_SCHEMA, MANIFEST_VERSION, parseManifest, serializeManifest, type Manifest } from '../manifest.ts';
 import { TOOL_VERSION } from '../version.ts';
+import { REEL_FPS } from '../reel/encode.ts';
 import type { EncodedReel } from './encode.ts';
-import { KEYS, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
+import { KEYS, referenceKey, storedSizeOf, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
 
 /** The dataset's identity: its file names and contents, independent of compress options. */
 export function datasetId(files: { name: string; sha256: string }[]): string {
@@ -29,9 +30,10 @@ export async function publishManifestStage(
   if (judged) drafts = drafts.map((d) => judged.flagged.get(d.entryIndex) ?? d);
   const kept = drafts.filter((d) => !d.dropped);
   const inReelOrder = reelOrder(kept, reel);
-  const refPng = await ctx.target.get(KEYS.reference);
+  const refPng = await ctx.target.get(referenceKey(job));
   const refMask = job.segmenter ? await ctx.target.get(KEYS.referenceMask) : undefined;
   const { options } = job;
+  const stored = storedSizeOf(job);
   const manifest: Manifest = {
     schema: MANIFEST_SCHEMA,
     version: MANIFEST_VERSION,
@@ -43,13 +45,20 @@ export async function publishManifestStage(
       frameCount: kept.length,
       sourceLayout: job.sourceLayout,
     },
-    frame: { width: job.width, height: job.height, mode: job.mode, crop: union?.crop ?? null },
+    frame: {
+      width: stored.width,
+      height: stored.height,
+      mode: job.mode,
+      crop: union?.crop ?? null,
+      ...(stored.factor < 1 ? { scale: { factor: stored.factor, referenceWidth: job.width, referenceHeight: job.height } } : {}),
+    },
     reference: {
       name: job.reference.name,
-      file: KEYS.reference,
+      file: referenceKey(job),
       sha256: sha256(refPng),
       maskFile: refMask ? KEYS.referenceMask : null,
       maskSha256: refMask ? sha256(refMask) : null,
+      ...(job.referenceLayout ? { layout: job.referenceLayout } : {}),
     },
     mask: union
       ? { file: KEYS.mask, sha256: union.sha256, marginPx: union.marginPx, unionFraction: union.unionFraction }
@@ -62,13 +71,14 @@ export async function publishManifestStage(
     codec: {
       encoder: 'libx265',
       ffmpeg: reel.ffmpeg,
-      crf: options.lossless ? null : options.crf,
+      crf: options.crf,
       lossless: options.lossless,
       preset: options.preset,
       x265Params: options.x265Params,
       pixFmt: reel.pixFmt,
       container: 'mp4',
       frameOrder: options.frameOrder ?? 'name',
+      rateFps: options.rateFps ?? REEL_FPS,
     },
     // one record per segment (frame range, bytes, sha256); an unsegmented reel is the one segment reel.mp4
     reels: reel.segments.map((s) => ({ file: s.file, bytes: s.bytes, sha256: s.sha256, firstFrame: s.firstFrame, frameCount: s.frameCount })),

@@ -1,19 +1,16 @@
 // Re-opens the segmenter a run chose, in whichever process (or Lambda) runs a stage.
-import { SegmentationError } from '../errors.ts';
+import { SegmentationError } from '../../ground/errors.ts';
 import { createModelSegmenter, createThresholdSegmenter, type Segmenter } from '../segment/index.ts';
+import { MODEL_ENV_VAR } from '../segment/auto.ts';
 import type { SegmenterChoice } from './job.ts';
-
-export function resolveModelPath(modelPath?: string): string | undefined {
-  return modelPath ?? process.env.ADREEL_SEGMENT_MODEL;
-}
 
 export async function openSegmenter(choice: SegmenterChoice, modelPath?: string): Promise<Segmenter> {
   if (choice.kind === 'threshold') return createThresholdSegmenter();
-  const path = resolveModelPath(modelPath);
+  const path = modelPath;
   if (!path) {
     throw new SegmentationError(
       'model segmenter',
-      'this dataset was segmented with an ONNX model; give the same model with --model PATH or ADREEL_SEGMENT_MODEL',
+      `this dataset was segmented with an ONNX model; give the same model with --model PATH or ${MODEL_ENV_VAR}`,
     );
   }
   const segmenter = await createModelSegmenter({ modelPath: path });

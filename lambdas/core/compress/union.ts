@@ -4,9 +4,10 @@
 // The union is the same either way: OR does not care how the masks were grouped.
 import { sha256 } from '../hash.ts';
 import { encodeMaskPng } from '../image-io.ts';
-import { DEFAULT_MARGIN_PX, maskBoundingBox, maskFraction, UnionMaskBuilder } from '../union-mask.ts';
+import { maskBoundingBox, maskFraction, UnionMaskBuilder } from '../union-mask.ts';
 import { growToMinimum } from '../geometry.ts';
-import { KEYS, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
+import type { Mask } from '../types.ts';
+import { KEYS, storedSizeOf, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
 import { addPartialUnions, orObjectMasks, readPartialUnions, type PartialUnion } from './partial-union.ts';
 
 /** Smallest encoded side: libx265 aborts (heap corruption) on some 4:0:0 frames 34-40 px wide. */
@@ -39,7 +40,8 @@ export async function buildUnionMask(
 ): Promise<{ union: UnionResult | null; sources: UnionSources }> {
   const sources: UnionSources = { partials: 0, ignoredPartials: 0, coveredFrames: 0, maskReads: 0 };
   if (!job.options.mask) return { union: null, sources };
-  const marginPx = job.options.marginPx ?? DEFAULT_MARGIN_PX;
+  // the margin is in reference pixels; frames stored smaller (--max-side) get it at their own scale
+  const marginPx = Math.ceil(job.options.marginPx * storedSizeOf(job).factor);
   const builder = new UnionMaskBuilder();
   const kept = drafts.filter((d) => !d.dropped).map((d) => d.entryIndex);
   const progress = (done: number) => ctx.onProgress?.('union mask', done, kept.length);
@@ -52,8 +54,13 @@ export async function buildUnionMask(
   const union = builder.finish(marginPx);
   const png = await encodeMaskPng(union);
   await ctx.target.put(KEYS.mask, png);
+  return { union: unionResultOf(union, png, marginPx, job.options.crop), sources };
+}
+
+/** What the later stages need to know of a union mask (its PNG already written as KEYS.mask). */
+export function unionResultOf(union: Mask, png: Buffer, marginPx: number, crop: boolean): UnionResult {
   // Even-aligned so a colour reel could use 4:2:0 as well.
-  const tight = job.options.crop ? maskBoundingBox(union, 2) : null;
+  const tight = crop ? maskBoundingBox(union, 2) : null;
   const box = tight ? growToMinimum(tight, MIN_ENCODED_SIDE, union.width, union.height) : null;
-  return { union: { unionFraction: maskFraction(union), marginPx, crop: box, sha256: sha256(png) }, sources };
+  return { unionFraction: maskFraction(union), marginPx, crop: box, sha256: sha256(png) };
 }

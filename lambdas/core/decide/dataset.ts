@@ -4,7 +4,7 @@
 //    registered (registration.ts), they are stored as they are, unmasked, instead of refusing the dataset;
 // 3. which alignment (alignment-mode.ts): none, translation or similarity;
 // 4. how an image is judged misaligned (misalignment.ts): a robust low outlier of its dataset, gated at the end.
-import { SegmentationError } from '../errors.ts';
+import { SegmentationError } from '../../ground/errors.ts';
 import { chooseSegmenter, type ChosenSegmenter, type SampleImage } from '../segment/index.ts';
 import type { Image, Mask } from '../types.ts';
 import { decideAlignmentMode, type AlignModeDecision, type SampleWithMask } from './alignment-mode.ts';
@@ -66,7 +66,7 @@ export async function decideDataset(reference: SampleImage, others: SampleImage[
     if (!(err instanceof SegmentationError) || options.segmenter !== 'auto') throw err;
     const checks = others.map((s) => checkRegistration(reference.image, s.name, s.image));
     if (!isRegistered(checks)) throw err;
-    const why = `${err.message.split('. The threshold')[0]}; no model given`;
+    const why = `${(err as Error).message.split('. The threshold')[0]}; no model given`;
     return none(
       why,
       `none: the images are already registered (best shift against the reference within ${checks[0]?.scale.toFixed(1) ?? '?'} px for all ${checks.length} sampled images), so they are stored as they are`,

@@ -4,4 +4,4 @@ export { decideAlignmentMode, ALIGN_MODES, type AlignMode, type AlignModeDecisio
 export { judgeMisalignment, misalignmentRule, MIN_OUTLIER_DEVIATION } from './misalignment.ts';
 export { objectPresence } from './object-presence.ts';
 export { checkRegistration, isRegistered } from './registration.ts';
-export { decisionsSchema, type Decisions, type Outlier } from './schema.ts';
+export { compactDecisions, decisionsSchema, outlierSchema, type Decisions, type Outlier } from './schema.ts';

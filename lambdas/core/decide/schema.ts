@@ -42,3 +42,9 @@ export const decisionsSchema = z.strictObject({
 
 export type Decisions = z.output<typeof decisionsSchema>;
 export type Outlier = z.output<typeof outlierSchema>;
+
+/** The decisions without the per-sample evidence (that stays in the manifest): for summaries. */
+export function compactDecisions(d: Decisions): Decisions {
+  const { evidence: _e, ...alignment } = d.alignment;
+  return { ...d, alignment };
+}

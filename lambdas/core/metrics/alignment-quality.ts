@@ -2,7 +2,7 @@
 // onto the first frame, union mask of the aligned object masks, then the silhouette figures. Shared by
 // bench/align-quality.ts (all 320 screws) and the integration test (the CI subset).
 import { estimateAlignment, prepareReference, warpImage, warpMask, disposeReference, type AlignmentResult } from '../align/index.ts';
-import { SegmentationError } from '../errors.ts';
+import { SegmentationError } from '../../ground/errors.ts';
 import { segmentThreshold } from '../segment/threshold.ts';
 import type { Affine, Image, Mask } from '../types.ts';
 import { applyMask, UnionMaskBuilder } from '../union-mask.ts';

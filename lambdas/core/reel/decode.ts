@@ -1,7 +1,7 @@
 // Reads frames back out of a reel, streaming ffmpeg's rawvideo output one exact frame-size chunk at a time, and
 // probes a reel's geometry and frame count. Any sign of a damaged reel becomes an IntegrityError.
 import { stat } from 'node:fs/promises';
-import { IntegrityError, UsageError } from '../errors.ts';
+import { IntegrityError, UsageError } from '../../ground/errors.ts';
 import type { Image } from '../types.ts';
 import { REEL_FPS } from './encode.ts';
 import { resolveFfmpeg } from './ffmpeg.ts';

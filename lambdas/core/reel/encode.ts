@@ -9,26 +9,19 @@
 //                      halving chroma resolution blurs exactly those; it also accepts odd widths and heights.
 import { rename, rm, stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { EncoderError } from '../errors.ts';
+import { EncoderError } from '../../ground/errors.ts';
+import type { EncoderSettings } from '../compress/options.ts';
 import type { Image } from '../types.ts';
 import { resolveFfmpeg } from './ffmpeg.ts';
 import { describeExit, spawnFfmpeg, type FfmpegProcess } from './ffmpeg-process.ts';
 
-export interface EncodeOptions {
+/** What one reel is encoded with: the run's encoder settings (checked by lambdas/core/compress/options.ts, the only
+ * place that knows their ranges and defaults) and the geometry and GOP structure the caller sets. */
+export interface EncodeOptions extends EncoderSettings {
   /** frame geometry: every frame must match it */
   width: number;
   height: number;
   channels: 1 | 3;
-  /** x265 constant rate factor, 0..51; default 28; ignored when lossless */
-  crf?: number;
-  /** x265 lossless=1 */
-  lossless?: boolean;
-  /** x265 preset; default 'medium' */
-  preset?: string;
-  /** extra x265 parameters "key=value:key=value", appended after adreel's own (so they win) */
-  x265Params?: string;
-  /** pin x265's thread pool and frame threads: the same value gives the same bitstream on any machine */
-  threads?: number;
   /** maximum GOP length (x265 keyint) */
   gop?: number;
   /** closed GOPs (x265 open-gop=0): every key frame is a clean random access point, so a segment or a range
@@ -45,26 +38,8 @@ export interface EncodeResult {
   pixFmt: ReelPixFmt;
 }
 
-export const X265_PRESETS = [
-  'ultrafast',
-  'superfast',
-  'veryfast',
-  'faster',
-  'fast',
-  'medium',
-  'slow',
-  'slower',
-  'veryslow',
-  'placebo',
-] as const;
-
-export const DEFAULT_CRF = 28;
-export const DEFAULT_PRESET = 'medium';
 /** The reel's frame rate: one frame per second makes frame index == timestamp in seconds (used to seek). */
 export const REEL_FPS = 1;
-
-const X265_PARAMS_CHARS = /^[A-Za-z0-9_.:=,/+-]*$/;
-const X265_PARAM_ENTRY = /^[A-Za-z0-9_.-]+=[A-Za-z0-9_.,/+-]+$/;
 
 export type ReelPixFmt = 'gray' | 'gbrp' | 'yuv444p';
 
@@ -84,7 +59,7 @@ export async function encodeHevc(
   opts: EncodeOptions,
   onProgress?: (framesDone: number) => void,
 ): Promise<EncodeResult> {
-  validateOptions(opts, outPath);
+  checkGeometry(opts, outPath);
   const ffmpeg = await resolveFfmpeg();
   const partialPath = `${outPath}.partial`;
   const pixFmt = reelPixFmt(opts.channels, opts.lossless === true);
@@ -162,6 +137,8 @@ export function buildX265OutputArgs(
 ): string[] {
   const x265 = ['log-level=error'];
   if (opts.lossless) x265.push('lossless=1');
+  // x265's rate control at rateFps, whatever the timestamps (REEL_FPS) say
+  if (opts.rateFps !== undefined && opts.rateFps !== REEL_FPS) x265.push(`fps=${opts.rateFps}`);
   if (opts.gop !== undefined) x265.push(`keyint=${opts.gop}`);
   if (opts.closedGop) x265.push('open-gop=0');
   if (opts.threads !== undefined) {
@@ -178,8 +155,8 @@ export function buildX265OutputArgs(
     '-an',
     ...colour,
     '-c:v', 'libx265',
-    '-preset', opts.preset ?? DEFAULT_PRESET,
-    ...(opts.lossless ? [] : ['-crf', String(opts.crf ?? DEFAULT_CRF)]),
+    '-preset', opts.preset,
+    ...(opts.crf === null ? [] : ['-crf', String(opts.crf)]),
     '-x265-params', x265.join(':'),
     '-pix_fmt', pixFmt,
     '-tag:v', 'hvc1',
@@ -189,33 +166,13 @@ export function buildX265OutputArgs(
   ];
 }
 
-function validateOptions(opts: EncodeOptions, outPath: string): void {
-  const fail = (reason: string): never => {
-    throw new EncoderError(reason, outPath);
-  };
+/** The caller's geometry (not user options: those were checked by options.ts before any work started). */
+function checkGeometry(opts: EncodeOptions, outPath: string): void {
   for (const key of ['width', 'height'] as const) {
-    if (!Number.isInteger(opts[key]) || opts[key] < 1) fail(`${key} must be a positive integer, got ${opts[key]}`);
+    if (!Number.isInteger(opts[key]) || opts[key] < 1) throw new EncoderError(`${key} must be a positive integer, got ${opts[key]}`, outPath);
   }
-  if (opts.channels !== 1 && opts.channels !== 3) fail(`channels must be 1 or 3, got ${opts.channels}`);
-  if (opts.crf !== undefined && !(Number.isFinite(opts.crf) && opts.crf >= 0 && opts.crf <= 51)) {
-    fail(`crf must be between 0 and 51, got ${opts.crf}`);
-  }
-  if (opts.preset !== undefined && !(X265_PRESETS as readonly string[]).includes(opts.preset)) {
-    fail(`unknown x265 preset "${opts.preset}" (expected one of ${X265_PRESETS.join(', ')})`);
-  }
-  if (opts.x265Params !== undefined && opts.x265Params !== '') {
-    if (!X265_PARAMS_CHARS.test(opts.x265Params)) {
-      fail(`x265Params "${opts.x265Params}" may only contain letters, digits and _ . : = , / + -`);
-    }
-    const bad = opts.x265Params.split(':').find((entry) => !X265_PARAM_ENTRY.test(entry));
-    if (bad !== undefined) fail(`x265Params entry "${bad}" is not key=value`);
-  }
-  if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1)) {
-    fail(`threads must be a positive integer, got ${opts.threads}`);
-  }
-  if (opts.gop !== undefined && !(Number.isInteger(opts.gop) && opts.gop >= 1)) {
-    fail(`gop must be a positive integer, got ${opts.gop}`);
-  }
+  if (opts.channels !== 1 && opts.channels !== 3) throw new EncoderError(`channels must be 1 or 3, got ${opts.channels}`, outPath);
+  if (opts.gop !== undefined && !(Number.isInteger(opts.gop) && opts.gop >= 1)) throw new EncoderError(`gop must be a positive integer, got ${opts.gop}`, outPath);
 }
 
 function checkFrame(frame: Image, index: number, opts: EncodeOptions, frameBytes: number, outPath: string): void {

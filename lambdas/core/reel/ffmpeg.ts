@@ -1,12 +1,14 @@
 // Finds an ffmpeg that can encode HEVC with libx265. Three places, in order: $FFMPEG_PATH, the ffmpeg-static
 // package (an optional dependency whose binary download often fails, so it may be missing or hollow), then PATH.
-// The first that runs and lists libx265 wins; if none does, the error says what was wrong with each place.
+// A FFMPEG_PATH that is set must work: it is an explicit choice, so an unusable one is an error, never a silent
+// fallback to another ffmpeg. Otherwise the first place that runs and lists libx265 wins; if none does, the error
+// says what was wrong with each place.
 import { execFile } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { EncoderError } from '../errors.ts';
+import { EncoderError } from '../../ground/errors.ts';
 
 export type FfmpegSource = 'FFMPEG_PATH' | 'ffmpeg-static' | 'PATH';
 
@@ -59,10 +61,11 @@ export async function locateFfmpeg(lookup: FfmpegLookup = defaultFfmpegLookup())
   if (fromEnv) {
     const verdict = await checkCandidate(fromEnv);
     if (verdict.ok) return { path: fromEnv, source: 'FFMPEG_PATH', version: verdict.version, x265: true };
-    problems.push(`FFMPEG_PATH=${fromEnv}: ${verdict.problem}`);
-  } else {
-    problems.push('FFMPEG_PATH: not set');
+    throw new EncoderError(
+      `FFMPEG_PATH=${fromEnv}: ${verdict.problem}. Point FFMPEG_PATH at an ffmpeg with libx265, or unset it to use ffmpeg-static or the ffmpeg on PATH.`,
+    );
   }
+  problems.push('FFMPEG_PATH: not set');
 
   let staticBinary: string | undefined;
   try {

@@ -3,6 +3,8 @@
 // independently (a ranged restore touches only the segments it needs). The CLI and the cloud call planSegments with
 // the same inputs (frame count, encoded region, options), so they cut the reel the same way.
 
+import type { X265Preset } from '../compress/options.ts';
+
 /** One segment of a reel: frames [firstFrame, firstFrame + frameCount) in manifest order. */
 export interface ReelSegment {
   index: number;
@@ -25,7 +27,7 @@ export const SEGMENT_TARGET_SECONDS = 120;
 export const MIN_SEGMENT_FRAMES = 32;
 export const MAX_SEGMENT_FRAMES = 1024;
 /** x265 presets' speed relative to medium. Approximate (from x265's preset documentation), not measured here. */
-export const PRESET_SPEED: Record<string, number> = {
+export const PRESET_SPEED: Readonly<Record<X265Preset, number>> = {
   ultrafast: 8,
   superfast: 6,
   veryfast: 4,
@@ -45,7 +47,7 @@ export interface SegmentingInput {
   width: number;
   height: number;
   channels: 1 | 3;
-  preset: string;
+  preset: X265Preset;
   lossless: boolean;
   /** frames per segment; 0 = automatic */
   segmentFrames: number;
@@ -55,7 +57,7 @@ export interface SegmentingInput {
 export function autoSegmentFrames(i: Omit<SegmentingInput, 'frameCount' | 'segmentFrames'>): number {
   // colour reels are 4:4:4: three full planes; lossless x265 runs at roughly half the speed
   const mpixels = (i.width * i.height * i.channels) / 1e6;
-  const speed = MEASURED_ENCODE_MPIXELS_PER_SECOND * (PRESET_SPEED[i.preset] ?? 1) * (i.lossless ? 0.5 : 1);
+  const speed = MEASURED_ENCODE_MPIXELS_PER_SECOND * PRESET_SPEED[i.preset] * (i.lossless ? 0.5 : 1);
   const frames = Math.floor((SEGMENT_TARGET_SECONDS * speed) / mpixels / 8) * 8;
   return Math.min(MAX_SEGMENT_FRAMES, Math.max(MIN_SEGMENT_FRAMES, frames));
 }

@@ -14,7 +14,7 @@
 //   5. consistent objects: every image's object area is within a factor 1.5 of the sample's median (the same
 //      product under one camera; a threshold that lands on texture or shadow gives areas all over the place).
 // The summary line says in one sentence why it accepts or refuses.
-import { DatasetError, SegmentationError, UsageError } from '../errors.ts';
+import { DatasetError, SegmentationError, UsageError } from '../../ground/errors.ts';
 import { imageToGrey } from '../image-io.ts';
 import type { Image } from '../types.ts';
 import { evenlySpaced, median } from '../decide/robust-stats.ts';
@@ -37,6 +37,7 @@ export const AUTO_TEST = {
   maxAreaFactor: 1.5,
 } as const;
 
+/** The environment variable the CLI reads when --model is not given (the core itself reads no env). */
 export const MODEL_ENV_VAR = 'ADREEL_SEGMENT_MODEL';
 
 export interface SampleImage {
@@ -46,7 +47,7 @@ export interface SampleImage {
 
 export interface ChooseSegmenterOptions {
   mode: 'auto' | 'threshold' | 'model';
-  /** ONNX model; falls back on env ADREEL_SEGMENT_MODEL */
+  /** ONNX model (the CLI falls back on env MODEL_ENV_VAR; the core reads no env) */
   modelPath?: string;
   /** images spread over the dataset (only 'auto' looks at them) */
   sample: SampleImage[];
@@ -185,7 +186,7 @@ const MODEL_ADVICE =
   `via --model PATH or env ${MODEL_ENV_VAR}`;
 
 export async function chooseSegmenter(options: ChooseSegmenterOptions): Promise<ChosenSegmenter> {
-  const modelPath = options.modelPath ?? process.env[MODEL_ENV_VAR];
+  const { modelPath } = options;
 
   if (options.mode === 'threshold') {
     return { segmenter: createThresholdSegmenter(), reason: 'threshold segmenter requested' };

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import { SegmentationError } from '../errors.ts';
+import { SegmentationError } from '../../ground/errors.ts';
 import type { Image, Mask } from '../types.ts';
 import { largestComponentFilled } from './components.ts';
 import type { Segmenter } from './types.ts';

@@ -5,7 +5,7 @@
 // then moved, between the object's mean and Otsu's value, to the grey level whose pixels have the strongest mean
 // gradient: that is where the object's sharp outline is, not the shadow's gentle ramp.
 import { loadCv, type CV } from '../cv.ts';
-import { SegmentationError } from '../errors.ts';
+import { SegmentationError } from '../../ground/errors.ts';
 import type { Image, Mask } from '../types.ts';
 import { closeDisc, openDisc } from '../align/morphology.ts';
 import { luminance } from '../align/raster.ts';
@@ -215,7 +215,7 @@ function sharpestLevel(grey: Uint8Array, width: number, height: number, from: nu
     for (let x = 1, i = y * width + 1; x < width - 1; x++, i++) {
       const v = grey[i];
       if (v < from - EDGE_WINDOW || v > to + EDGE_WINDOW) continue;
-      gradientSum[v] += Math.hypot(grey[i + 1] - grey[i - 1], grey[i + width] - grey[i - width]);
+      gradientSum[v] += hypotOfBytes(grey[i + 1] - grey[i - 1], grey[i + width] - grey[i - width]);
       count[v]++;
     }
   }
@@ -235,6 +235,18 @@ function sharpestLevel(grey: Uint8Array, width: number, height: number, from: nu
     }
   }
   return bestLevel;
+}
+
+let hypotTable: Float64Array | undefined;
+
+/** Math.hypot(dx, dy) for byte differences (-255..255), from a table built with Math.hypot (same values, no
+ *  per-pixel call). */
+function hypotOfBytes(dx: number, dy: number): number {
+  if (!hypotTable) {
+    hypotTable = new Float64Array(511 * 511);
+    for (let a = -255; a <= 255; a++) for (let b = -255; b <= 255; b++) hypotTable[(a + 255) * 511 + b + 255] = Math.hypot(a, b);
+  }
+  return hypotTable[(dx + 255) * 511 + dy + 255];
 }
 
 /** Half-width, in grey levels, of the window pooled by sharpestLevel, and the fewest pixels a window needs. */
@@ -289,10 +301,35 @@ export async function largestComponent(binary: Uint8Array, width: number, height
   }
 }
 
-/** Background = what the frame border reaches through non-object pixels (4-connected); the rest is object. */
+/**
+ * Background = what the frame border reaches through non-object pixels (4-connected); the rest is object.
+ * Every pixel outside the mask's box reaches the border in a straight line, so the flood only runs inside the
+ * box grown by one pixel, from that region's rim.
+ */
 export function fillHoles(mask: Uint8Array, width: number, height: number): Uint8Array {
+  const out = new Uint8Array(width * height);
+  let bx0 = width;
+  let by0 = height;
+  let bx1 = -1;
+  let by1 = -1;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      if (mask[row + x]) {
+        if (x < bx0) bx0 = x;
+        if (x > bx1) bx1 = x;
+        if (y < by0) by0 = y;
+        by1 = y;
+      }
+    }
+  }
+  if (bx1 < 0) return out;
+  const x0 = Math.max(0, bx0 - 1);
+  const y0 = Math.max(0, by0 - 1);
+  const x1 = Math.min(width - 1, bx1 + 1);
+  const y1 = Math.min(height - 1, by1 + 1);
   const reached = new Uint8Array(width * height);
-  const stack = new Int32Array(width * height);
+  const stack = new Int32Array((x1 - x0 + 1) * (y1 - y0 + 1));
   let top = 0;
   const push = (i: number) => {
     if (!reached[i] && !mask[i]) {
@@ -300,27 +337,42 @@ export function fillHoles(mask: Uint8Array, width: number, height: number): Uint
       stack[top++] = i;
     }
   };
-  for (const i of borderIndices(width, height, 1)) push(i);
+  // The region's rim: on the frame's edge, or next to pixels outside the box (all background, all reached).
+  for (let x = x0; x <= x1; x++) {
+    push(y0 * width + x);
+    push(y1 * width + x);
+  }
+  for (let y = y0; y <= y1; y++) {
+    push(y * width + x0);
+    push(y * width + x1);
+  }
   while (top > 0) {
     const i = stack[--top];
     const x = i % width;
-    if (x > 0) push(i - 1);
-    if (x < width - 1) push(i + 1);
-    if (i >= width) push(i - width);
-    if (i < width * (height - 1)) push(i + width);
+    const y = (i - x) / width;
+    if (x > x0) push(i - 1);
+    if (x < x1) push(i + 1);
+    if (y > y0) push(i - width);
+    if (y < y1) push(i + width);
   }
-  const out = new Uint8Array(width * height);
-  for (let i = 0; i < out.length; i++) out[i] = reached[i] ? 0 : 255;
+  for (let y = y0; y <= y1; y++) {
+    for (let i = y * width + x0, end = y * width + x1; i <= end; i++) out[i] = reached[i] ? 0 : 255;
+  }
   return out;
 }
 
-/** Indices of the pixels within `thickness` of the frame's edge. */
+/** Indices of the pixels within `thickness` of the frame's edge, in raster order. */
 function borderIndices(width: number, height: number, thickness: number): Int32Array {
   const t = Math.max(1, Math.min(thickness, Math.floor(Math.min(width, height) / 2)));
   const out: number[] = [];
   for (let y = 0; y < height; y++) {
-    const edgeRow = y < t || y >= height - t;
-    for (let x = 0; x < width; x++) if (edgeRow || x < t || x >= width - t) out.push(y * width + x);
+    const row = y * width;
+    if (y < t || y >= height - t) {
+      for (let x = 0; x < width; x++) out.push(row + x);
+      continue;
+    }
+    for (let x = 0; x < Math.min(t, width); x++) out.push(row + x);
+    for (let x = Math.max(t, width - t); x < width; x++) out.push(row + x);
   }
   return Int32Array.from(out);
 }

@@ -7,7 +7,8 @@
 //  - texture: a surface with no object, heights varying by a few percent: neither alignment nor mask, one frame size.
 // The generator has no defect images; `pose` (canonical object frame -> image) gives the truth for pose errors.
 import type { Affine, Image } from '../types.ts';
-import { mulberry32, renderSyntheticObject, type SyntheticKind, type SyntheticObjectOptions } from './objects.ts';
+import { mulberry32 } from '../../ground/prng.ts';
+import { renderSyntheticObject, type SyntheticKind, type SyntheticObjectOptions } from './objects.ts';
 
 export const SYNTHETIC_CLASSES = ['registered', 'rotation-symmetric', 'dark-on-dark', 'periodic', 'texture'] as const;
 export type SyntheticClass = (typeof SYNTHETIC_CLASSES)[number];

@@ -11,9 +11,8 @@
 // (a dark object on a dark background), a perforated-board background, a deformed outline.
 import type { Affine, Image, Mask } from '../types.ts';
 import { applyAffine, invertAffine, similarityFromParams } from '../align/affine.ts';
-import { mulberry32 } from '../prng.ts';
+import { mulberry32 } from '../../ground/prng.ts';
 
-export { mulberry32 };
 
 export type SyntheticKind = 'screw' | 'asymmetric' | 'disc';
 

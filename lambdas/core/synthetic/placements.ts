@@ -4,7 +4,7 @@
 // random direction, or turned by 10-20 degrees either way, on top of the jitter).
 import { similarityFromParams } from '../align/affine.ts';
 import type { Affine, Image } from '../types.ts';
-import { mulberry32 } from '../prng.ts';
+import { mulberry32 } from '../../ground/prng.ts';
 import { renderSyntheticObject, type SyntheticKind } from './objects.ts';
 
 export type PlacementSpread = 'tight' | 'spread';

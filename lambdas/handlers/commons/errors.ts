@@ -1,7 +1,7 @@
 // Error names are what Step Functions' Retry and Catch match on (Lambda reports an uncaught error's `name`).
 // TransientError: worth retrying (throttling, 5xx, network). Typed core errors (AlignmentError, DatasetError, ...)
 // are deterministic: retrying cannot help, so they go straight to the Catch.
-import { AdreelError } from '../../core/errors.ts';
+import { AdreelError } from '../../ground/errors.ts';
 
 export class TransientError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

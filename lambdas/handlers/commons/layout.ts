@@ -5,15 +5,14 @@
 //                                      see a run that is still being written
 //   work/<dataset>/<runId>/.work/...   intermediates (expired by a lifecycle rule on work/)
 //   restored/..., transformed/...      restore and transform outputs
-import { z } from 'zod';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { S3Storage } from '../../storage/s3.ts';
 import { RoutedStorage } from '../../storage/routed.ts';
-import type { Storage } from '../../storage/storage.ts';
+import type { Storage } from '../../ground/storage.ts';
+import type { RunRef } from '../../ground/run-contract.ts';
 import { KEYS } from '../../core/compress/job.ts';
 import type { FunctionConfig } from './config.ts';
 
-export const MARKER = '_READY';
 export const ITEMS_KEY = '.work/items.json';
 export const UNION_KEY = '.work/union.json';
 export const ENCODED_KEY = '.work/encoded.json';
@@ -23,23 +22,8 @@ export const SEGMENTS_KEY = '.work/segments.json';
 export const segmentRecordKey = (i: number) => `.work/segments/${String(i).padStart(6, '0')}.json`;
 /** the classes of an upload (one entry for a single dataset), written by discover, read by the class Map */
 export const CLASSES_KEY = '.work/classes.json';
-/** the run's summary over its classes, beside the run's artifacts */
-export const SUMMARY_FILE = 'summary.json';
 export const RESTORED_PREFIX = 'restored/';
 export const TRANSFORMED_PREFIX = 'transformed/';
-
-/** A dataset name: '/'-separated segments of letters, digits, '.', '_', '-' (no '.' or '..' segments). */
-export const DatasetName = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, 'dataset: letters, digits, ".", "_", "-" and "/" between segments');
-
-/** The execution name (deterministic, see start.ts): 1-80 of [A-Za-z0-9_-]. */
-export const RunId = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/);
-
-export const RunRef = z.object({ dataset: DatasetName, runId: RunId });
-export type RunRef = z.infer<typeof RunRef>;
 
 export const pointerKey = (dataset: string) => `datasets/${dataset}/LATEST.json`;
 export const runPrefix = (r: RunRef) => `datasets/${r.dataset}/runs/${r.runId}`;

@@ -2,7 +2,7 @@
 // pointer was written for.
 import type { S3Client } from '@aws-sdk/client-s3';
 import { KEYS } from '../../core/compress/job.ts';
-import { IntegrityError } from '../../core/errors.ts';
+import { IntegrityError } from '../../ground/errors.ts';
 import { sha256 } from '../../core/hash.ts';
 import { S3Storage } from '../../storage/s3.ts';
 import type { FunctionConfig } from './config.ts';

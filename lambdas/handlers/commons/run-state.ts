@@ -1,7 +1,7 @@
 // Reading back what earlier stages stored for a run: the align records (one per image), the per-image failures the
 // align function recorded, and the union and encode results.
-import type { Storage } from '../../storage/storage.ts';
-import { AdreelError } from '../../core/errors.ts';
+import type { Storage } from '../../ground/storage.ts';
+import { AdreelError } from '../../ground/errors.ts';
 import { mapPool } from '../../core/map-pool.ts';
 import { combineSegments, type EncodedReel, type EncodedSegment, type PlannedSegment } from '../../core/compress/encode.ts';
 import { KEYS, type FrameDraft, type JobState, type UnionResult } from '../../core/compress/job.ts';

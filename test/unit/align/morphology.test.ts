@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadCv } from '../../../lambdas/core/cv.ts';
 import { closeDisc, dilateDisc, erodeDisc, openDisc } from '../../../lambdas/core/align/morphology.ts';
-import { mulberry32 } from '../../../lambdas/core/synthetic/objects.ts';
+import { mulberry32 } from '../../../lambdas/ground/prng.ts';
 
 const W = 160;
 const H = 120;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { applyAffine, rmsDistance, similarityAbout, type Point } from '../../../lambdas/core/align/affine.ts';
 import { estimateSimilarityRansac, leastSquaresSimilarity } from '../../../lambdas/core/align/similarity-ransac.ts';
-import { mulberry32 } from '../../../lambdas/eval/prng.ts';
+import { mulberry32 } from '../../../lambdas/ground/prng.ts';
 import type { Affine } from '../../../lambdas/core/types.ts';
 
 const FRAME = 1000;

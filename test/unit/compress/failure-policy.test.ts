@@ -10,6 +10,7 @@ import { compressFolder } from '../../../lambdas/core/compress/compress-folder.t
 import { encodePng } from '../../../lambdas/core/image-io.ts';
 import { renderSyntheticObject } from '../../../lambdas/core/synthetic/objects.ts';
 import { tempDir, writeSyntheticFolder } from '../../helpers/synthetic-folder.ts';
+import { parseCompressOptions } from '../../../lambdas/core/compress/options.ts';
 
 const SIZE = 256;
 
@@ -32,11 +33,11 @@ describe('--on-align-failure', () => {
   after(async () => rm(root, { recursive: true, force: true }));
 
   it('flag (default): an image with no object stops the run, naming the file', async () => {
-    await assert.rejects(compressFolder(blankSet, join(root, 'o1'), { segmenter: 'threshold' }), /zz-empty-table\.png.*(no object|not object-on-background)/);
+    await assert.rejects(compressFolder(blankSet, join(root, 'o1'), parseCompressOptions({ segmenter: 'threshold' })), /zz-empty-table\.png.*(no object|not object-on-background)/);
   });
 
   it('flag (default): an image of another object is kept, flagged as an outlier with its margin in the manifest and the summary', async () => {
-    const s = await compressFolder(otherSet, join(root, 'o2'), { segmenter: 'threshold' });
+    const s = await compressFolder(otherSet, join(root, 'o2'), parseCompressOptions({ segmenter: 'threshold' }));
     assert.equal(s.frames, 5);
     const kept = s.manifest.frames.find((f) => f.name === 'zz-wrong-part.png');
     assert.ok(kept?.alignment?.outlier && kept.alignment.outlier.margin < 0, JSON.stringify(kept?.alignment));
@@ -48,11 +49,11 @@ describe('--on-align-failure', () => {
   });
 
   it('fail (strict): an image of another object stops the run, naming the file', async () => {
-    await assert.rejects(compressFolder(otherSet, join(root, 'o2s'), { segmenter: 'threshold', onAlignFailure: 'fail' }), /zz-wrong-part\.png.*cannot be aligned/);
+    await assert.rejects(compressFolder(otherSet, join(root, 'o2s'), parseCompressOptions({ segmenter: 'threshold', onAlignFailure: 'fail' })), /zz-wrong-part\.png.*cannot be aligned/);
   });
 
   it('drop: the image is left out and the reason recorded', async () => {
-    const s = await compressFolder(otherSet, join(root, 'o3'), { segmenter: 'threshold', onAlignFailure: 'drop' });
+    const s = await compressFolder(otherSet, join(root, 'o3'), parseCompressOptions({ segmenter: 'threshold', onAlignFailure: 'drop' }));
     assert.equal(s.frames, 4);
     assert.deepEqual(s.manifest.dropped.map((d) => d.name), ['zz-wrong-part.png']);
     assert.match(s.manifest.dropped[0].reason, /cannot be aligned/);
@@ -60,7 +61,7 @@ describe('--on-align-failure', () => {
   });
 
   it('keep: the image stays in the reel, flagged in the manifest and in a warning', async () => {
-    const s = await compressFolder(otherSet, join(root, 'o4'), { segmenter: 'threshold', onAlignFailure: 'keep' });
+    const s = await compressFolder(otherSet, join(root, 'o4'), parseCompressOptions({ segmenter: 'threshold', onAlignFailure: 'keep' }));
     assert.equal(s.frames, 5);
     const kept = s.manifest.frames.find((f) => f.name === 'zz-wrong-part.png');
     assert.equal(kept?.alignment?.ok, false);
@@ -68,7 +69,7 @@ describe('--on-align-failure', () => {
   });
 
   it('keep: an image with no object stays, unaligned and flagged', async () => {
-    const s = await compressFolder(blankSet, join(root, 'o5'), { segmenter: 'threshold', onAlignFailure: 'keep' });
+    const s = await compressFolder(blankSet, join(root, 'o5'), parseCompressOptions({ segmenter: 'threshold', onAlignFailure: 'keep' }));
     assert.equal(s.frames, 5);
     assert.ok(s.warnings.some((w) => /zz-empty-table\.png.*kept unaligned/.test(w)), s.warnings.join('\n'));
     const kept = s.manifest.frames.find((f) => f.name === 'zz-empty-table.png');

@@ -8,11 +8,12 @@ import { after, before, describe, it } from 'node:test';
 import { compressFolder } from '../../../lambdas/core/compress/compress-folder.ts';
 import { frameSha256 } from '../../../lambdas/core/hash.ts';
 import { decodeImage, encodePng } from '../../../lambdas/core/image-io.ts';
-import { mulberry32 } from '../../../lambdas/core/prng.ts';
+import { mulberry32 } from '../../../lambdas/ground/prng.ts';
 import { restoreFrames } from '../../../lambdas/core/restore.ts';
 import { LocalStorage } from '../../../lambdas/storage/local.ts';
 import { tempDir } from '../../helpers/synthetic-folder.ts';
 import { barFrame } from '../report/synthetic-report.ts';
+import { parseCompressOptions } from '../../../lambdas/core/compress/options.ts';
 
 const COUNT = 24;
 // no alignment or mask: the order is the subject, so the frames reach the encoder as generated
@@ -42,8 +43,8 @@ describe('frame order by similarity (CLI path)', () => {
   });
 
   it('encodes fewer bytes than name order and restores the same pixels under the same names', async () => {
-    const byName = await compressFolder(input, join(root, 'name'), { ...OPTS, lossless: true, frameOrder: 'name' });
-    const bySimilarity = await compressFolder(input, join(root, 'similarity'), { ...OPTS, lossless: true, frameOrder: 'similarity' });
+    const byName = await compressFolder(input, join(root, 'name'), parseCompressOptions({ ...OPTS, lossless: true, frameOrder: 'name' }));
+    const bySimilarity = await compressFolder(input, join(root, 'similarity'), parseCompressOptions({ ...OPTS, lossless: true, frameOrder: 'similarity' }));
     assert.equal(byName.manifest.codec.frameOrder, 'name');
     assert.equal(bySimilarity.manifest.codec.frameOrder, 'similarity');
     const names = byName.manifest.frames.map((f) => f.name);
@@ -59,7 +60,7 @@ describe('frame order by similarity (CLI path)', () => {
   });
 
   it('orders within each segment: segments keep their frames, each segment starts at its first name', async () => {
-    const r = await compressFolder(input, join(root, 'seg'), { ...OPTS, crf: 30, segmentFrames: 8 });
+    const r = await compressFolder(input, join(root, 'seg'), parseCompressOptions({ ...OPTS, crf: 30, segmentFrames: 8 }));
     assert.equal(r.manifest.codec.frameOrder, 'similarity', 'similarity is the default');
     const names = r.manifest.frames.map((f) => f.name);
     const sorted = [...names].sort();

@@ -15,6 +15,8 @@ import { LocalStorage } from '../../../lambdas/storage/local.ts';
 import { applyMask } from '../../../lambdas/core/union-mask.ts';
 import { warpImage } from '../../../lambdas/core/align/index.ts';
 import { tempDir, writeSyntheticFolder } from '../../helpers/synthetic-folder.ts';
+import { parseCompressOptions } from '../../../lambdas/core/compress/options.ts';
+import { parseTransformReport, TRANSFORM_REPORT_FILE } from '../../../lambdas/core/transform-report.ts';
 
 const SIZE = 256;
 const COUNT = 10;
@@ -36,7 +38,7 @@ describe('compress / restore / verify on generated screws', () => {
 
   it('compresses every frame into one reel with a valid manifest, leaving inputs untouched', async () => {
     const before = await snapshot(input);
-    const s = await compressFolder(input, lossy, { crf: 28 });
+    const s = await compressFolder(input, lossy, parseCompressOptions({ crf: 28 }));
     assert.equal(s.frames, COUNT);
     assert.ok(s.reelBytes > 0 && s.reelBytes < s.inputBytes, `reel ${s.reelBytes} B vs input ${s.inputBytes} B`);
     assert.ok(s.psnrDb > 30, `PSNR inside the mask ${s.psnrDb} dB`);
@@ -44,12 +46,12 @@ describe('compress / restore / verify on generated screws', () => {
     for (const f of s.manifest.frames) assert.ok(f.alignment?.ok, `${f.name} aligned`);
     assert.deepEqual(await snapshot(input), before, 'inputs are never modified');
     const files = (await readdir(lossy)).sort();
-    assert.deepEqual(files, ['manifest.json', 'mask.png', 'reel.mp4', 'reference-mask.png', 'reference.png']);
+    assert.deepEqual(files, ['manifest.json', 'mask.png', 'reel.mp4', 'reference-mask.png', 'reference.webp']);
     assert.equal((await verifyOutput(new LocalStorage(lossy))).ok, true);
   });
 
   it('lossless restores every frame bit-exactly: the aligned frame, blanked outside the union mask', async () => {
-    const s = await compressFolder(input, lossless, { lossless: true });
+    const s = await compressFolder(input, lossless, parseCompressOptions({ lossless: true }));
     const store = new LocalStorage(lossless);
     const union = await decodeMask(await readFile(join(lossless, 'mask.png')), 'mask.png');
     let n = 0;
@@ -122,11 +124,11 @@ describe('compress / restore / verify on generated screws', () => {
   it('refuses an output folder holding another dataset or foreign files; re-running the same dataset replaces it', async () => {
     const other = join(root, 'other-input');
     await writeSyntheticFolder(other, { count: 3, size: SIZE, seed: 99 });
-    await assert.rejects(compressFolder(other, lossy, {}), /holds another dataset/);
+    await assert.rejects(compressFolder(other, lossy, parseCompressOptions({})), /holds another dataset/);
     const foreign = join(root, 'foreign');
     await writeSyntheticFolder(foreign, { count: 1, size: 64, seed: 1 });
-    await assert.rejects(compressFolder(input, foreign, {}), /not empty and holds no adreel manifest/);
-    const again = await compressFolder(input, lossy, { crf: 30 });
+    await assert.rejects(compressFolder(input, foreign, parseCompressOptions({})), /not empty and holds no adreel manifest/);
+    const again = await compressFolder(input, lossy, parseCompressOptions({ crf: 30 }));
     assert.equal(again.manifest.codec.crf, 30);
     assert.equal((await verifyOutput(new LocalStorage(lossy))).ok, true);
   });
@@ -147,9 +149,11 @@ describe('compress / restore / verify on generated screws', () => {
     assert.equal(await main(['transform', lossy, cat, dest, '--quiet']), 0);
     assert.equal((await readdir(join(dest, 'test', 'good'))).length, 2);
     assert.deepEqual((await readdir(join(dest, 'ground_truth', 'scratch'))).sort(), names.map((n) => n.replace(/\.png$/, '_mask.png')).sort());
-    const report = JSON.parse(await readFile(join(dest, 'transform-report.json'), 'utf8'));
+    const report = parseTransformReport(await readFile(join(dest, TRANSFORM_REPORT_FILE)), 'transform-report.json');
     assert.equal(report.images, 4);
     assert.equal(report.groundTruthMasks, 2);
+    assert.equal(report.report.filter((e) => e.groundTruth).length, 2);
+    assert.ok(report.report.every((e) => e.matrix !== null && e.name.endsWith('.png')));
   });
 });
 
@@ -163,7 +167,7 @@ describe('bad input gets a clear error naming the file, and nothing is lost', ()
   it('an empty folder', async () => {
     const empty = join(root, 'empty');
     await writeSyntheticFolder(empty, { count: 0, size: 64, seed: 1 });
-    await assert.rejects(compressFolder(empty, join(root, 'o1'), {}), /empty.*no images found/);
+    await assert.rejects(compressFolder(empty, join(root, 'o1'), parseCompressOptions({})), /empty.*no images found/);
   });
 
   it('a corrupt image is named; a non-image file is skipped with a warning; no output appears', async () => {
@@ -172,7 +176,7 @@ describe('bad input gets a clear error naming the file, and nothing is lost', ()
     await writeFile(join(dir, 'notes.txt'), 'hello');
     await writeFile(join(dir, 'zz-broken.png'), Buffer.from('not a png at all'));
     const out = join(root, 'o2');
-    await assert.rejects(compressFolder(join(dir), out, {}), /zz-broken\.png/);
+    await assert.rejects(compressFolder(join(dir), out, parseCompressOptions({})), /zz-broken\.png/);
     await assert.rejects(stat(out), /ENOENT/, 'no partial output');
     const siblings = await readdir(root);
     assert.ok(!siblings.some((s) => s.includes('adreel-partial')), `no staging folder left: ${siblings}`);
@@ -182,7 +186,7 @@ describe('bad input gets a clear error naming the file, and nothing is lost', ()
     const dir = join(root, 'dupes');
     const [name] = await writeSyntheticFolder(dir, { count: 1, size: 128, seed: 3 });
     await copyFile(join(dir, name), join(dir, name.toUpperCase().replace('.PNG', '.png')));
-    await assert.rejects(compressFolder(dir, join(root, 'o3'), {}), /collide after case folding/);
+    await assert.rejects(compressFolder(dir, join(root, 'o3'), parseCompressOptions({})), /collide after case folding/);
   });
 
   it('mixed sizes without alignment are placed in the largest frame and restored at their own size; with alignment they are warped to the reference frame', async () => {
@@ -191,7 +195,7 @@ describe('bad input gets a clear error naming the file, and nothing is lost', ()
     const big = await tempDir();
     const [n] = await writeSyntheticFolder(big, { count: 1, size: 224, seed: 5 });
     await copyFile(join(big, n), join(dir, 'zz-larger.png'));
-    const unaligned = await compressFolder(dir, join(root, 'o4'), { align: false, mask: false });
+    const unaligned = await compressFolder(dir, join(root, 'o4'), parseCompressOptions({ align: false, mask: false }));
     assert.deepEqual([unaligned.manifest.frame.width, unaligned.manifest.frame.height], [224, 224]);
     assert.equal(unaligned.manifest.decisions?.frameSize.resized, 1);
     const back = join(root, 'o4-restored');
@@ -200,7 +204,7 @@ describe('bad input gets a clear error naming the file, and nothing is lost', ()
       const meta = await sharp(join(back, name)).metadata();
       assert.deepEqual([meta.width, meta.height], [side, side], name);
     }
-    const s = await compressFolder(dir, join(root, 'o5'), {});
+    const s = await compressFolder(dir, join(root, 'o5'), parseCompressOptions({}));
     assert.equal(s.frames, 4);
     const larger = s.manifest.frames.find((f) => f.name === 'zz-larger.png');
     assert.deepEqual([larger?.source.width, s.manifest.frame.width], [224, 192]);

@@ -5,7 +5,8 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../../../lambdas/cli/main.ts';
-import { compressClasses, compressFolder, listClasses, type RunSummary } from '../../../lambdas/core/compress/compress-folder.ts';
+import { compressClasses, compressFolder, listClasses } from '../../../lambdas/core/compress/compress-folder.ts';
+import { RunSummarySchema } from '../../../lambdas/core/run-summary.ts';
 import { frameSha256 } from '../../../lambdas/core/hash.ts';
 import { decodeImage } from '../../../lambdas/core/image-io.ts';
 import { parseManifest } from '../../../lambdas/core/manifest.ts';
@@ -13,6 +14,7 @@ import { restoreFrames, restoreFramesParallel } from '../../../lambdas/core/rest
 import { verifyOutput } from '../../../lambdas/core/verify.ts';
 import { LocalStorage } from '../../../lambdas/storage/local.ts';
 import { tempDir, writeSyntheticFolder } from '../../helpers/synthetic-folder.ts';
+import { parseCompressOptions } from '../../../lambdas/core/compress/options.ts';
 
 const SIZE = 160;
 const COUNT = 10;
@@ -46,7 +48,7 @@ describe('segmented reels (CLI path)', () => {
   after(async () => rm(root, { recursive: true, force: true }));
 
   it('--segment-frames 4 writes reel-000..002.mp4, each indexed (range, bytes, sha256); a small set is one reel.mp4', async () => {
-    const one = await compressFolder(input, join(root, 'one'), OPTS);
+    const one = await compressFolder(input, join(root, 'one'), parseCompressOptions(OPTS));
     assert.equal(one.segments, 1);
     assert.deepEqual(one.manifest.reels.map((r) => [r.file, r.firstFrame, r.frameCount]), [['reel.mp4', 0, COUNT]]);
 
@@ -63,12 +65,12 @@ describe('segmented reels (CLI path)', () => {
   });
 
   it('parallel encode (2 ffmpeg processes) gives the same decoded frames as one at a time; lossless segments restore bit-exactly', async () => {
-    const a = await compressFolder(input, join(root, 'p1'), { ...OPTS, segmentFrames: 3 }, { encodeConcurrency: 1 });
-    const b = await compressFolder(input, join(root, 'p2'), { ...OPTS, segmentFrames: 3 }, { encodeConcurrency: 2 });
+    const a = await compressFolder(input, join(root, 'p1'), parseCompressOptions({ ...OPTS, segmentFrames: 3 }), { encodeConcurrency: 1 });
+    const b = await compressFolder(input, join(root, 'p2'), parseCompressOptions({ ...OPTS, segmentFrames: 3 }), { encodeConcurrency: 2 });
     assert.equal(a.segments, 4);
     assert.deepEqual(b.manifest.frames.map((f) => f.decodedSha256), a.manifest.frames.map((f) => f.decodedSha256));
-    const lossless1 = await compressFolder(input, join(root, 'l1'), { lossless: true, ...OPTS });
-    const lossless4 = await compressFolder(input, join(root, 'l4'), { lossless: true, ...OPTS, segmentFrames: 4 });
+    const lossless1 = await compressFolder(input, join(root, 'l1'), parseCompressOptions({ lossless: true, ...OPTS }));
+    const lossless4 = await compressFolder(input, join(root, 'l4'), parseCompressOptions({ lossless: true, ...OPTS, segmentFrames: 4 }));
     assert.equal(lossless4.segments, 3);
     // each segment orders its own frames, so compare frame by frame under their names
     const byName = (m: typeof lossless1.manifest) => Object.fromEntries(m.frames.map((f) => [f.name, f.decodedSha256]));
@@ -125,7 +127,7 @@ describe('segmented reels (CLI path)', () => {
     const out = join(root, 'mvtec-out');
     assert.equal(await quietMain(['compress', mroot, out, '--preset', 'ultrafast', '--threads', '1', '--on-align-failure', 'keep', '--quiet']), 0);
     assert.deepEqual((await readdir(out)).sort(), ['bolt', 'bracket', 'summary.json']);
-    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as RunSummary;
+    const summary = RunSummarySchema.parse(JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')));
     assert.deepEqual(summary.classes.map((c) => [c.class, c.frames]), [['bolt', 5], ['bracket', 4]]);
     assert.equal(summary.totals.frames, 9);
     for (const c of ['bolt', 'bracket']) {
@@ -134,6 +136,6 @@ describe('segmented reels (CLI path)', () => {
       assert.equal(m.dataset.sourceLayout, 'mvtec');
     }
     // the same thing through the function, which also refuses a folder without categories
-    await assert.rejects(compressClasses(input, join(root, 'x'), OPTS), /no categories/);
+    await assert.rejects(compressClasses(input, join(root, 'x'), parseCompressOptions(OPTS)), /no categories/);
   });
 });

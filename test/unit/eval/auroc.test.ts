@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { auroc, aurocFromGroups } from '../../../lambdas/eval/auroc.ts';
 import { EvalDataError } from '../../../lambdas/eval/errors.ts';
-import { mulberry32 } from '../../../lambdas/eval/prng.ts';
+import { mulberry32 } from '../../../lambdas/ground/prng.ts';
 
 /** Direct definition: share of (positive, negative) pairs where the positive is higher, ties half. */
 function pairwiseAuroc(negatives: number[], positives: number[]): number {

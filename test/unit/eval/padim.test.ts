@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EmbeddingBatch } from '../../../lambdas/eval/embedding.ts';
 import { COVARIANCE_REGULARISATION, GaussianAccumulator } from '../../../lambdas/eval/padim.ts';
-import { mulberry32 } from '../../../lambdas/eval/prng.ts';
+import { mulberry32 } from '../../../lambdas/ground/prng.ts';
 
 const POSITIONS = 3;
 const DIMS = 4;

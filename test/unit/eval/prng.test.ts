@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mulberry32, sampleChannelSubset } from '../../../lambdas/eval/prng.ts';
+import { mulberry32 } from '../../../lambdas/ground/prng.ts';
+import { sampleChannelSubset } from '../../../lambdas/eval/prng.ts';
 
 // Snapshot of the seed-0 subset this evaluator has reported figures with (eval-screw bench, PROTOCOL.md).
 const SEED0_FIRST_TEN = [1, 3, 9, 10, 14, 15, 17, 21, 31, 32];

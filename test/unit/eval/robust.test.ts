@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { UsageError } from '../../../lambdas/core/errors.ts';
+import { UsageError } from '../../../lambdas/ground/errors.ts';
 import { checkNoWorseThanRaw, describeVerdict, parseKernelList, parseSeedList, type AurocCell } from '../../../lambdas/eval/robust.ts';
 
 function grid(image: (seed: number, kernel: string) => number, pixel: (seed: number, kernel: string) => number): AurocCell[] {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { leaveOneOutZ, MAD_TO_SIGMA, median, robustStats, wrappedDifference } from '../../../lambdas/core/pose/robust.ts';
-import { mulberry32 } from '../../../lambdas/core/prng.ts';
+import { mulberry32 } from '../../../lambdas/ground/prng.ts';
 
 describe('pose robust statistics', () => {
   it('median and MAD-based scale, floored', () => {

@@ -3,7 +3,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { EncoderError } from '../../../lambdas/core/errors.ts';
+import { EncoderError } from '../../../lambdas/ground/errors.ts';
 import { locateFfmpeg, resetFfmpegCache, resolveFfmpeg } from '../../../lambdas/core/reel/ffmpeg.ts';
 
 const notInstalled = (): string => {
@@ -46,13 +46,13 @@ describe('resolveFfmpeg', () => {
   });
 
   it('names all three places and what was wrong with each when none has libx265', async () => {
-    process.env.FFMPEG_PATH = fakeWithoutX265;
+    delete process.env.FFMPEG_PATH;
     process.env.PATH = '';
     resetFfmpegCache();
     try {
       await assert.rejects(resolveFfmpeg(), (error: unknown) => {
         assert.ok(error instanceof EncoderError);
-        assert.match(error.message, /FFMPEG_PATH=.*ffmpeg-no-x265: ffmpeg 9\.9-fake runs but does not list the libx265 encoder/);
+        assert.match(error.message, /FFMPEG_PATH: not set/);
         assert.match(error.message, /ffmpeg-static: /);
         assert.match(error.message, /PATH: no executable "ffmpeg" in an empty PATH/);
         return true;
@@ -69,8 +69,7 @@ describe('resolveFfmpeg', () => {
       (error: unknown) => {
         assert.ok(error instanceof EncoderError);
         assert.ok(error.message.includes(`FFMPEG_PATH=${missing}: file does not exist`), error.message);
-        assert.match(error.message, /ffmpeg-static: package not installed/);
-        assert.match(error.message, /PATH: no executable "ffmpeg"/);
+        assert.match(error.message, /unset it/);
         return true;
       },
     );
@@ -89,15 +88,11 @@ describe('resolveFfmpeg', () => {
     );
   });
 
-  it('falls through a FFMPEG_PATH without libx265 to the real ffmpeg on PATH', async () => {
-    const found = await locateFfmpeg({
-      env: { FFMPEG_PATH: fakeWithoutX265, PATH: savedEnv.PATH },
-      ffmpegStaticPath: notInstalled,
-    });
-    assert.equal(found.source, 'PATH');
-    assert.equal(found.x265, true);
-    assert.match(found.version, /^\d+\.\d+/);
-    assert.equal(path.basename(found.path), 'ffmpeg');
+  it('refuses a FFMPEG_PATH without libx265 even when PATH has a good ffmpeg (no silent fallback)', async () => {
+    await assert.rejects(
+      locateFfmpeg({ env: { FFMPEG_PATH: fakeWithoutX265, PATH: savedEnv.PATH }, ffmpegStaticPath: notInstalled }),
+      /FFMPEG_PATH=.*ffmpeg-no-x265: ffmpeg 9\.9-fake runs but does not list the libx265 encoder/,
+    );
   });
 
   it('prefers FFMPEG_PATH, then ffmpeg-static, over PATH', async () => {

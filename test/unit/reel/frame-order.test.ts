@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { distanceMatrix, pathLength, similarityOrder, thumbnail } from '../../../lambdas/core/reel/frame-order.ts';
-import { mulberry32 } from '../../../lambdas/core/prng.ts';
+import { mulberry32 } from '../../../lambdas/ground/prng.ts';
 import { barFrame } from '../report/synthetic-report.ts';
 
 describe('frame ordering by similarity', () => {

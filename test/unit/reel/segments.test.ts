@@ -13,7 +13,7 @@ import {
 } from '../../../lambdas/core/reel/segments.ts';
 import { mapPool } from '../../../lambdas/core/map-pool.ts';
 
-const base = { width: 512, height: 512, channels: 1 as const, preset: 'medium', lossless: false };
+const base = { width: 512, height: 512, channels: 1 as const, preset: 'medium' as const, lossless: false };
 
 describe('reel segments', () => {
   it('a small dataset is one segment named reel.mp4', () => {

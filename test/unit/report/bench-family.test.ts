@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { compressFamily } from '../../../bench/lib/table1/family.ts';
 import { compressFolder } from '../../../lambdas/core/compress/compress-folder.ts';
-import type { CompressOptionsInput } from '../../../lambdas/core/compress/options.ts';
+import { parseCompressOptions, type  CompressOptionsInput } from '../../../lambdas/core/compress/options.ts';
 import { LocalStorage } from '../../../lambdas/storage/local.ts';
 import { tempDir, writeSyntheticFolder } from '../../helpers/synthetic-folder.ts';
 
@@ -50,7 +50,7 @@ describe('bench family builder', () => {
     );
     assert.equal(family.length, MEMBERS.length);
     for (let i = 0; i < MEMBERS.length; i++) {
-      const single = await compressFolder(input, join(work, `single-${i}`), MEMBERS[i]);
+      const single = await compressFolder(input, join(work, `single-${i}`), parseCompressOptions(MEMBERS[i]));
       assert.equal(family[i].reelBytes, single.reelBytes, `member ${i} reel bytes`);
       assert.deepEqual(await contents(join(work, `family-${i}`)), await contents(join(work, `single-${i}`)), `member ${i} output`);
     }

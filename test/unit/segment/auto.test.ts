@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { DatasetError, SegmentationError, UsageError } from '../../../lambdas/core/errors.ts';
+import { DatasetError, SegmentationError, UsageError } from '../../../lambdas/ground/errors.ts';
 import { decodeImage } from '../../../lambdas/core/image-io.ts';
 import { AUTO_TEST, MODEL_ENV_VAR, chooseSegmenter, thresholdTestStats } from '../../../lambdas/core/segment/index.ts';
 import { objectMask, objectScene, type ObjectPose } from './synthetic-images.ts';
@@ -22,7 +22,7 @@ function plainSample(count: number, channels: 1 | 3 = 1) {
 
 const cluttered = { name: 'bench-clutter.png', image: objectScene(SIZE, pose(0), { seed: 99, clutter: 120 }) };
 
-// chooseSegmenter reads the env var when no model path is given: keep the developer's setting out of these tests.
+// The core never reads the env var (the CLI does); kept out of these tests anyway to prove it.
 let savedEnv: string | undefined;
 beforeEach(() => {
   savedEnv = process.env[MODEL_ENV_VAR];
@@ -107,11 +107,12 @@ describe('chooseSegmenter', () => {
     });
   });
 
-  it('auto with a model configured (env) falls back on the model, saying why', async () => {
+  it('auto with a model given falls back on the model, saying why (the env var alone is not read by the core)', async () => {
     const modelPath = path.join(workDir, 'u2netp.onnx');
     await writeFile(modelPath, meanSaliencyModel('input.1', 320));
     process.env[MODEL_ENV_VAR] = modelPath;
-    const chosen = await chooseSegmenter({ mode: 'auto', sample: [cluttered] });
+    await assert.rejects(chooseSegmenter({ mode: 'auto', sample: [cluttered] }), /via --model PATH/);
+    const chosen = await chooseSegmenter({ mode: 'auto', modelPath, sample: [cluttered] });
     try {
       assert.equal(chosen.segmenter.kind, 'model');
       assert.match(chosen.modelSha256 ?? '', /^[0-9a-f]{64}$/);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { SegmentationError } from '../../../lambdas/core/errors.ts';
+import { SegmentationError } from '../../../lambdas/ground/errors.ts';
 import { decodeImage } from '../../../lambdas/core/image-io.ts';
 import { createModelSegmenter, largestComponentFilled, thresholdTestStats } from '../../../lambdas/core/segment/index.ts';
 import type { Mask } from '../../../lambdas/core/types.ts';

@@ -1,5 +1,5 @@
 // Generated test scenes for the segmenters: a screw-like dark object on a plain or on a cluttered background.
-import { mulberry32 } from '../../../lambdas/core/prng.ts';
+import { mulberry32 } from '../../../lambdas/ground/prng.ts';
 import type { Image, Mask } from '../../../lambdas/core/types.ts';
 
 /** A small deterministic PRNG, so every run draws the same scene. */

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SegmentationError } from '../../../lambdas/core/errors.ts';
+import { SegmentationError } from '../../../lambdas/ground/errors.ts';
 import { segmentThreshold, segmentThresholdWithDiagnostics, thresholdDiagnostics } from '../../../lambdas/core/segment/threshold.ts';
-import { mulberry32, renderSyntheticObject } from '../../../lambdas/core/synthetic/objects.ts';
+import { mulberry32 } from '../../../lambdas/ground/prng.ts';
+import { renderSyntheticObject } from '../../../lambdas/core/synthetic/objects.ts';
 import type { Image, Mask } from '../../../lambdas/core/types.ts';
 
 const SIZE = 320;

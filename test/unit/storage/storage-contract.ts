@@ -5,8 +5,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import type { Storage } from '../../../lambdas/storage/storage.ts';
-import { StorageError } from '../../../lambdas/storage/storage.ts';
+import type { Storage } from '../../../lambdas/ground/storage.ts';
+import { StorageError } from '../../../lambdas/ground/storage.ts';
 
 /** `fresh()` returns an empty store each time (a new folder or a new prefix). */
 export function storageContract(fresh: () => Promise<Storage>): void {

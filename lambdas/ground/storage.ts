@@ -1,6 +1,7 @@
-// One small blob-store interface for the pipeline: the core reads inputs and writes artifacts through it, so the
-// same stage functions run against a local folder (CLI, tests) and S3 (Lambda).
-import { AdreelError } from '../core/errors.ts';
+// One small blob-store interface for the pipeline (the port; implementations in lambdas/storage/): the core reads
+// inputs and writes artifacts through it, so the same stage functions run against a local folder (CLI, tests) and S3
+// (Lambda). Ground layer: imports only ./errors.ts.
+import { AdreelError, type ErrorOptions } from './errors.ts';
 
 export interface ObjectInfo {
   key: string;
@@ -25,8 +26,8 @@ export interface Storage {
 }
 
 export class StorageError extends AdreelError {
-  constructor(key: string, reason: string) {
-    super(reason, 'STORAGE', key);
+  constructor(key: string, reason: string, options?: ErrorOptions) {
+    super(reason, 'STORAGE', key, options);
   }
 }
 

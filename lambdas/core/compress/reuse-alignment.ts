@@ -1,0 +1,122 @@
+// --reuse-alignment: one alignment, many encodings. The transforms, the union mask and the reference of an earlier
+// output of the SAME images stand in for stages 1-3 (reference, align + mask, union), so only the encoding runs
+// again. What may differ from the earlier run: crf / lossless, preset, x265 parameters, rate-control frame rate,
+// threads, segment frames, frame order, crop. What may not (it decided the transforms and the union mask): the
+// images themselves, align, mask, reference, segmenter, model, margin, failure policy, max side. Each of those the
+// user states is checked against the earlier output and refused with one sentence when it differs.
+import { resolve } from 'node:path';
+import { LocalStorage } from '../../storage/local.ts';
+import { warpImage } from '../align/index.ts';
+import { loadManifest, readChecked } from '../artifacts.ts';
+import type { DatasetListing } from '../dataset.ts';
+import { UsageError } from '../../ground/errors.ts';
+import { sha256 } from '../hash.ts';
+import { storedSize, toStoredImage } from '../frame-scale.ts';
+import { decodeImage, decodeMask, encodePng } from '../image-io.ts';
+import type { Manifest } from '../manifest.ts';
+import { KEYS, referenceKey, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
+import type { CompressOptions } from './options.ts';
+import { unionResultOf } from './union.ts';
+
+export interface ReusedAlignment {
+  job: JobState;
+  drafts: FrameDraft[];
+  union: UnionResult | null;
+}
+
+/** Options the earlier output fixes, and the first the user stated differently (or undefined). */
+export function alignmentMismatch(m: Manifest, o: CompressOptions): string | undefined {
+  const refWidth = m.frame.scale?.referenceWidth ?? m.frame.width;
+  const refHeight = m.frame.scale?.referenceHeight ?? m.frame.height;
+  const checks: [keyof CompressOptions, boolean, string][] = [
+    ['align', o.align === m.alignment.enabled, `it was ${m.alignment.enabled ? 'aligned' : 'made with --no-align'}`],
+    ['mask', o.mask === (m.mask !== null), `it was ${m.mask ? 'masked' : 'made with --no-mask'}`],
+    ['reference', o.reference === undefined || o.reference === m.reference.name, `its reference is ${m.reference.name}`],
+    ['segmenter', o.segmenter === 'auto' || o.segmenter === m.alignment.segmenter?.kind, `its segmenter was ${m.alignment.segmenter?.kind ?? 'none'}`],
+    ['marginPx', !m.mask || Math.ceil(o.marginPx * (m.frame.scale?.factor ?? 1)) === m.mask.marginPx, `its union margin was ${m.mask?.marginPx} px`],
+    ['onAlignFailure', o.onAlignFailure === m.alignment.onFailure, `its failure policy was ${m.alignment.onFailure}`],
+    ['maxSide', storedSize(refWidth, refHeight, o.maxSide).width === m.frame.width, `its frames are ${m.frame.width}x${m.frame.height}`],
+  ];
+  const bad = checks.find(([, ok]) => !ok);
+  return bad ? `--reuse-alignment: the earlier output cannot be re-encoded with this ${bad[0]} (${bad[2]}); drop the option or match it` : undefined;
+}
+
+/**
+ * Stages 1-3 from an earlier output: its manifest (checked), reference, masks, transforms; each kept image is warped
+ * again with its stored transform, exactly as the align stage did. `datasetId` is the id of the images being read.
+ */
+export async function reuseAlignmentStages(
+  ctx: StageContext,
+  listing: DatasetListing,
+  sourceLayout: JobState['sourceLayout'],
+  options: CompressOptions,
+  datasetId: string,
+): Promise<ReusedAlignment> {
+  const previousDir = resolve(options.reuseAlignment!);
+  const prev = new LocalStorage(previousDir);
+  const m = await loadManifest(prev);
+  if (m.dataset.id !== datasetId) {
+    throw new UsageError(`--reuse-alignment ${previousDir}: it holds another dataset (id ${m.dataset.id.slice(0, 12)}, these images are ${datasetId.slice(0, 12)})`);
+  }
+  const mismatch = alignmentMismatch(m, options);
+  if (mismatch) throw new UsageError(mismatch);
+
+  const width = m.frame.scale?.referenceWidth ?? m.frame.width;
+  const height = m.frame.scale?.referenceHeight ?? m.frame.height;
+  const refIndex = listing.entries.findIndex((e) => e.name === m.reference.name);
+  if (refIndex < 0) throw new UsageError(`--reuse-alignment: the reference ${m.reference.name} is not among the input images`);
+  const job: JobState = {
+    version: 1,
+    options,
+    sourceLayout,
+    entries: listing.entries,
+    skipped: listing.skipped,
+    reference: { index: refIndex, name: m.reference.name },
+    mode: m.frame.mode,
+    width,
+    height,
+    segmenter: m.alignment.segmenter,
+    // the earlier run's warnings (its images' too); the drafts below carry none of their own
+    warnings: m.warnings,
+    ...(m.reference.layout ? { referenceLayout: m.reference.layout } : {}),
+    stored: { width: m.frame.width, height: m.frame.height, factor: m.frame.scale?.factor ?? 1 },
+  };
+  if (referenceKey(job) !== m.reference.file) {
+    throw new UsageError(`--reuse-alignment: the earlier output keeps its reference as ${m.reference.file}, which this adreel does not expect`);
+  }
+  await ctx.target.put(referenceKey(job), await readChecked(prev, m.reference.file, m.reference.sha256));
+  if (m.reference.maskFile && m.reference.maskSha256) {
+    await ctx.target.put(KEYS.referenceMask, await readChecked(prev, m.reference.maskFile, m.reference.maskSha256));
+  }
+  let union: UnionResult | null = null;
+  if (m.mask) {
+    const png = await readChecked(prev, m.mask.file, m.mask.sha256);
+    await ctx.target.put(KEYS.mask, png);
+    union = unionResultOf(await decodeMask(png, m.mask.file), png, m.mask.marginPx, options.crop);
+  }
+  await ctx.target.put(KEYS.job, Buffer.from(JSON.stringify(job)));
+
+  const frames = new Map(m.frames.map((f) => [f.name, f]));
+  const dropped = new Map(m.dropped.map((d) => [d.name, d.reason]));
+  const drafts: FrameDraft[] = [];
+  for (let i = 0; i < job.entries.length; i++) {
+    const entry = job.entries[i];
+    const record = frames.get(entry.name);
+    if (!record) {
+      const reason = dropped.get(entry.name);
+      if (reason === undefined) throw new UsageError(`--reuse-alignment: ${entry.name} is neither a frame nor a dropped image of the earlier output`);
+      // only the name and the reason are recorded for a dropped image; its source facts come from this read
+      const bytes = await ctx.source.get(entry.key);
+      const { info } = await decodeImage(bytes, entry.name, { mode: job.mode });
+      drafts.push({ entryIndex: i, name: entry.name, stem: entry.stem, source: { ...info, bytes: bytes.length, sha256: sha256(bytes) }, transform: null, alignment: null, dropped: reason, warnings: [] });
+      continue;
+    }
+    const { image } = await decodeImage(await ctx.source.get(entry.key), entry.name, { mode: job.mode });
+    // the align stage's own steps: warp into the reference's geometry (an unaligned kept image is stored as is), then the stored size
+    const aligned = record.transform && m.alignment.enabled && record.alignment?.method !== 'unaligned' ? await warpImage(image, record.transform, width, height) : image;
+    await ctx.target.put(KEYS.aligned(i), await encodePng(await toStoredImage(aligned, job.stored!)));
+    drafts.push({ entryIndex: i, name: entry.name, stem: entry.stem, source: record.source, transform: record.transform, alignment: record.alignment, warnings: [] });
+    ctx.onProgress?.('re-warp', drafts.length, job.entries.length);
+  }
+  return { job, drafts, union };
+}
