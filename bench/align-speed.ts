@@ -353,6 +353,12 @@ async function benchClass(args: Args, impls: Implementation[], className: ClassN
         unions.set(impl.label, pass.union);
         const q = await quality(impl, frames, pass.matrices, pass.union);
         row.quality[impl.label] = { ...q, aligned: pass.aligned, methods: Object.fromEntries(pass.methods), ...(pass.segmentCounts ? { segmentCounts: pass.segmentCounts } : {}) };
+        log(
+          `${className} ${engine} ${impl.label} quality: IoU mean ${q.iouMean.toFixed(3)} p5 ${q.iouP5.toFixed(3)} min ${q.iouMin.toFixed(3)}, ` +
+            `union ${(100 * q.unionFraction).toFixed(2)}%, aligned ${pass.aligned}/${frames.length}` +
+            (impl.label === 'new' ? `; ms per image: segment ${pass.segmentMsPerImage.toFixed(1)}, ${Object.entries(pass.stages).map(([k, v]) => `${k} ${((v ?? 0) / frames.length).toFixed(1)}`).join(', ')}` : '') +
+            (pass.segmentCounts ? `; segmented by threshold ${pass.segmentCounts.threshold}, model ${pass.segmentCounts.model}` : ''),
+        );
       }
     }
   }

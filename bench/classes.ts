@@ -68,7 +68,7 @@ function describeDecisions(s: CompressSummary): string {
 }
 
 async function restoreTo(outDir: string, dest: string): Promise<void> {
-  const staged = new StagedFolder(dest);
+  const staged = await StagedFolder.open(dest);
   await restoreFramesParallel(new LocalStorage(outDir), (f) => staged.write(f.fileName, f.png), {});
   await staged.commit();
 }

@@ -3,5 +3,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../lambdas/cli/main.ts');
+const { main, installSignalHandlers } = await import('../lambdas/cli/main.ts');
+installSignalHandlers();
 process.exitCode = await main(process.argv.slice(2));

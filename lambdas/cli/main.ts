@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // adreel command line: compress, restore, transform, verify, inspect, eval, upload, demo.
-// Exit codes: 0 success, 1 failure (bad input, damaged output, encoder error), 2 usage error.
+// Exit codes: 0 success, 1 failure (bad input, damaged output, encoder error), 2 usage error, 130/143 interrupted.
+// Errors are one line naming the file and the reason; `--debug` (any command) adds the stack trace.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AdreelError, UsageError } from '../ground/errors.ts';
 import { MODEL_ENV_VAR } from '../core/segment/auto.ts';
+import { runInterruptCleanups } from '../core/interrupt.ts';
+import { fsError } from '../core/output-safety.ts';
 import type { Command } from './command.ts';
 import { runCompress } from './commands/compress.ts';
 import { runDemo } from './commands/demo.ts';
@@ -30,7 +33,9 @@ function help(): string {
   return ['usage: adreel <command> [options]', '', ...Object.values(COMMANDS).map((c) => `  ${c.usage}`)].join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argvIn: string[]): Promise<number> {
+  const debug = argvIn.includes('--debug');
+  const argv = argvIn.filter((a) => a !== '--debug');
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(help());
@@ -60,20 +65,40 @@ export async function main(argv: string[]): Promise<number> {
     if ('model' in command.options && values.model === undefined && process.env[MODEL_ENV_VAR]) values.model = process.env[MODEL_ENV_VAR];
     return await command.run(parsed.positionals, values);
   } catch (err) {
+    const stack = debug && err instanceof Error ? `\n${err.stack}` : '';
     if (err instanceof UsageError) {
-      console.error(`adreel ${name}: ${err.message}\nusage: adreel ${command.usage}`);
+      console.error(`adreel ${name}: ${err.message}\nusage: adreel ${command.usage}${stack}`);
       return 2;
     }
-    if (err instanceof AdreelError) {
-      console.error(`adreel ${name}: error: ${err.message}`);
+    // a file-system error that escaped the stages still gets one line with its path and what to do
+    const known = err instanceof AdreelError ? err : fsError(err, '', 'file system error');
+    if (known instanceof AdreelError) {
+      console.error(`adreel ${name}: error: ${known.message}${stack}`);
       return 1;
     }
-    console.error(`adreel ${name}: unexpected error:`, err);
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`adreel ${name}: unexpected error: ${message}${stack || ' (run with --debug for the stack trace)'}`);
     return 1;
   }
 }
 
+/** SIGINT/SIGTERM: undo what the run staged, locked or spawned, say so in one line, exit 130/143. */
+export function installSignalHandlers(): void {
+  let stopping = false;
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      void runInterruptCleanups().then((n) => {
+        process.stderr.write(`adreel: interrupted by ${signal}; ${n > 0 ? 'removed the partial output, nothing was published' : 'nothing was written'}\n`);
+        process.exit(code);
+      });
+    });
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/cli/main.ts')) {
+  installSignalHandlers();
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -59,11 +59,11 @@ export async function listDataset(store: Storage, prefix: string): Promise<Datas
   // Restored files are named <stem>.png: two inputs must not collide there, even on case-insensitive filesystems.
   const seen = new Map<string, string>();
   for (const e of entries) {
-    const folded = e.stem.toLowerCase();
+    const folded = e.stem.normalize('NFC').toLowerCase(); // café in NFC and NFD is one name on macOS
     const other = seen.get(folded);
     if (other) {
       throw new DatasetError(
-        `names collide after case folding and extension removal: "${other}" and "${e.name}" would both restore to ${e.stem}.png`,
+        `names collide after case folding, Unicode normalisation (NFC/NFD) and extension removal: ${JSON.stringify(other)} and ${JSON.stringify(e.name)} would both restore to ${e.stem}.png${other.normalize('NFC') === e.name.normalize('NFC') || other !== other.normalize('NFC') || e.name !== e.name.normalize('NFC') ? ' (the same name in two Unicode forms)' : ''}; rename one`,
         `${store.description}/${base}`,
       );
     }

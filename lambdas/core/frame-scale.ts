@@ -33,6 +33,14 @@ export async function toStoredMask(mask: Mask, size: { width: number; height: nu
   return { width: img.width, height: img.height, data: img.data };
 }
 
+/** A union mask at a smaller stored size, conservatively: a stored pixel is inside when any part of its area is. */
+export async function toStoredMaskCovering(mask: Mask, size: { width: number; height: number }): Promise<Mask> {
+  if (mask.width === size.width && mask.height === size.height) return mask;
+  const img = await resizeImage({ width: mask.width, height: mask.height, channels: 1, data: mask.data }, size.width, size.height, 'linear');
+  for (let i = 0; i < img.data.length; i++) img.data[i] = img.data[i] > 0 ? 255 : 0;
+  return { width: img.width, height: img.height, data: img.data };
+}
+
 /** A stored frame back at the reference's size (restore --original-geometry, and the detector-size comparisons). */
 export async function toReferenceSize(image: Image, width: number, height: number): Promise<Image> {
   if (image.width === width && image.height === height) return image;
@@ -40,7 +48,7 @@ export async function toReferenceSize(image: Image, width: number, height: numbe
 }
 
 /** An image resized to exactly width x height (sharp; grey stays 1 channel). */
-export async function resizeImage(image: Image, width: number, height: number, kernel: 'lanczos3' | 'nearest'): Promise<Image> {
+export async function resizeImage(image: Image, width: number, height: number, kernel: 'lanczos3' | 'nearest' | 'linear'): Promise<Image> {
   const resized = sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } }).resize(width, height, { fit: 'fill', kernel });
   const { data, info } = await (image.channels === 1 ? resized.toColourspace('b-w') : resized)
     .raw()

@@ -29,6 +29,9 @@ export interface InspectResult {
   unionFraction: number | null;
   segmenter: string | null;
   reels: number;
+  manifestVersion: number;
+  /** v2: the manifest's digest (record it elsewhere to detect a rewritten manifest); null for v1 */
+  manifestDigest: string | null;
 }
 
 /** The output's bytes besides the reel, by kind (PROTOCOL.md "Sizes": everything but the reel is overhead). */
@@ -87,5 +90,7 @@ export async function inspectOutput(store: Storage): Promise<InspectResult> {
     unionFraction: m.mask?.unionFraction ?? null,
     segmenter: m.alignment.segmenter?.kind ?? null,
     reels: m.reels.length,
+    manifestVersion: m.version,
+    manifestDigest: m.digest ?? null,
   };
 }

@@ -1,6 +1,11 @@
 // The manifest: everything needed to trust, restore and transform a reel, as versioned JSON checked by zod.
 // Names inside it become file names on restore, so every name must be a single safe path segment and names
 // must stay distinct on case-insensitive file systems.
+// Version 2 (written now): compact JSON (no indentation), one digest of the decoded frames per reel segment instead
+// of one per frame, no per-frame source sha256 (dataset.id covers the inputs), and `digest`: the sha256 of the
+// canonical serialization of the whole manifest without `digest`, so an edit of any field (present or added later)
+// is detected. Version 1 (per-frame decodedSha256, no digest) is still read: users may have deleted the originals.
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { decisionsSchema } from './decide/schema.ts';
 import { IntegrityError } from '../ground/errors.ts';
@@ -8,7 +13,10 @@ import { CrfSchema } from './compress/options.ts';
 import { PoseSummarySchema } from './pose/summary.ts';
 
 export const MANIFEST_SCHEMA = 'adreel.manifest';
-export const MANIFEST_VERSION = 1;
+/** the version written */
+export const MANIFEST_VERSION = 2;
+/** the versions read */
+export const MANIFEST_VERSIONS_READ = [1, 2] as const;
 
 /** Why `name` is not usable as one file name inside an output folder, or undefined when it is. */
 export function unsafeSegmentReason(name: string): string | undefined {
@@ -48,7 +56,8 @@ const sourceSchema = z.strictObject({
   hadAlpha: z.boolean(),
   exifOrientation: z.number().int().min(1).max(8).optional(),
   bytes: count,
-  sha256: sha256Hex,
+  /** v1 only (v2: dataset.id covers the source files) */
+  sha256: sha256Hex.optional(),
 });
 
 const frameAlignmentSchema = z.strictObject({
@@ -69,8 +78,8 @@ const frameRecordSchema = z.strictObject({
   source: sourceSchema,
   transform: affineSchema.nullable(),
   alignment: frameAlignmentSchema.nullable(),
-  /** frameSha256 of the frame as decoded from the reel */
-  decodedSha256: sha256Hex,
+  /** v1 only: frameSha256 of the frame as decoded from the reel (v2: reels[].framesSha256) */
+  decodedSha256: sha256Hex.optional(),
 });
 
 const reelRecordSchema = z.strictObject({
@@ -79,6 +88,8 @@ const reelRecordSchema = z.strictObject({
   sha256: sha256Hex,
   firstFrame: count,
   frameCount: positive,
+  /** v2: segmentFramesSha256 of the segment's frames as decoded, in reel order */
+  framesSha256: sha256Hex.optional(),
 });
 
 const segmenterSchema = z.strictObject({
@@ -90,7 +101,7 @@ const segmenterSchema = z.strictObject({
 export const ManifestSchema = z
   .strictObject({
     schema: z.literal(MANIFEST_SCHEMA),
-    version: z.literal(MANIFEST_VERSION),
+    version: z.union([z.literal(1), z.literal(2)]),
     createdAt: z.iso.datetime({ offset: true }),
     tool: z.strictObject({ name: z.literal('adreel'), version: z.string().min(1) }),
     dataset: z.strictObject({
@@ -153,9 +164,22 @@ export const ManifestSchema = z
     pose: PoseSummarySchema.optional(),
     /** what the run decided from the dataset (segmenter, alignment mode, mask, frame size, misalignment), with evidence */
     decisions: decisionsSchema.optional(),
+    /** v2: manifestDigest() of the rest of the manifest */
+    digest: sha256Hex.optional(),
   })
   .superRefine((m, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+
+    if (m.version === 1) {
+      m.frames.forEach((frame, i) => {
+        if (frame.decodedSha256 === undefined) issue(['frames', i, 'decodedSha256'], 'is required in a version 1 manifest');
+      });
+    } else {
+      if (m.digest === undefined) issue(['digest'], 'is required in a version 2 manifest');
+      m.reels.forEach((reel, i) => {
+        if (reel.framesSha256 === undefined) issue(['reels', i, 'framesSha256'], 'is required in a version 2 manifest');
+      });
+    }
 
     if (m.dataset.frameCount !== m.frames.length) {
       issue(['dataset', 'frameCount'], `is ${m.dataset.frameCount} but the manifest lists ${m.frames.length} frames`);
@@ -214,11 +238,23 @@ export function parseManifest(json: unknown, file: string): Manifest {
   if (header.schema !== MANIFEST_SCHEMA) {
     throw new IntegrityError(file, `not an adreel manifest: "schema" is ${JSON.stringify(header.schema)}, expected "${MANIFEST_SCHEMA}"`);
   }
-  if (header.version !== MANIFEST_VERSION) {
+  if (!(MANIFEST_VERSIONS_READ as readonly unknown[]).includes(header.version)) {
     throw new IntegrityError(
       file,
-      `manifest version ${JSON.stringify(header.version)} is not supported: this adreel reads version ${MANIFEST_VERSION}`,
+      `manifest version ${JSON.stringify(header.version)} is not supported: this adreel reads versions ${MANIFEST_VERSIONS_READ.join(' and ')}`,
     );
+  }
+  if (header.version !== 1) {
+    // Before the schema, so that an edit gets this one sentence rather than whatever the schema makes of it.
+    const recorded = (json as { digest?: unknown }).digest;
+    if (typeof recorded !== 'string') throw new IntegrityError(file, 'has no "digest": a version 2 manifest always carries one; damaged or edited');
+    const actual = manifestDigest(json);
+    if (actual !== recorded) {
+      throw new IntegrityError(
+        file,
+        `content digest ${actual.slice(0, 16)}... differs from the recorded "digest" ${recorded.slice(0, 16)}...: the manifest was edited or damaged`,
+      );
+    }
   }
   const result = ManifestSchema.safeParse(json);
   if (!result.success) {
@@ -228,10 +264,41 @@ export function parseManifest(json: unknown, file: string): Manifest {
   return result.data;
 }
 
-/** Validated, 2-space indented JSON with a trailing newline. Refuses to write a manifest that would not parse. */
+/** Validated compact JSON with its digest and a trailing newline. Refuses to write a manifest that would not parse. */
 export function serializeManifest(m: Manifest): string {
-  const checked = parseManifest(m, 'manifest being written');
-  return `${JSON.stringify(checked, null, 2)}\n`;
+  if (m.version !== MANIFEST_VERSION) throw new IntegrityError('manifest being written', `is version ${m.version}; only version ${MANIFEST_VERSION} is written`);
+  const { digest: _old, ...body } = JSON.parse(JSON.stringify(m)) as Manifest;
+  const sealed = { ...body, digest: manifestDigest(body) };
+  const checked = parseManifest(sealed, 'manifest being written');
+  return `${JSON.stringify(checked)}\n`;
+}
+
+/**
+ * sha256 of the canonical serialization of `json` without its top-level "digest": object keys sorted (by UTF-16
+ * code units), no whitespace, numbers and strings as JSON.stringify writes them. Any field, including ones added by
+ * later versions, is covered.
+ */
+export function manifestDigest(json: unknown): string {
+  const { digest: _d, ...body } = json as Record<string, unknown>;
+  return createHash('sha256').update('adreel.manifest.digest.v2\0').update(canonicalJson(body)).digest('hex');
+}
+
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** A v2 segment's frame digest: over the frames' frameSha256 (hex), in reel order. */
+export function segmentFramesSha256(frameHashes: readonly string[]): string {
+  const h = createHash('sha256').update('adreel.segment.frames.v2\0');
+  for (const f of frameHashes) h.update(`${f}\n`);
+  return h.digest('hex');
 }
 
 function reportCollisions(

@@ -1,7 +1,8 @@
 // Restore: decode the reel back into one image per training sample (aligned and masked: what models train on),
 // checking every decoded frame against the manifest so a damaged reel is refused, never half-trusted.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { makeScratchDir } from './scratch.ts';
 import { join } from 'node:path';
 import type { Storage } from '../ground/storage.ts';
 import { invertAffine, warpImage } from './align/index.ts';
@@ -11,7 +12,7 @@ import { toReferenceSize } from './frame-scale.ts';
 import { padImage } from './geometry.ts';
 import { frameSha256, sha256File } from './hash.ts';
 import { encodePng } from './image-io.ts';
-import type { Manifest } from './manifest.ts';
+import { segmentFramesSha256, type Manifest } from './manifest.ts';
 import { decodeHevc } from './reel/decode.ts';
 import { mapPool } from './map-pool.ts';
 import { segmentsFor } from './reel/segments.ts';
@@ -50,7 +51,8 @@ export function parseFrameRange(text: string, frameCount?: number): FrameRange {
 }
 
 /**
- * Yields restored frames in order. Nothing is yielded for a frame before it has been checked, but a caller that
+ * Yields restored frames in order, each after its segment passed the size and sha256 check; the decoded-frame digest
+ * (per frame in v1, per segment in v2) is checked by the end of each segment, so a caller that
  * writes as it goes must treat the run as incomplete until the generator finishes.
  */
 export async function* restoreFrames(store: Storage, opts: RestoreOptions = {}): AsyncGenerator<RestoredFrame> {
@@ -161,7 +163,7 @@ export async function* decodeCheckedFrames(
   const total = range.last - range.first + 1;
   const channels = m.frame.mode === 'grey' ? 1 : 3;
   const region = m.frame.crop ?? { x: 0, y: 0, width: m.frame.width, height: m.frame.height };
-  const dir = await mkdtemp(join(tmpdir(), 'adreel-decode-'));
+  const dir = await makeScratchDir('adreel-decode-');
   try {
     for (const reel of m.reels) {
       const lo = Math.max(range.first, reel.firstFrame);
@@ -169,24 +171,41 @@ export async function* decodeCheckedFrames(
       if (lo > hi) continue; // this segment holds none of the requested frames
       const local = join(dir, reel.file);
       await fetchCheckedReel(store, reel, local);
-      let index = lo;
+      // v2 records one digest over the segment's decoded frames, so the whole segment is decoded and hashed; the
+      // frames outside the range are not yielded. A caller publishes nothing before this generator has finished.
+      const whole = reel.framesSha256 !== undefined;
+      const start = whole ? reel.firstFrame : lo;
+      const end = whole ? reel.firstFrame + reel.frameCount - 1 : hi;
+      const hashes: string[] = [];
+      let index = start;
       for await (const decoded of decodeHevc(local, { width: region.width, height: region.height, channels }, {
-        firstFrame: lo - reel.firstFrame,
-        frameCount: hi - lo + 1,
+        firstFrame: start - reel.firstFrame,
+        frameCount: end - start + 1,
       })) {
+        if (index > end) throw new IntegrityError(`${store.description}/${reel.file}`, `decodes to more than the ${end - start + 1} frames the manifest records`);
         const record = m.frames[index];
         const hash = frameSha256(decoded);
-        if (hash !== record.decodedSha256) {
+        hashes.push(hash);
+        if (record.decodedSha256 !== undefined && hash !== record.decodedSha256) {
           throw new IntegrityError(
             `${store.description}/${reel.file}`,
             `frame ${index} (${record.name}) decodes to ${hash.slice(0, 16)}..., the manifest recorded ${record.decodedSha256.slice(0, 16)}...: damaged reel`,
           );
         }
-        yield { index, decoded, total };
+        if (index >= lo && index <= hi) yield { index, decoded, total };
         index++;
       }
-      if (index !== hi + 1) {
-        throw new IntegrityError(`${store.description}/${reel.file}`, `decoded ${index - lo} frames, expected ${hi - lo + 1}`);
+      if (index !== end + 1) {
+        throw new IntegrityError(`${store.description}/${reel.file}`, `decoded ${index - start} frames, expected ${end - start + 1}`);
+      }
+      if (whole) {
+        const digest = segmentFramesSha256(hashes);
+        if (digest !== reel.framesSha256) {
+          throw new IntegrityError(
+            `${store.description}/${reel.file}`,
+            `frames ${start}-${end} decode to digest ${digest.slice(0, 16)}..., the manifest recorded ${reel.framesSha256!.slice(0, 16)}...: damaged reel`,
+          );
+        }
       }
     }
   } finally {

@@ -61,6 +61,8 @@ export const RunSummarySchema = z.object({
   dataset: z.string().optional(),
   runId: z.string().optional(),
   classes: z.array(ClassSummarySchema),
+  /** classes that could not be compressed, each with its error; absent when every class succeeded */
+  failed: z.array(z.object({ class: z.string(), error: z.string() })).optional(),
   totals: z.object({ classes: count, frames: count, dropped: count, inputBytes: count, reelBytes: count, outputBytes: count, segments: count, ratio: z.number(), reelRatio: z.number() }),
   /** wall time of the whole run (CLI) */
   seconds: z.number().optional(),
@@ -88,7 +90,7 @@ export function classFigures(manifest: Manifest, files: readonly ObjectInfo[]): 
 }
 
 /** The run summary over its classes, totals computed once here. */
-export function buildRunSummary(run: Pick<RunSummary, 'input' | 'outDir' | 'dataset' | 'runId' | 'seconds'>, classes: ClassSummary[]): RunSummary {
+export function buildRunSummary(run: Pick<RunSummary, 'input' | 'outDir' | 'dataset' | 'runId' | 'seconds' | 'failed'>, classes: ClassSummary[]): RunSummary {
   const sum = (f: (c: ClassSummary) => number) => classes.reduce((a, c) => a + f(c), 0);
   return RunSummarySchema.parse({
     schema: RUN_SUMMARY_SCHEMA,

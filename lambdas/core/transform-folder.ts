@@ -1,10 +1,11 @@
 // Transform a local folder: a plain folder of images, or an MVTec category whose test/ and ground_truth/ are
 // written to the destination in the same layout (every output written as PNG under the input's stem).
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { LocalStorage } from '../storage/local.ts';
 import { stemOf, IMAGE_NAME } from './dataset.ts';
 import { DatasetError } from '../ground/errors.ts';
+import { foldName } from './manifest.ts';
 import { decodeMask, encodeMaskPng, encodePng } from './image-io.ts';
 import { listDir, StagedFolder } from './staged-folder.ts';
 import { openTransformer, type TransformedImage } from './transform.ts';
@@ -18,12 +19,26 @@ export async function transformFolder(
   outDir: string,
   inputDir: string,
   destDir: string,
-  opts: { modelPath?: string; onProgress?: (stage: string, done: number, total: number) => void } = {},
+  opts: { modelPath?: string; overwrite?: boolean; log?: (m: string) => void; onProgress?: (stage: string, done: number, total: number) => void } = {},
 ): Promise<TransformSummary> {
   const jobs = await planTransform(inputDir);
   if (jobs.length === 0) throw new DatasetError('no images to transform', inputDir);
-  const transformer = await openTransformer(new LocalStorage(outDir), { modelPath: opts.modelPath });
-  const staged = new StagedFolder(destDir);
+  assertNoOutputCollisions(jobs, inputDir);
+  const staged = await StagedFolder.open(destDir, {
+    overwrite: opts.overwrite,
+    disjointFrom: [
+      { path: outDir, role: 'adreel output folder' },
+      { path: inputDir, role: 'input folder' },
+    ],
+    log: opts.log,
+  });
+  let transformer;
+  try {
+    transformer = await openTransformer(new LocalStorage(outDir), { modelPath: opts.modelPath });
+  } catch (err) {
+    await staged.abort();
+    throw err;
+  }
   const report = new TransformReportBuilder(transformer);
   try {
     for (const job of jobs) {
@@ -45,6 +60,24 @@ export async function transformFolder(
     throw err;
   } finally {
     await transformer.close();
+  }
+}
+
+/** Two inputs that would be written under one output name (x.png and x.jpg -> x.png) are refused before any work. */
+function assertNoOutputCollisions(jobs: TransformJob[], inputDir: string): void {
+  const seen = new Map<string, string>();
+  for (const job of jobs) {
+    for (const [out, src] of [[job.imageOut, job.imagePath], ...(job.gtOut && job.gtPath ? [[job.gtOut, job.gtPath]] : [])] as [string, string][]) {
+      const key = foldName(out);
+      const other = seen.get(key);
+      if (other !== undefined) {
+        throw new DatasetError(
+          `"${relative(inputDir, other)}" and "${relative(inputDir, src)}" would both be written as ${out} (names that differ only in extension, letter case or Unicode form); rename one`,
+          src,
+        );
+      }
+      seen.set(key, src);
+    }
   }
 }
 

@@ -14,6 +14,8 @@ export interface VerifyResult {
 export async function verifyOutput(
   store: Storage,
   onProgress?: (stage: string, done: number, total: number) => void,
+  /** a digest recorded elsewhere (from `inspect`): the only defence here against a manifest rewritten with its digest */
+  expectedDigest?: string,
 ): Promise<VerifyResult> {
   const problems: string[] = [];
   let manifest;
@@ -21,6 +23,11 @@ export async function verifyOutput(
     manifest = await loadManifest(store);
   } catch (err) {
     return { ok: false, frames: 0, problems: [(err as Error).message] };
+  }
+  if (expectedDigest !== undefined && manifest.digest !== expectedDigest) {
+    problems.push(
+      `${store.description}/manifest.json: digest ${manifest.digest?.slice(0, 16) ?? '(none, version 1)'}... is not the expected ${expectedDigest.slice(0, 16)}...: the manifest was replaced`,
+    );
   }
   const checks: [string, string][] = [[manifest.reference.file, manifest.reference.sha256]];
   if (manifest.reference.maskFile && manifest.reference.maskSha256) checks.push([manifest.reference.maskFile, manifest.reference.maskSha256]);

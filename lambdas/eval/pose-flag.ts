@@ -4,24 +4,17 @@
 // AUROC is the detector's alone (a pose says nothing about which pixels are wrong).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
-import { TRANSFORM_REPORT_FILE } from '../core/transform-report.ts';
+import { parseTransformReport, TRANSFORM_REPORT_FILE } from '../core/transform-report.ts';
+import { AdreelError } from '../ground/errors.ts';
 import { aurocFromGroups } from './auroc.ts';
 import { EvalDataError } from './errors.ts';
 import type { ImageScore } from './evaluate.ts';
 import { GOOD_TYPE } from './mvtec.ts';
 
 
-const entrySchema = z.looseObject({
-  file: z.string().min(1),
-  pose: z.looseObject({ flagged: z.boolean(), distance: z.number() }).nullable().optional(),
-});
-/** The CLI's report ({ report: [...] }) and the cloud's (a list) both carry file + pose per image. */
-const reportSchema = z.union([z.looseObject({ report: z.array(entrySchema) }), z.array(entrySchema)]);
-
 export interface PoseFlags {
   file: string;
-  /** '<defect type>/<stem>' (CLI report) or '<stem>' (a flat report) -> flagged */
+  /** '<defect type>/<stem>' (an MVTec test set) or '<stem>' (a flat folder) -> flagged */
   byKey: Map<string, boolean>;
   /** entries with a pose (a dataset that was not aligned has none) */
   withPose: number;
@@ -32,15 +25,13 @@ function stemOf(file: string): string {
 }
 
 export async function loadPoseFlags(file: string): Promise<PoseFlags> {
-  let json: unknown;
+  let entries;
   try {
-    json = JSON.parse(await readFile(file, 'utf8'));
+    entries = parseTransformReport(await readFile(file), file).report;
   } catch (err) {
+    if (err instanceof AdreelError) throw new EvalDataError(err.message.replace(`${file}: `, ''), file);
     throw new EvalDataError(`cannot read the transform report: ${(err as Error).message}`, file);
   }
-  const parsed = reportSchema.safeParse(json);
-  if (!parsed.success) throw new EvalDataError('not a transform report: expected entries with "file" and "pose"', file);
-  const entries = Array.isArray(parsed.data) ? parsed.data : parsed.data.report;
   const byKey = new Map<string, boolean>();
   let withPose = 0;
   for (const e of entries) {
@@ -49,7 +40,7 @@ export async function loadPoseFlags(file: string): Promise<PoseFlags> {
     byKey.set(key, e.pose?.flagged ?? false);
     if (e.pose) withPose++;
   }
-  if (withPose === 0) throw new EvalDataError('the transform report holds no pose for any image (dataset not aligned, or written before the pose check)', file);
+  if (withPose === 0) throw new EvalDataError('the transform report holds no pose for any image (dataset not aligned, or too few training poses)', file);
   return { file, byKey, withPose };
 }
 

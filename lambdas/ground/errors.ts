@@ -60,3 +60,10 @@ export class UsageError extends AdreelError {
     super(reason, 'USAGE', undefined, options);
   }
 }
+
+/** A file-system operation on an output that failed (no space, read-only, permission, ...): path and what to do. */
+export class OutputError extends AdreelError {
+  constructor(file: string, reason: string) {
+    super(reason, 'OUTPUT', file);
+  }
+}

@@ -9,6 +9,7 @@ import { parseFrameRange, restoreFramesParallel, segmentsNeeded, type FrameRange
 import { loadManifest } from '../core/artifacts.ts';
 import { IntegrityError } from '../ground/errors.ts';
 import { mapPool } from '../core/map-pool.ts';
+import { COMPLETE_MARKER, completeMarker, prepareOutputPrefix } from '../core/output-prefix.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
 import { DatasetName, prefixBelow } from '../ground/run-contract.ts';
@@ -17,13 +18,15 @@ import { openPublished } from './commons/published.ts';
 import { tracer } from './commons/powertools.ts';
 import type { RestoreSegmentEvent, RestoreSegmentResult } from './restore-segment.ts';
 
-export const SAGEMAKER_MANIFEST = 'adreel.manifest';
+export const SAGEMAKER_MANIFEST = COMPLETE_MARKER;
 
 export const RestoreEvent = z.object({
   dataset: DatasetName,
   outputPrefix: prefixBelow(RESTORED_PREFIX),
   /** "A-B" (0-based, inclusive) or {first, last} */
   frames: z.union([z.string(), z.object({ first: z.number().int().min(0), last: z.number().int().min(0) })]).optional(),
+  /** a non-empty outputPrefix is refused unless true */
+  overwrite: z.boolean().optional(),
 });
 
 export interface RestoreResult {
@@ -55,6 +58,7 @@ export function createRestoreHandler(invoker: () => SegmentInvoker | undefined) 
     else if (event.frames) frames = parseFrameRange(`${event.frames.first}-${event.frames.last}`, manifest.frames.length);
     const range = frames ?? { first: 0, last: manifest.frames.length - 1 };
     const dest = outputStore(s3, cfg).child(event.outputPrefix);
+    await prepareOutputPrefix(dest, event.overwrite === true);
     const segments = segmentsNeeded(manifest, range);
     const invoke = segments.length > 1 ? invoker() : undefined;
     let restored = 0;
@@ -72,7 +76,7 @@ export function createRestoreHandler(invoker: () => SegmentInvoker | undefined) 
     // every frame of the range, in manifest order, whichever worker wrote it
     const files = manifest.frames.slice(range.first, range.last + 1).map((f) => `${f.stem}.png`);
     const prefixUri = `s3://${cfg.outputBucket}/${event.outputPrefix}/`;
-    await dest.put(SAGEMAKER_MANIFEST, Buffer.from(JSON.stringify([{ prefix: prefixUri }, ...files], null, 1)));
+    await dest.put(SAGEMAKER_MANIFEST, completeMarker(prefixUri, files));
     return {
       bucket: cfg.outputBucket,
       outputPrefix: event.outputPrefix,

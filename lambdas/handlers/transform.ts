@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { listDataset } from '../core/dataset.ts';
 import { encodePng } from '../core/image-io.ts';
+import { COMPLETE_MARKER, completeMarker, prepareOutputPrefix } from '../core/output-prefix.ts';
 import { openTransformer } from '../core/transform.ts';
 import { serializeTransformReport, TRANSFORM_REPORT_FILE, TransformReportBuilder } from '../core/transform-report.ts';
 import { readConfig, s3Client } from './commons/config.ts';
@@ -18,6 +19,8 @@ export const TransformEvent = z.object({
   /** folder of images in the ingest bucket */
   inputPrefix: DatasetName,
   outputPrefix: prefixBelow(TRANSFORMED_PREFIX),
+  /** a non-empty outputPrefix is refused unless true */
+  overwrite: z.boolean().optional(),
 });
 
 export interface TransformResult {
@@ -36,6 +39,7 @@ export const handler = defineHandler('transform', TransformEvent, async (event):
   const source = ingestStore(s3, cfg);
   const dest = outputStore(s3, cfg).child(event.outputPrefix);
   const { entries } = await listDataset(source, event.inputPrefix);
+  await prepareOutputPrefix(dest, event.overwrite === true);
   const transformer = await openTransformer(store, { modelPath });
   const report = new TransformReportBuilder(transformer);
   try {
@@ -49,6 +53,8 @@ export const handler = defineHandler('transform', TransformEvent, async (event):
   }
   const summary = report.finish();
   await dest.put(TRANSFORM_REPORT_FILE, serializeTransformReport(summary));
+  // last: its presence marks a complete result
+  await dest.put(COMPLETE_MARKER, completeMarker(`s3://${cfg.outputBucket}/${event.outputPrefix}/`, [...entries.map((e) => `${e.stem}.png`), TRANSFORM_REPORT_FILE]));
   return {
     bucket: cfg.outputBucket,
     outputPrefix: event.outputPrefix,

@@ -92,6 +92,11 @@ describe('serverless pipeline, local end to end', () => {
     const local = await pixelHashesOfFolder(cliRestored);
     assert.equal(Object.keys(cloud).length, 8);
     assert.deepEqual(cloud, local);
+    // issue 10: a non-empty outputPrefix is refused unless overwrite: true (adreel.manifest rewritten last)
+    await assert.rejects(restore({ dataset: 'parts/screws', outputPrefix: 'restored/screws-e2e' }), (e: Error) => /output prefix is not empty .*"overwrite": true/.test(e.message));
+    const again = (await restore({ dataset: 'parts/screws', outputPrefix: 'restored/screws-e2e', frames: '0-3', overwrite: true })) as RestoreResult;
+    assert.equal(again.frames, 4);
+    assert.equal(JSON.parse((await new S3Storage(s3.client, OUTPUT).get(again.manifestKey)).toString('utf8')).length, 5);
     console.log(`# local e2e: 8 x 160 px, upload -> state machine -> restore in ${cloudSeconds.toFixed(1)} s`);
   });
 

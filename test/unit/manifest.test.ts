@@ -4,6 +4,7 @@ import { IntegrityError } from '../../lambdas/ground/errors.ts';
 import {
   MANIFEST_SCHEMA,
   MANIFEST_VERSION,
+  manifestDigest,
   parseManifest,
   serializeManifest,
   type FrameRecord,
@@ -18,10 +19,9 @@ function frame(index: number, name: string): FrameRecord {
     index,
     name,
     stem: name.replace(/\.[^.]*$/, ''),
-    source: { width: 1024, height: 1024, mode: 'grey', format: 'png', bitDepth: 8, hadAlpha: false, bytes: 1000 + index, sha256: HEX_A },
+    source: { width: 1024, height: 1024, mode: 'grey', format: 'png', bitDepth: 8, hadAlpha: false, bytes: 1000 + index },
     transform: [1, 0, 2.5, 0, 1, -3],
     alignment: { score: 0.93, silhouetteIou: 0.97, ncc: 0.88, method: 'moments+ecc', ok: true },
-    decodedSha256: HEX_B,
   };
 }
 
@@ -47,8 +47,8 @@ function validManifest(): Manifest {
       container: 'mp4',
     },
     reels: [
-      { file: 'reel.mp4', bytes: 5000, sha256: HEX_B, firstFrame: 0, frameCount: 2 },
-      { file: 'reel-1.mp4', bytes: 2500, sha256: HEX_A, firstFrame: 2, frameCount: 1 },
+      { file: 'reel.mp4', bytes: 5000, sha256: HEX_B, firstFrame: 0, frameCount: 2, framesSha256: HEX_A },
+      { file: 'reel-1.mp4', bytes: 2500, sha256: HEX_A, firstFrame: 2, frameCount: 1, framesSha256: HEX_B },
     ],
     frames: [frame(0, '000.png'), frame(1, '001.png'), frame(2, '002.png')],
     dropped: [{ name: '003.png', reason: 'alignment failed' }],
@@ -56,8 +56,18 @@ function validManifest(): Manifest {
   };
 }
 
-/** Asserts parseManifest refuses `json` with an IntegrityError whose message matches every pattern. */
+/** `m` with a correct digest, so that parsing reaches the schema checks. */
+function sealed(m: unknown): unknown {
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return m;
+  return { ...(m as object), digest: manifestDigest(JSON.parse(JSON.stringify(m))) };
+}
+
+/** Asserts parseManifest refuses `json` (sealed with a correct digest) with an IntegrityError whose message matches every pattern. */
 function assertRefused(json: unknown, ...patterns: RegExp[]): void {
+  assertRefusedAsIs(sealed(json), ...patterns);
+}
+
+function assertRefusedAsIs(json: unknown, ...patterns: RegExp[]): void {
   assert.throws(
     () => parseManifest(json, 'out/manifest.json'),
     (error: unknown) => {
@@ -70,12 +80,52 @@ function assertRefused(json: unknown, ...patterns: RegExp[]): void {
 }
 
 describe('manifest', () => {
-  it('round-trips a valid manifest through 2-space JSON with a trailing newline', () => {
+  it('round-trips a valid manifest through compact JSON with its digest and a trailing newline', () => {
     const manifest = validManifest();
     const text = serializeManifest(manifest);
     assert.ok(text.endsWith('}\n'));
-    assert.ok(text.startsWith('{\n  "schema": "adreel.manifest",\n  "version": 1,'));
-    assert.deepEqual(parseManifest(JSON.parse(text), 'manifest.json'), manifest);
+    assert.equal(text.split('\n').length, 2, 'one line');
+    assert.ok(text.startsWith('{"schema":"adreel.manifest","version":2,'));
+    const parsed = parseManifest(JSON.parse(text), 'manifest.json');
+    assert.match(parsed.digest ?? '', /^[0-9a-f]{64}$/);
+    const { digest: _d, ...rest } = parsed;
+    assert.deepEqual(rest, manifest);
+  });
+
+  it('the digest does not depend on key order or whitespace', () => {
+    const manifest = validManifest();
+    const reordered = Object.fromEntries(Object.entries(manifest).reverse());
+    assert.equal(manifestDigest(reordered), manifestDigest(manifest));
+    assert.equal(manifestDigest(JSON.parse(JSON.stringify(manifest, null, 4))), manifestDigest(manifest));
+  });
+
+  // Issue 10, found 4: each of these edits left a v1 manifest "intact"; the digest refuses every one.
+  for (const [what, edit] of [
+    ['two frames\' names and stems swapped', (m: Manifest) => {
+      [m.frames[0]!.name, m.frames[1]!.name] = [m.frames[1]!.name, m.frames[0]!.name];
+      [m.frames[0]!.stem, m.frames[1]!.stem] = [m.frames[1]!.stem, m.frames[0]!.stem];
+    }],
+    ['a stem renamed', (m: Manifest) => { m.frames[2]!.stem = 'other'; }],
+    ['the last frame dropped with the counts lowered', (m: Manifest) => {
+      m.frames.pop();
+      m.dataset.frameCount = 2;
+      m.reels.pop();
+    }],
+    ['a transform edited', (m: Manifest) => { m.frames[1]!.transform![2] = 3.5; }],
+    ['the crf edited', (m: Manifest) => { m.codec.crf = 51; }],
+    ['the crop edited', (m: Manifest) => { m.frame.crop!.x = 101; }],
+    ['a segment digest edited', (m: Manifest) => { m.reels[0]!.framesSha256 = HEX_B; }],
+    ['a field added (as a later version might)', (m: Manifest) => { (m as unknown as Record<string, unknown>).extra = 1; }],
+  ] as const) {
+    it(`refuses a manifest whose digest no longer matches: ${what}`, () => {
+      const json = JSON.parse(serializeManifest(validManifest())) as Manifest;
+      edit(json);
+      assertRefusedAsIs(json, /content digest [0-9a-f]{16}\.\.\. differs from the recorded "digest" .*: the manifest was edited or damaged/);
+    });
+  }
+
+  it('refuses a version 2 manifest without a digest', () => {
+    assertRefusedAsIs(validManifest(), /has no "digest"/);
   });
 
   it('accepts --no-mask, no alignment and a lossless reel', () => {
@@ -85,7 +135,8 @@ describe('manifest', () => {
     manifest.frame.crop = null;
     manifest.codec = { ...manifest.codec, lossless: true, crf: null };
     manifest.frames = manifest.frames.map((f) => ({ ...f, transform: null, alignment: null }));
-    assert.deepEqual(parseManifest(JSON.parse(serializeManifest(manifest)), 'm.json'), manifest);
+    const { digest: _d, ...rest } = parseManifest(JSON.parse(serializeManifest(manifest)), 'm.json');
+    assert.deepEqual(rest, manifest);
   });
 
   for (const [bad, why] of [
@@ -120,13 +171,13 @@ describe('manifest', () => {
 
   it('refuses a missing field, naming its path', () => {
     const manifest = validManifest() as unknown as { frames: Record<string, unknown>[]; codec: Record<string, unknown> };
-    delete manifest.frames[1]!.decodedSha256;
+    delete manifest.frames[1]!.stem;
     delete manifest.codec.preset;
-    assertRefused(manifest, /2 problems/, /frames\[1\]\.decodedSha256: /, /codec\.preset: /);
+    assertRefused(manifest, /2 problems/, /frames\[1\]\.stem: /, /codec\.preset: /);
   });
 
   it('refuses another version or a foreign file with one clear sentence', () => {
-    assertRefused({ ...validManifest(), version: 2 }, /manifest version 2 is not supported: this adreel reads version 1/);
+    assertRefused({ ...validManifest(), version: 3 }, /manifest version 3 is not supported: this adreel reads versions 1 and 2/);
     assertRefused({ name: 'package' }, /not an adreel manifest: "schema" is undefined, expected "adreel\.manifest"/);
     assertRefused([1, 2], /not an adreel manifest: expected a JSON object/);
   });

@@ -3,10 +3,11 @@
 // the serverless pipeline on this machine (the cloud path: s3rver on 127.0.0.1, the synthesized state machine in
 // aws-local-stepfunctions, the real handlers) and checks that its restore decodes to the CLI's pixels.
 // Both paths use the same compress options, with x265's threads pinned, so their reels are bit-identical.
-import { rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { compressFolder } from '../../core/compress/compress-folder.ts';
 import { CompressOptionsSchema } from '../../core/compress/options.ts';
+import { DatasetError } from '../../ground/errors.ts';
 import { encodePng } from '../../core/image-io.ts';
 import { restoreFrames } from '../../core/restore.ts';
 import { StagedFolder } from '../../core/staged-folder.ts';
@@ -42,10 +43,10 @@ export const runDemo: Command = {
     const input = join(dir, 'input');
     const out = join(dir, 'reel');
     const restored = join(dir, 'restored');
-    await rm(dir, { recursive: true, force: true });
+    await clearDemoDir(dir);
     const t0 = performance.now();
 
-    const staged = new StagedFolder(input);
+    const staged = await StagedFolder.open(input);
     let n = 0;
     for await (const item of generateSyntheticDataset({ count, width: size, height: size, kind: 'screw', seed })) {
       await staged.write(item.name, await encodePng(item.image));
@@ -56,7 +57,7 @@ export const runDemo: Command = {
 
     const summary = await compressFolder(input, out, options, { onProgress: progress.onProgress });
     const tRestore = performance.now();
-    const restoredFolder = new StagedFolder(restored);
+    const restoredFolder = await StagedFolder.open(restored);
     for await (const f of restoreFrames(new LocalStorage(out), { onProgress: progress.onProgress })) {
       await restoredFolder.write(f.fileName, f.png);
     }
@@ -109,4 +110,17 @@ export const runDemo: Command = {
 
 function s(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
+}
+
+const DEMO_MARKER = '.adreel-demo';
+
+/** The demo folder is replaced on each run, but only when it is new, empty, or an earlier demo's (its marker). */
+async function clearDemoDir(dir: string): Promise<void> {
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  if (entries.length > 0 && !entries.includes(DEMO_MARKER)) {
+    throw new DatasetError('holds files that are not an earlier adreel demo; choose another --dir (the demo replaces its folder)', dir);
+  }
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, DEMO_MARKER), 'written by adreel demo; the next demo run replaces this folder\n');
 }

@@ -22,6 +22,7 @@ export const runInspect: Command = {
         `codec        libx265 ${r.lossless ? 'lossless' : `crf ${r.crf}`}, preset ${r.preset}${r.x265Params ? `, ${r.x265Params}` : ''}`,
         `alignment    ${r.aligned ? `score min ${r.alignmentScore?.min.toFixed(3)} mean ${r.alignmentScore?.mean.toFixed(3)}` : 'off'}; segmenter ${r.segmenter ?? 'none'}`,
         `union mask   ${r.unionFraction === null ? 'none' : `${(100 * r.unionFraction).toFixed(1)}% of the frame`}`,
+        `manifest     version ${r.manifestVersion}${r.manifestDigest ? `, digest ${r.manifestDigest}` : ' (no digest)'}`,
       ].join('\n'),
     );
     return 0;

@@ -8,19 +8,23 @@
 //    verified by IoU + NCC of band-passed intensities; the best one wins, and the margin to the best hypothesis
 //    pointing elsewhere is its ambiguity;
 // 3. the winner is refined at the finest level on the silhouette;
-// 4. AKAZE keypoints/descriptors of the image's object (reference's cached) are matched by Hamming kNN + ratio
-//    test among the reference keypoints near where that pose sends them, a seeded 2-point similarity RANSAC
+// 4. only where the finest outline fits worse than UNAMBIGUOUS_IOU (featuresWanted): AKAZE keypoints/descriptors
+//    of the image's object (reference's cached) are matched by Hamming kNN + ratio test among the reference
+//    keypoints near where that pose sends them, a seeded 2-point similarity RANSAC
 //    (restricted to poses near it) fits the matches, and its pose is kept only if it verifies at least as well
 //    and costs no more silhouette IoU than the intensity step may;
 // 5. band-passed intensities refine the pose (gain/bias, robust), kept on the same terms; a RANSAC pose refused
 //    in 4 gets the same refinement as a competing candidate.
-// Only the final IoU check touches full resolution; the finest level and AKAZE work at 512 px on the long side.
+// Only the final IoU check touches full resolution; the finest level and AKAZE work at 512 px on the long side,
+// and every support (refinement, NCC) is an even subset of at most MAX_SUPPORT_PIXELS, so the cost per image
+// follows the levels' sizes, not the frame's. estimateAlignment is the sequence of the stages' functions below;
+// each result carries the wall time of each stage (profile; bench/align-speed.ts prints it).
 //
 // What each stage contributes, measured (bench/align-quality.ts on the 320 real training screws; the
 // estimate-alignment unit test on 48 generated objects):
 // - 1-3 decide everything that matters on the real screws: 320/320 aligned, no flip, no slide; PROTOCOL
 //   silhouette IoU mean 0.883, min 0.547, p5 0.773; synthetic objects within 0.35 px RMS (1-3 and 5).
-// - 4 runs on every image: ~170 keypoints per screw, ~46 guided matches, a RANSAC model (>= 15 inliers, median
+// - 4 (measured with the parent's aligner, where it ran on every image): ~170 keypoints per screw, ~46 guided matches, a RANSAC model (>= 15 inliers, median
 //   25) on 170 of 320. Global matching (ratio test over all keypoints) gives one (>= 8) on 15 of 40: the thread's
 //   crests veto each other, hence the guided matching. Where the model is strong (>= 20 inliers) it puts the
 //   scale at 0.997 +- 0.005 where the silhouette says 0.986 +- 0.018 (the lamp moves the thresholded outline),
@@ -31,7 +35,9 @@
 //   model is within 1 px of the truth on most images (median ~0.3 px) but rarely beats the silhouette's
 //   ~0.2 px; it is kept on 15 of 48 (mean corner error 0.174 -> 0.165 px on the screw, 0.100 -> 0.106 px on
 //   the bracket). Cost: alignment 0.21 -> 0.32 s per 1024 px screw (20 screws, same process and load): AKAZE
-//   on the object's crop 0.05 s, matching, RANSAC, verification and the competing refinement the rest.
+//   on the object's crop 0.05 s, matching, RANSAC, verification and the competing refinement the rest. Hence
+//   the gate: the synthetic objects' outlines fit at IoU > 0.9 and skip it (the unit test forces it with
+//   features: 'always' to check its models); on the real screws it runs where the outline fits worst.
 // - 5 is kept on ~70 real screws and brings synthetic objects to ~0.03-0.1 px where it is kept.
 import { AlignmentError } from '../../ground/errors.ts';
 import type { Affine, Image, Mask } from '../types.ts';

@@ -1,13 +1,17 @@
 // The whole compress run on local folders: the same stages the cloud runs, one after another in this process.
 // Output is staged in a sibling folder and renamed into place, so it appears complete or not at all.
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { LocalStorage } from '../../storage/local.ts';
 import { mvtecClasses, resolveDataset, type DatasetListing, type SourceLayout } from '../dataset.ts';
-import { DatasetError } from '../../ground/errors.ts';
+import { AdreelError, DatasetError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
 import { compactDecisions, type Decisions, type Outlier } from '../decide/index.ts';
+import { onInterrupt } from '../interrupt.ts';
 import { parseManifest, type Manifest } from '../manifest.ts';
+import { assertDisjoint, filesBelow, fsError, lockDestination, publishStaging, siblingName } from '../output-safety.ts';
+import { withScratchRoot } from '../scratch.ts';
+import { assertNoDanglingLinks, mixedSizesWarning } from '../input-checks.ts';
 import { outputOverhead, type OutputOverhead } from '../inspect.ts';
 import { buildRunSummary, classFigures, RUN_SUMMARY_FILE, serializeRunSummary, type ClassSummary, type RunSummary } from '../run-summary.ts';
 import { alignMaskStage, openAlignWorker } from './align-mask.ts';
@@ -72,10 +76,15 @@ export async function compressFolder(
 ): Promise<CompressSummary> {
   const input = await resolveInputFolder(inputDir);
   const out = resolve(outDir);
-  if (out === input.dir || out.startsWith(input.dir + '/')) {
-    throw new DatasetError('output folder must not be inside the input folder (inputs are never modified)', out);
-  }
+  await assertDisjoint({ path: out, role: 'output folder' }, { path: inputDir, role: 'input folder' });
   const { source, listing } = input;
+  // the first pass: named before any alignment
+  await assertNoDanglingLinks(input.dir);
+  const mixed = await mixedSizesWarning(source.root, listing.entries);
+  if (mixed && !options.align) {
+    throw new DatasetError(`${mixed.replace(/; each is warped.*$/, '')}: mixed sizes need alignment (drop --no-align or resize the inputs)`, input.dir);
+  }
+  if (mixed) hooks.log?.(`warning: ${mixed}`);
   const seconds: Record<string, number> = {};
   let t = performance.now();
   const lap = (stage: string) => {
@@ -89,32 +98,54 @@ export async function compressFolder(
   for (const e of listing.entries) hashes.push({ name: e.name, sha256: sha256(await source.get(e.key)) });
   const id = datasetId(hashes);
   await assertWritableOutput(out, id);
+  // one compress per output folder at a time; leftovers of killed runs beside it are removed (and named)
+  const lock = await lockDestination(out, hooks.log);
+  const staging = siblingName(out, 'staging');
+  const scratch = siblingName(out, 'scratch');
+  const unregister = onInterrupt(async () => {
+    await rm(staging, { recursive: true, force: true });
+    await rm(scratch, { recursive: true, force: true });
+  });
   lap('hash');
 
-  const staging = join(dirname(out), `.${basename(out)}.adreel-partial-${process.pid}`);
-  await rm(staging, { recursive: true, force: true });
   const target = new LocalStorage(staging);
   const ctx: StageContext = { source, target, onProgress: hooks.onProgress, log: hooks.log };
   try {
-    const { job, drafts, union } = options.reuseAlignment
-      ? await reuseAlignmentStages(ctx, listing, input.layout, options, id)
-      : await alignStages(ctx, listing, input.layout, options, lap);
-    if (options.reuseAlignment) lap('reuse-alignment');
-    if (drafts.every((d) => d.dropped)) throw new DatasetError('every image was dropped; nothing to encode', input.dir);
-    const reel = await encodeStage(ctx, job, drafts, union, { concurrency: hooks.encodeConcurrency });
-    seconds.encode = reel.seconds.encode;
-    seconds.verify = reel.seconds.decode;
-    t = performance.now();
-    const manifest = await publishManifestStage(ctx, job, drafts, union, reel);
-    if (manifest.dataset.id !== id) throw new DatasetError('input files changed while being compressed', input.dir);
-    await target.deletePrefix(KEYS.work);
-    await swapInto(staging, out);
+    const previous = await assertWritableOutput(out, id); // again, under the lock
+    const { manifest, reel, union } = await withScratchRoot(scratch, async () => {
+      const { job, drafts, union } = options.reuseAlignment
+        ? await reuseAlignmentStages(ctx, listing, input.layout, options, id)
+        : await alignStages(ctx, listing, input.layout, options, lap);
+      if (options.reuseAlignment) lap('reuse-alignment');
+      if (drafts.every((d) => d.dropped)) throw new DatasetError('every image was dropped; nothing to encode', input.dir);
+      const reel = await encodeStage(ctx, job, drafts, union, { concurrency: hooks.encodeConcurrency });
+      seconds.encode = reel.seconds.encode;
+      seconds.verify = reel.seconds.decode;
+      t = performance.now();
+      const manifest = await publishManifestStage(ctx, job, drafts, union, reel);
+      if (manifest.dataset.id !== id) throw new DatasetError('input files changed while being compressed', input.dir);
+      await target.deletePrefix(KEYS.work);
+      return { manifest, reel, union };
+    });
+    await swapInto(staging, out, previous);
     lap('publish');
     return await summarizeOutput(out, manifest, reel, union, seconds);
   } catch (err) {
     if (!process.env.ADREEL_KEEP_PARTIAL) await rm(staging, { recursive: true, force: true });
-    throw err;
+    throw fsError(err, staging, 'cannot write the output');
+  } finally {
+    unregister();
+    await rm(scratch, { recursive: true, force: true });
+    await lock.release();
   }
+}
+
+/** The files an adreel manifest lists as its output: the only ones a recompress may replace. */
+export function manifestArtifacts(m: Manifest): string[] {
+  const files = [KEYS.manifest, m.reference.file, ...m.reels.map((r) => r.file)];
+  if (m.reference.maskFile) files.push(m.reference.maskFile);
+  if (m.mask) files.push(m.mask.file);
+  return [...new Set(files)].sort();
 }
 
 /** Stages 1-3: reference, align + mask (one image after another), union. */
@@ -144,19 +175,22 @@ async function alignStages(
   return { job, drafts, union };
 }
 
-/** An output folder may be new, empty, or hold an earlier run of the same dataset; anything else is refused. */
-async function assertWritableOutput(out: string, id: string): Promise<void> {
+/**
+ * An output folder may be new, empty, or hold an earlier run of the same dataset and nothing else (only the files
+ * its manifest lists); anything else is refused. Returns the files a recompress replaces.
+ */
+async function assertWritableOutput(out: string, id: string): Promise<string[]> {
   if (!(await isDir(out))) {
     if (await exists(out)) throw new DatasetError('output path exists and is not a folder', out);
-    return;
+    return [];
   }
-  const files = await new LocalStorage(out).list('');
-  if (files.length === 0) return;
+  const files = await filesBelow(out);
+  if (files.length === 0 && (await readdir(out)).length === 0) return [];
   let manifest: Manifest;
   try {
     manifest = parseManifest(JSON.parse(await readFile(join(out, KEYS.manifest), 'utf8')), join(out, KEYS.manifest));
   } catch {
-    throw new DatasetError('output folder is not empty and holds no adreel manifest; refusing to overwrite it', out);
+    throw new DatasetError('output folder is not empty and holds no adreel manifest (or an invalid one); refusing to overwrite it (choose a new or empty folder)', out);
   }
   if (manifest.dataset.id !== id) {
     throw new DatasetError(
@@ -164,14 +198,29 @@ async function assertWritableOutput(out: string, id: string): Promise<void> {
       out,
     );
   }
+  const listed = new Set(manifestArtifacts(manifest));
+  const foreign = [...files.filter((f) => !listed.has(f)), ...(await emptyDirs(out))];
+  if (foreign.length > 0) {
+    const shown = foreign.slice(0, 3).map((f) => JSON.stringify(f)).join(', ') + (foreign.length > 3 ? ` and ${foreign.length - 3} more` : '');
+    throw new DatasetError(
+      `output folder holds ${shown}, which its manifest does not list; a recompress replaces only adreel's own files: move them away or choose another folder`,
+      out,
+    );
+  }
+  return files;
 }
 
-async function swapInto(staging: string, out: string): Promise<void> {
-  const old = `${out}.adreel-old-${process.pid}`;
-  const hadOld = await exists(out);
-  if (hadOld) await rename(out, old);
-  await rename(staging, out);
-  if (hadOld) await rm(old, { recursive: true, force: true });
+async function emptyDirs(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.isDirectory() && (await filesBelow(join(dir, e.name))).length === 0) out.push(`${e.name}/`);
+  }
+  return out;
+}
+
+/** Publishes the staging folder as `out` with one rename; an earlier output is moved aside and only its listed files deleted. */
+async function swapInto(staging: string, out: string, previous: string[]): Promise<void> {
+  await publishStaging(staging, out, previous);
 }
 
 async function isDir(p: string): Promise<boolean> {
@@ -212,30 +261,77 @@ export async function compressClasses(
   const out = resolve(outDir);
   const classes = hooks.classes ?? (await listClasses(root));
   if (!classes || classes.length === 0) throw new DatasetError('no categories (sub-folders with train/good) found', root);
-  if (out === root || out.startsWith(root + '/')) {
-    throw new DatasetError('output folder must not be inside the input folder (inputs are never modified)', out);
-  }
-  await mkdir(out, { recursive: true });
+  await assertDisjoint({ path: out, role: 'output folder' }, { path: root, role: 'input folder' });
+  await assertMultiClassOutput(out, classes);
+  await mkdir(out, { recursive: true }).catch((err) => {
+    throw fsError(err, out, 'cannot create the output folder');
+  });
   const t0 = performance.now();
   const concurrency = hooks.classConcurrency ?? Math.min(2, classes.length);
-  const results = await mapPool(classes, concurrency, async (cls) => {
-    const s = await compressFolder(join(root, cls), join(out, cls), options, {
-      ...hooks,
-      onProgress: hooks.onProgress ? (stage, done, total) => hooks.onProgress!(`${cls}: ${stage}`, done, total) : undefined,
-      log: hooks.log ? (m) => hooks.log!(`${cls}: ${m}`) : undefined,
-    });
-    return {
-      class: cls,
-      outDir: s.outDir,
-      ...classFigures(s.manifest, await new LocalStorage(s.outDir).list('')),
-      psnrDb: Number.isFinite(s.psnrDb) ? s.psnrDb : null,
-      seconds: s.seconds,
-    } satisfies ClassSummary;
+  // A class that fails is named and marked in the summary; the other classes' complete outputs stay.
+  const failed: { class: string; error: string }[] = [];
+  const settled = await mapPool(classes, concurrency, async (cls): Promise<ClassSummary | undefined> => {
+    try {
+      const s = await compressFolder(join(root, cls), join(out, cls), options, {
+        ...hooks,
+        onProgress: hooks.onProgress ? (stage, done, total) => hooks.onProgress!(`${cls}: ${stage}`, done, total) : undefined,
+        log: hooks.log ? (m) => hooks.log!(`${cls}: ${m}`) : undefined,
+      });
+      return {
+        class: cls,
+        outDir: s.outDir,
+        ...classFigures(s.manifest, await new LocalStorage(s.outDir).list('')),
+        psnrDb: Number.isFinite(s.psnrDb) ? s.psnrDb : null,
+        seconds: s.seconds,
+      } satisfies ClassSummary;
+    } catch (err) {
+      if (!(err instanceof AdreelError)) throw err;
+      failed.push({ class: cls, error: err.message });
+      return undefined;
+    }
   });
-  const summary = buildRunSummary({ input: root, outDir: out, seconds: (performance.now() - t0) / 1000 }, results);
+  const results = settled.filter((r) => r !== undefined) as ClassSummary[];
+  const summary = buildRunSummary(
+    {
+      input: root,
+      outDir: out,
+      seconds: (performance.now() - t0) / 1000,
+      ...(failed.length > 0 ? { failed: failed.sort((a, b) => (a.class < b.class ? -1 : 1)) } : {}),
+    },
+    results,
+  );
   // LocalStorage writes beside and renames: a summary is there complete or not at all
   await new LocalStorage(out).put(RUN_SUMMARY_FILE, serializeRunSummary(summary));
+  if (summary.failed) throw new ClassesFailedError(summary, join(out, RUN_SUMMARY_FILE));
   return summary;
+}
+
+/** Some classes of a multi-class run failed: their names and errors; the summary (written) lists the others. */
+export class ClassesFailedError extends DatasetError {
+  constructor(readonly summary: RunSummary, summaryFile: string) {
+    const failed = summary.failed ?? [];
+    super(
+      `${failed.length} of ${failed.length + summary.classes.length} classes failed: ` +
+        failed.map((f) => `class "${f.class}": ${f.error}`).join('; ') +
+        ` (the other classes' outputs are complete; ${summaryFile} marks the failed ones)`,
+    );
+  }
+}
+
+/** A multi-class output folder holds only class outputs, the run summary and adreel's own hidden siblings. */
+async function assertMultiClassOutput(out: string, classes: string[]): Promise<void> {
+  const entries = await readdir(out, { withFileTypes: true }).catch(() => []);
+  const names = new Set(classes);
+  const foreign = entries
+    .filter((e) => !(e.isDirectory() && names.has(e.name)) && !(e.isFile() && e.name === RUN_SUMMARY_FILE) && !/^\..+\.adreel-/.test(e.name))
+    .map((e) => e.name);
+  if (foreign.length > 0) {
+    throw new DatasetError(
+      `output folder holds ${foreign.slice(0, 3).map((n) => JSON.stringify(n)).join(', ')}${foreign.length > 3 ? ` and ${foreign.length - 3} more` : ''}, ` +
+        'which are not outputs of these classes; move them away or choose another folder',
+      out,
+    );
+  }
 }
 
 /** The figures of a finished output: sizes from the folder itself, quality from the encode's decode check. */

@@ -2,8 +2,9 @@
 // or more segments (lambdas/core/reel/segments.ts), each decoded once to record the hash (and quality) of every
 // decoded frame. The CLI runs the segments through a small pool of ffmpeg processes; the cloud runs one Lambda per
 // segment (encodeSegmentStage) and assembles the manifest afterwards.
-import { availableParallelism, tmpdir } from 'node:os';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { rm } from 'node:fs/promises';
+import { makeScratchDir } from '../scratch.ts';
 import { join } from 'node:path';
 import { EncoderError } from '../../ground/errors.ts';
 import { cropImage, psnr, type Rect } from '../geometry.ts';
@@ -94,7 +95,7 @@ export async function encodeSegmentStage(
   const regionMask = mask ? cropMask(mask, region) : undefined;
   const channels = job.mode === 'grey' ? 1 : 3;
   const ffmpeg = await resolveFfmpeg();
-  const dir = await mkdtemp(join(tmpdir(), 'adreel-encode-'));
+  const dir = await makeScratchDir('adreel-encode-');
   const reelPath = join(dir, segment.file);
   const n = segment.entryIndices.length;
   const entryIndices = await frameOrderOf(ctx, job, segment.entryIndices, mask, region);

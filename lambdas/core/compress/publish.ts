@@ -5,7 +5,7 @@ import { AlignmentError, EncoderError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
 import { decodeMask } from '../image-io.ts';
 import { summarizePoses } from '../pose/summary.ts';
-import { MANIFEST_SCHEMA, MANIFEST_VERSION, parseManifest, serializeManifest, type Manifest } from '../manifest.ts';
+import { MANIFEST_SCHEMA, MANIFEST_VERSION, parseManifest, segmentFramesSha256, serializeManifest, type Manifest } from '../manifest.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { REEL_FPS } from '../reel/encode.ts';
 import type { EncodedReel } from './encode.ts';
@@ -81,16 +81,19 @@ export async function publishManifestStage(
       rateFps: options.rateFps ?? REEL_FPS,
     },
     // one record per segment (frame range, bytes, sha256); an unsegmented reel is the one segment reel.mp4
-    reels: reel.segments.map((s) => ({ file: s.file, bytes: s.bytes, sha256: s.sha256, firstFrame: s.firstFrame, frameCount: s.frameCount })),
-    frames: inReelOrder.map((d, i) => ({
-      index: i,
-      name: d.name,
-      stem: d.stem,
-      source: d.source,
-      transform: d.transform,
-      alignment: d.alignment,
-      decodedSha256: reel.decodedSha256[i],
+    // and the digest of its decoded frames, which restore and verify recompute from what they decode
+    reels: reel.segments.map((s) => ({
+      file: s.file,
+      bytes: s.bytes,
+      sha256: s.sha256,
+      firstFrame: s.firstFrame,
+      frameCount: s.frameCount,
+      framesSha256: segmentFramesSha256(s.decodedSha256),
     })),
+    frames: inReelOrder.map((d, i) => {
+      const { sha256: _inDatasetId, ...source } = d.source;
+      return { index: i, name: d.name, stem: d.stem, source, transform: d.transform, alignment: d.alignment };
+    }),
     dropped: drafts.filter((d) => d.dropped).map((d) => ({ name: d.name, reason: d.dropped as string })),
     warnings: [...job.warnings, ...drafts.flatMap((d) => d.warnings)],
     ...(decisions ? { decisions } : {}),
@@ -99,10 +102,10 @@ export async function publishManifestStage(
     const pose = summarizePoses(manifest.frames, await decodeMask(refMask, KEYS.referenceMask));
     if (pose) manifest.pose = pose;
   }
-  // Validate before writing, so a manifest that would not parse is never published.
-  const text = serializeManifest(parseManifest(manifest, KEYS.manifest));
+  // Validated and sealed with its digest before writing, so a manifest that would not parse is never published.
+  const text = serializeManifest(manifest);
   await ctx.target.put(KEYS.manifest, Buffer.from(text));
-  return manifest;
+  return parseManifest(JSON.parse(text), KEYS.manifest);
 }
 
 /**

@@ -1,7 +1,8 @@
 // --reuse-alignment: one alignment, many encodings. The transforms, the union mask and the reference of an earlier
 // output of the SAME images stand in for stages 1-3 (reference, align + mask, union), so only the encoding runs
 // again. What may differ from the earlier run: crf / lossless, preset, x265 parameters, rate-control frame rate,
-// threads, segment frames, frame order, crop. What may not (it decided the transforms and the union mask): the
+// threads, segment frames, frame order, crop, and a smaller max side when the earlier frames are at the reference's
+// size (the union mask is then reduced, a stored pixel inside when any of its area is). What may not (it decided the transforms and the union mask): the
 // images themselves, align, mask, reference, segmenter, model, margin, failure policy, max side. Each of those the
 // user states is checked against the earlier output and refused with one sentence when it differs.
 import { resolve } from 'node:path';
@@ -11,8 +12,8 @@ import { loadManifest, readChecked } from '../artifacts.ts';
 import type { DatasetListing } from '../dataset.ts';
 import { UsageError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
-import { storedSize, toStoredImage } from '../frame-scale.ts';
-import { decodeImage, decodeMask, encodePng } from '../image-io.ts';
+import { storedSize, toStoredImage, toStoredMaskCovering } from '../frame-scale.ts';
+import { decodeImage, decodeMask, encodeMaskPng, encodePng } from '../image-io.ts';
 import type { Manifest } from '../manifest.ts';
 import { KEYS, referenceKey, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
 import type { CompressOptions } from './options.ts';
@@ -35,7 +36,7 @@ export function alignmentMismatch(m: Manifest, o: CompressOptions): string | und
     ['segmenter', o.segmenter === 'auto' || o.segmenter === m.alignment.segmenter?.kind, `its segmenter was ${m.alignment.segmenter?.kind ?? 'none'}`],
     ['marginPx', !m.mask || Math.ceil(o.marginPx * (m.frame.scale?.factor ?? 1)) === m.mask.marginPx, `its union margin was ${m.mask?.marginPx} px`],
     ['onAlignFailure', o.onAlignFailure === m.alignment.onFailure, `its failure policy was ${m.alignment.onFailure}`],
-    ['maxSide', storedSize(refWidth, refHeight, o.maxSide).width === m.frame.width, `its frames are ${m.frame.width}x${m.frame.height}`],
+    ['maxSide', storedSize(refWidth, refHeight, o.maxSide).width === m.frame.width || (!m.frame.scale && o.maxSide !== undefined), `its frames are ${m.frame.width}x${m.frame.height}`],
   ];
   const bad = checks.find(([, ok]) => !ok);
   return bad ? `--reuse-alignment: the earlier output cannot be re-encoded with this ${bad[0]} (${bad[2]}); drop the option or match it` : undefined;
@@ -79,7 +80,7 @@ export async function reuseAlignmentStages(
     // the earlier run's warnings (its images' too); the drafts below carry none of their own
     warnings: m.warnings,
     ...(m.reference.layout ? { referenceLayout: m.reference.layout } : {}),
-    stored: { width: m.frame.width, height: m.frame.height, factor: m.frame.scale?.factor ?? 1 },
+    stored: m.frame.scale ? { width: m.frame.width, height: m.frame.height, factor: m.frame.scale.factor } : storedSize(width, height, options.maxSide),
   };
   if (referenceKey(job) !== m.reference.file) {
     throw new UsageError(`--reuse-alignment: the earlier output keeps its reference as ${m.reference.file}, which this adreel does not expect`);
@@ -91,8 +92,16 @@ export async function reuseAlignmentStages(
   let union: UnionResult | null = null;
   if (m.mask) {
     const png = await readChecked(prev, m.mask.file, m.mask.sha256);
-    await ctx.target.put(KEYS.mask, png);
-    union = unionResultOf(await decodeMask(png, m.mask.file), png, m.mask.marginPx, options.crop);
+    const stored = job.stored!;
+    if (stored.width === m.frame.width && stored.height === m.frame.height) {
+      await ctx.target.put(KEYS.mask, png);
+      union = unionResultOf(await decodeMask(png, m.mask.file), png, m.mask.marginPx, options.crop);
+    } else {
+      const reduced = await toStoredMaskCovering(await decodeMask(png, m.mask.file), stored);
+      const reducedPng = await encodeMaskPng(reduced);
+      await ctx.target.put(KEYS.mask, reducedPng);
+      union = unionResultOf(reduced, reducedPng, Math.ceil(m.mask.marginPx * stored.factor), options.crop);
+    }
   }
   await ctx.target.put(KEYS.job, Buffer.from(JSON.stringify(job)));
 
@@ -111,11 +120,12 @@ export async function reuseAlignmentStages(
       drafts.push({ entryIndex: i, name: entry.name, stem: entry.stem, source: { ...info, bytes: bytes.length, sha256: sha256(bytes) }, transform: null, alignment: null, dropped: reason, warnings: [] });
       continue;
     }
-    const { image } = await decodeImage(await ctx.source.get(entry.key), entry.name, { mode: job.mode });
+    const sourceBytes = await ctx.source.get(entry.key);
+    const { image } = await decodeImage(sourceBytes, entry.name, { mode: job.mode });
     // the align stage's own steps: warp into the reference's geometry (an unaligned kept image is stored as is), then the stored size
     const aligned = record.transform && m.alignment.enabled && record.alignment?.method !== 'unaligned' ? await warpImage(image, record.transform, width, height) : image;
     await ctx.target.put(KEYS.aligned(i), await encodePng(await toStoredImage(aligned, job.stored!)));
-    drafts.push({ entryIndex: i, name: entry.name, stem: entry.stem, source: record.source, transform: record.transform, alignment: record.alignment, warnings: [] });
+    drafts.push({ entryIndex: i, name: entry.name, stem: entry.stem, source: { ...record.source, sha256: sha256(sourceBytes) }, transform: record.transform, alignment: record.alignment, warnings: [] });
     ctx.onProgress?.('re-warp', drafts.length, job.entries.length);
   }
   return { job, drafts, union };

@@ -79,6 +79,7 @@ export async function encodeHevc(
       checkFrame(frame, written, opts, frameBytes, outPath);
       try {
         await writeFrame(stdin, frame.data);
+        proc.touch();
       } catch (writeError) {
         throw await ffmpegFailure(proc, partialPath, `ffmpeg stopped reading at frame ${written}`, writeError);
       }

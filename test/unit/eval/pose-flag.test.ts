@@ -6,7 +6,20 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { applyPoseFlag, loadPoseFlags, poseFlagFor } from '../../../lambdas/eval/pose-flag.ts';
 
-const pose = (flagged: boolean) => ({ flagged, distance: flagged ? 9 : 1 });
+const pose = (flagged: boolean) => ({
+  x: 10, y: 10, angleDeg: 0, scale: 1, shiftPct: 0, turnDeg: 0,
+  z: { x: flagged ? 9 : 1, y: 0, angleDeg: 0, logScale: 0 },
+  distance: flagged ? 9 : 1, threshold: 3, flagged, main: 'x' as const,
+});
+/** A transform report as transform writes it (core/transform-report.ts), with these entries. */
+function report(entries: { file: string; pose: ReturnType<typeof pose> | null }[]) {
+  return JSON.stringify({
+    schema: 'adreel.transform-report', version: 1, images: entries.length, groundTruthMasks: 0,
+    flagged: 0, poseFlagged: entries.filter((e) => e.pose?.flagged).length,
+    poseModel: { source: 'none', summary: null, reason: 'hand-made' }, warnings: [],
+    report: entries.map((e) => ({ name: e.file, file: e.file, score: 0.9, ok: true, matrix: null, pose: e.pose, warnings: [] })),
+  });
+}
 const scores = [
   { file: '/t/test/good/000.png', defectType: 'good', score: 1 },
   { file: '/t/test/good/001.png', defectType: 'good', score: 5 },
@@ -20,15 +33,12 @@ describe('eval pose flag', () => {
     try {
       await writeFile(
         join(dir, 'transform-report.json'),
-        JSON.stringify({
-          images: 4,
-          report: [
-            { file: 'test/good/000.png', score: 0.9, ok: true, pose: pose(false) },
-            { file: 'test/good/001.png', score: 0.9, ok: true, pose: pose(false) },
-            { file: 'test/misplaced/000.png', score: 0.9, ok: true, pose: pose(true) },
-            { file: 'test/scratch/000.png', score: 0.9, ok: true, pose: null },
-          ],
-        }),
+        report([
+          { file: 'test/good/000.png', pose: pose(false) },
+          { file: 'test/good/001.png', pose: pose(false) },
+          { file: 'test/misplaced/000.png', pose: pose(true) },
+          { file: 'test/scratch/000.png', pose: null },
+        ]),
       );
       const flags = (await poseFlagFor(dir, true))!;
       const r = applyPoseFlag(scores, flags);
@@ -42,11 +52,11 @@ describe('eval pose flag', () => {
     }
   });
 
-  it('reads the flat list the cloud writes, matching by stem', async () => {
+  it('reads the report of a flat folder (the cloud path), matching by stem', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'adreel-poseflag-'));
     try {
       const file = join(dir, 'r.json');
-      await writeFile(file, JSON.stringify([{ file: 'a.png', pose: pose(true) }, { file: 'b.png', pose: pose(false) }]));
+      await writeFile(file, report([{ file: 'a.png', pose: pose(true) }, { file: 'b.png', pose: pose(false) }]));
       const flags = await loadPoseFlags(file);
       const r = applyPoseFlag(
         [
@@ -66,13 +76,13 @@ describe('eval pose flag', () => {
     const dir = await mkdtemp(join(tmpdir(), 'adreel-poseflag-'));
     try {
       const file = join(dir, 'transform-report.json');
-      await writeFile(file, JSON.stringify({ report: [{ file: 'test/good/000.png', pose: null }] }));
+      await writeFile(file, report([{ file: 'test/good/000.png', pose: null }]));
       await assert.rejects(loadPoseFlags(file), (e: Error & { file?: string }) => /no pose/.test(e.message) && e.file === file);
-      await writeFile(file, JSON.stringify({ report: [{ file: 'test/good/000.png', pose: pose(false) }] }));
+      await writeFile(file, report([{ file: 'test/good/000.png', pose: pose(false) }]));
       const flags = await loadPoseFlags(file);
       assert.throws(() => applyPoseFlag(scores, flags), /not in the transform report/);
       await writeFile(file, '{"nope": 1}');
-      await assert.rejects(loadPoseFlags(file), /not a transform report/);
+      await assert.rejects(loadPoseFlags(file), /not an adreel transform report/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -25,6 +25,7 @@ async function contents(dir: string): Promise<Record<string, string>> {
     if (o.key === 'manifest.json') {
       const m = JSON.parse(bytes.toString('utf8'));
       delete m.createdAt;
+      delete m.digest; // covers createdAt
       files[o.key] = JSON.stringify(m);
     } else files[o.key] = bytes.toString('base64');
   }

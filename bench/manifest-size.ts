@@ -1,0 +1,43 @@
+// Manifest size, version 1 (pretty JSON, two sha256 per frame) against version 2 (compact, digest, one decoded-frame
+// digest per segment), for one compressed output. The v1 form is rebuilt from the same run: the sources' sha256 from
+// the input folder, each frame's decoded sha256 by decoding the reel, so both describe exactly the same reel.
+//   node --import tsx bench/manifest-size.ts <outDir> <inputDir>        (e.g. an output of ../shared/data/mvtec-screw)
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { loadManifest } from '../lambdas/core/artifacts.ts';
+import { resolveInputFolder } from '../lambdas/core/compress/compress-folder.ts';
+import { decodeCheckedFrames } from '../lambdas/core/restore.ts';
+import { frameSha256, sha256 } from '../lambdas/core/hash.ts';
+import { LocalStorage } from '../lambdas/storage/local.ts';
+
+const [outDir, inputDir] = process.argv.slice(2);
+if (!outDir || !inputDir) {
+  console.error('usage: node --import tsx bench/manifest-size.ts <outDir> <inputDir>');
+  process.exit(2);
+}
+const store = new LocalStorage(outDir);
+const m = await loadManifest(store);
+const v2Text = await readFile(join(outDir, 'manifest.json'));
+const input = await resolveInputFolder(inputDir);
+const decoded: string[] = [];
+for await (const { decoded: frame } of decodeCheckedFrames(store, m)) decoded.push(frameSha256(frame));
+const { digest: _d, ...rest } = m;
+const v1 = {
+  ...rest,
+  version: 1,
+  reels: m.reels.map(({ framesSha256: _f, ...r }) => r),
+  frames: await Promise.all(
+    m.frames.map(async (f, i) => ({
+      ...f,
+      source: { ...f.source, sha256: sha256(await readFile(join(input.dir, f.name))) },
+      decodedSha256: decoded[i],
+    })),
+  ),
+};
+const v1Text = Buffer.from(`${JSON.stringify(v1, null, 2)}\n`);
+const row = (name: string, b: Buffer) => `${name.padEnd(44)} ${String(b.length).padStart(9)} B   gzip ${String(gzipSync(b, { level: 9 }).length).padStart(8)} B`;
+console.log(`${m.frames.length} frames in ${m.reels.length} segment(s); reel ${m.reels.reduce((s, r) => s + r.bytes, 0)} B`);
+console.log(row('v1 (pretty, per-frame source + decoded sha256)', v1Text));
+console.log(row('v2 (compact, digest, per-segment frame digest)', v2Text));
+console.log(`v2 / v1: ${(v2Text.length / v1Text.length).toFixed(3)}`);

@@ -1,0 +1,83 @@
+// Manifest integrity (issue 10, "Found" 4 and rule 2): a v2 manifest is sealed by a digest that verify and restore
+// check; a v1 manifest (fixture made from generated images by the v1 code) is still read, verified and restored.
+import assert from 'node:assert/strict';
+import { cp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { sha256 } from '../../lambdas/core/hash.ts';
+import { runCli, snapshot, assertUnchanged, visibleEntries } from './helpers.ts';
+import { tempDir, writeSyntheticFolder } from '../helpers/synthetic-folder.ts';
+
+const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'manifest-v1');
+const FIXTURE_RESTORED = join(import.meta.dirname, '..', 'fixtures', 'manifest-v1.restored.sha256');
+
+describe('safety: manifest', () => {
+  let root: string;
+  let input: string;
+  let out: string;
+  before(async () => {
+    root = await tempDir('adreel-safety-manifest-');
+    input = join(root, 'in');
+    out = join(root, 'out');
+    await writeSyntheticFolder(input, { count: 4, size: 128, seed: 3, kind: 'asymmetric' });
+    const r = await runCli(['compress', input, out, '--preset', 'ultrafast', '--threads', '1', '--segment-frames', '2', '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+  });
+  after(async () => rm(root, { recursive: true, force: true }));
+
+  it('v1 fixture: verify passes and restore writes the frames the v1 code wrote', async () => {
+    const v = await runCli(['verify', FIXTURE]);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    const dest = join(root, 'v1-restored');
+    const r = await runCli(['restore', FIXTURE, dest, '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    const expected = (await readFile(FIXTURE_RESTORED, 'utf8')).trim().split('\n').map((l) => l.split(/\s+/)).map(([h, n]) => [n, h]);
+    const actual = await Promise.all((await readdir(dest)).sort().map(async (n) => [n, sha256(await readFile(join(dest, n)))]));
+    assert.deepEqual(actual, expected);
+  });
+
+  it('v2 manifest is one compact line with a digest', async () => {
+    const text = await readFile(join(out, 'manifest.json'), 'utf8');
+    const m = JSON.parse(text);
+    assert.equal(m.version, 2);
+    assert.match(m.digest, /^[0-9a-f]{64}$/);
+    assert.equal(text.trimEnd().includes('\n'), false);
+    for (const r of m.reels) assert.match(r.framesSha256, /^[0-9a-f]{64}$/);
+  });
+
+  // Found 4: each edit was called intact by verify and changed what restore writes.
+  const edits: [string, (m: any) => void][] = [
+    ['two frames\' names and stems swapped', (m) => {
+      [m.frames[0].name, m.frames[1].name] = [m.frames[1].name, m.frames[0].name];
+      [m.frames[0].stem, m.frames[1].stem] = [m.frames[1].stem, m.frames[0].stem];
+    }],
+    ['a stem renamed', (m) => { m.frames[0].stem = 'renamed'; }],
+    ['the last frame record dropped with the counts lowered', (m) => {
+      m.frames.pop();
+      m.dataset.frameCount -= 1;
+      m.reels[m.reels.length - 1].frameCount -= 1;
+    }],
+    ['a transform edited', (m) => { m.frames[1].transform[2] += 1; }],
+    ['the crf edited', (m) => { m.codec.crf = 0; }],
+  ];
+  for (const [what, edit] of edits) {
+    it(`found 4: ${what}: verify exits 1 and restore refuses, naming manifest.json and the digest`, async () => {
+      const copy = join(root, `edit-${what.replace(/\W+/g, '-')}`);
+      await cp(out, copy, { recursive: true });
+      const m = JSON.parse(await readFile(join(copy, 'manifest.json'), 'utf8'));
+      edit(m);
+      await writeFile(join(copy, 'manifest.json'), JSON.stringify(m));
+      const before = await snapshot(copy);
+      const v = await runCli(['verify', copy]);
+      assert.equal(v.code, 1);
+      assert.match(v.stdout + v.stderr, /manifest\.json: content digest .* differs from the recorded "digest" .*edited or damaged/);
+      const dest = join(root, `dest-${what.replace(/\W+/g, '-')}`);
+      const r = await runCli(['restore', copy, dest, '--quiet']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /manifest\.json: content digest .*edited or damaged/);
+      assert.equal(r.stderr.includes('    at '), false, 'no stack trace');
+      await assertUnchanged(copy, before);
+      assert.deepEqual(await visibleEntries(root, `dest-${what.replace(/\W+/g, '-')}`), []);
+    });
+  }
+});
