@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { KEYS, type FrameDraft, type JobState } from '../lambdas/core/compress/job.ts';
+import { type FrameDraft, type JobState } from '../lambdas/core/compress/job.ts';
 import { addPartialUnions, GROUP_ENTRIES, mergeGroupUnion, parsePartial, writeBatchUnion, type StoredPartial } from '../lambdas/core/compress/partial-union.ts';
 import { UNION_READ_CONCURRENCY } from '../lambdas/core/compress/union.ts';
 import { decodeMask, encodeMaskPng } from '../lambdas/core/image-io.ts';
@@ -21,6 +21,7 @@ import { LocalStorage } from '../lambdas/storage/local.ts';
 import { S3Storage } from '../lambdas/storage/s3.ts';
 import { startLocalS3 } from '../infra/local/s3rver.ts';
 import type { Mask } from '../lambdas/core/types.ts';
+import { RUN_STATE } from '../lambdas/core/run-state/index.ts';
 
 const { values } = parseArgs({ options: { size: { type: 'string', default: '1024' }, reads: { type: 'string', default: '200' }, json: { type: 'string' } } });
 const SIZE = Number(values.size);
@@ -62,7 +63,7 @@ try {
   const local = new LocalStorage(work);
   const maskPngs: Buffer[] = [];
   for (let i = 0; i < DISTINCT_MASKS; i++) maskPngs.push(await encodeMaskPng(alignedMask(i)));
-  for (let i = 0; i < GROUP_ENTRIES; i++) await local.put(KEYS.objectMask(i), maskPngs[i % DISTINCT_MASKS]);
+  for (let i = 0; i < GROUP_ENTRIES; i++) await local.put(RUN_STATE.objectMask(i), maskPngs[i % DISTINCT_MASKS]);
 
   // align side: each batch writes its level 1 (local disk: no S3 latency, no SDK)
   const batches = Array.from({ length: GROUP_ENTRIES / BATCH }, (_, b) => Array.from({ length: BATCH }, (_, k) => b * BATCH + k));
@@ -106,7 +107,7 @@ try {
     await store.put(p.key, await local.get(p.key));
     await store.put(p.png!, await local.get(p.png!));
   }
-  for (let i = 0; i < n; i++) await store.put(KEYS.record(i), Buffer.from(JSON.stringify(draftOf(i))));
+  for (let i = 0; i < n; i++) await store.put(RUN_STATE.record(i).key, Buffer.from(JSON.stringify(draftOf(i))));
   await store.put(group.key, level2Json);
   await store.put(group.png!, level2Png);
   const keys = level1.slice(0, n).map((p) => p.png!);
@@ -114,7 +115,7 @@ try {
   const gets = await timed(() => mapPool(keys, UNION_READ_CONCURRENCY, (k) => store.get(k)));
   const heads = await timed(() => mapPool(keys, 32, (k) => store.head(k)));
   const records = await timed(() =>
-    mapPool(Array.from({ length: n }, (_, i) => i), 32, async (i) => ((await store.head(KEYS.record(i))) ? JSON.parse((await store.get(KEYS.record(i))).toString('utf8')) : undefined)),
+    mapPool(Array.from({ length: n }, (_, i) => i), 32, async (i) => ((await store.head(RUN_STATE.record(i).key)) ? JSON.parse((await store.get(RUN_STATE.record(i).key)).toString('utf8')) : undefined)),
   );
   const kept = new Set(Array.from({ length: GROUP_ENTRIES }, (_, i) => i));
   const readLevel1 = await timed(async () => {

@@ -17,7 +17,7 @@ import { RunRef } from '../ground/run-contract.ts';
 import { ingestStore, runStore } from './commons/layout.ts';
 import { ensureModel } from './commons/model.ts';
 import { logger } from './commons/powertools.ts';
-import { failedKey, putJson, type ImageFailure } from './commons/run-state.ts';
+import { RUN_STATE, writeState } from '../core/run-state/index.ts';
 
 const Item = z.object({ index: z.number().int().min(0), name: z.string().optional() });
 
@@ -70,9 +70,9 @@ export const handler = defineHandler('alignMask', AlignEvent, async (event): Pro
       result.processed++;
     } catch (err) {
       if (!(err instanceof AdreelError)) throw err;
-      const failure: ImageFailure = { entryIndex: index, name: job.entries[index].name, code: err.code, message: err.message };
+      const failure = { entryIndex: index, name: job.entries[index].name, code: err.code, message: err.message };
       logger.warn('image failed', { entryIndex: index, image: failure.name, code: failure.code, reason: failure.message });
-      await putJson(ctx.target, failedKey(index), failure);
+      await writeState(ctx.target, RUN_STATE.failed(index), failure);
       result.failed++;
     }
   }

@@ -8,17 +8,11 @@ import { DatasetError } from '../ground/errors.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
 import { DatasetName } from '../ground/run-contract.ts';
-import { CLASSES_KEY, ingestStore, runStore, workPrefix } from './commons/layout.ts';
-import { putJson } from './commons/run-state.ts';
+import { ingestStore, runStore, workPrefix } from './commons/layout.ts';
 import { RunEvent } from './commons/events.ts';
+import { RUN_STATE, writeState, type ClassItem } from '../core/run-state/index.ts';
 
-/** One item of the class Map. */
-export interface ClassItem {
-  /** the dataset the class's stages run on: `<dataset>/<class>`, or the upload itself for a single dataset */
-  dataset: string;
-  /** null for a single dataset */
-  class: string | null;
-}
+export type { ClassItem };
 
 export interface DiscoverResult {
   classCount: number;
@@ -41,6 +35,6 @@ export const handler = defineHandler('discover', RunEvent, async (event): Promis
   const cfg = readConfig();
   const s3 = s3Client();
   const items = await discoverClasses(ingestStore(s3, cfg), event.dataset);
-  await putJson(runStore(s3, cfg, event), CLASSES_KEY, items);
-  return { classCount: items.length, classes: items.map((i) => i.class), classesBucket: cfg.outputBucket, classesKey: `${workPrefix(event)}/${CLASSES_KEY}` };
+  await writeState(runStore(s3, cfg, event), RUN_STATE.classes, items);
+  return { classCount: items.length, classes: items.map((i) => i.class), classesBucket: cfg.outputBucket, classesKey: `${workPrefix(event)}/${RUN_STATE.classes.key}` };
 });

@@ -9,8 +9,9 @@ import { UsageError } from '../ground/errors.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
 import { RunRef } from '../ground/run-contract.ts';
-import { ingestStore, runStore, segmentRecordKey } from './commons/layout.ts';
-import { putJson, readPlan, readUnion } from './commons/run-state.ts';
+import { ingestStore, runStore } from './commons/layout.ts';
+import { RUN_STATE, writeState } from '../core/run-state/index.ts';
+import { readPlan, readUnion } from '../core/run-state/read.ts';
 
 export const EncodeEvent = RunRef.extend({ segment: z.number().int().min(0).optional() });
 
@@ -35,8 +36,8 @@ export const handler = defineHandler('encode', EncodeEvent, async (event): Promi
     const segment = plan[i];
     if (!segment) throw new UsageError(`segment ${i} does not exist: the reel has ${plan.length}`);
     const encoded: EncodedSegment = await encodeSegmentStage(ctx, job, union, segment);
-    await putJson(target, segmentRecordKey(i), encoded);
-    return { segment: i, reelKey: encoded.file, recordKey: segmentRecordKey(i), frames: encoded.frameCount, bytes: encoded.bytes, sha256: encoded.sha256 };
+    await writeState(target, RUN_STATE.segment(i), encoded);
+    return { segment: i, reelKey: encoded.file, recordKey: RUN_STATE.segment(i).key, frames: encoded.frameCount, bytes: encoded.bytes, sha256: encoded.sha256 };
   };
   if (event.segment !== undefined) return one(event.segment);
   const all: EncodeResult[] = [];

@@ -6,17 +6,13 @@ import { prepareReferenceStage } from '../core/compress/prepare-reference.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
 import { RunEvent } from './commons/events.ts';
-import { ingestStore, ITEMS_KEY, runStore, workPrefix } from './commons/layout.ts';
+import { ingestStore, runStore, workPrefix } from './commons/layout.ts';
 import { ensureModel } from './commons/model.ts';
-import { putJson } from './commons/run-state.ts';
 import { logger } from './commons/powertools.ts';
+import { RUN_STATE, writeState, type MapItem } from '../core/run-state/index.ts';
 
 
-/** One Map item: an image's position in frame order (the name is for logs and the execution history). */
-export interface MapItem {
-  index: number;
-  name: string;
-}
+export type { MapItem };
 
 export interface PrepareResult {
   imageCount: number;
@@ -35,11 +31,11 @@ export const handler = defineHandler('prepareReference', RunEvent, async (event)
   const { listing, layout } = await resolveDataset(source, event.dataset);
   const job = await prepareReferenceStage({ source, target, log: (m) => logger.info(m) }, listing, layout, { ...event.options, modelPath });
   const items: MapItem[] = job.entries.map((e, index) => ({ index, name: e.name }));
-  await putJson(target, ITEMS_KEY, items);
+  await writeState(target, RUN_STATE.items, items);
   return {
     imageCount: items.length,
     skipped: job.skipped.length,
     itemsBucket: cfg.outputBucket,
-    itemsKey: `${workPrefix(event)}/${ITEMS_KEY}`,
+    itemsKey: `${workPrefix(event)}/${RUN_STATE.items.key}`,
   };
 });

@@ -8,7 +8,8 @@ import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
 import { RunRef } from '../ground/run-contract.ts';
 import { ingestStore, outputStore, pointerKey, runPrefix, runStore, type LatestPointer } from './commons/layout.ts';
-import { putJson, readDrafts, readEncoded, readUnion } from './commons/run-state.ts';
+import { putJson } from './commons/run-state.ts';
+import { readDrafts, readEncoded, readUnion } from '../core/run-state/read.ts';
 
 export interface PublishResult {
   manifestKey: string;

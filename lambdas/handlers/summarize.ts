@@ -5,9 +5,9 @@ import { buildRunSummary, classFigures, RUN_SUMMARY_FILE, serializeRunSummary, t
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
 import { RunRef } from '../ground/run-contract.ts';
-import { CLASSES_KEY, outputStore, runPrefix, runStore } from './commons/layout.ts';
-import { readJson } from './commons/run-state.ts';
+import { outputStore, runPrefix, runStore } from './commons/layout.ts';
 import type { ClassItem } from './discover.ts';
+import { readState, RUN_STATE } from '../core/run-state/index.ts';
 
 export interface SummarizeResult {
   summaryKey: string;
@@ -18,7 +18,7 @@ export interface SummarizeResult {
 export const handler = defineHandler('summarize', RunRef, async (run): Promise<SummarizeResult> => {
   const cfg = readConfig();
   const s3 = s3Client();
-  const items = await readJson<ClassItem[]>(runStore(s3, cfg, run), CLASSES_KEY);
+  const items = await readState(runStore(s3, cfg, run), RUN_STATE.classes);
   const out = outputStore(s3, cfg);
   const classes: ClassSummary[] = [];
   for (const item of items) {

@@ -11,9 +11,10 @@ import { planReelSegments } from '../core/compress/encode.ts';
 import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
 import { RunRef } from '../ground/run-contract.ts';
-import { ingestStore, runStore, SEGMENTS_KEY, UNION_KEY } from './commons/layout.ts';
+import { ingestStore, runStore } from './commons/layout.ts';
 import { logger } from './commons/powertools.ts';
-import { ImageFailureError, putJson, readDrafts, readFailures } from './commons/run-state.ts';
+import { RUN_STATE, writeState } from '../core/run-state/index.ts';
+import { ImageFailureError, readDrafts, readFailures } from '../core/run-state/read.ts';
 
 export interface UnionMaskResult {
   frames: number;
@@ -41,16 +42,16 @@ export const handler = defineHandler('unionMask', RunRef, async (run): Promise<U
   if (kept.length === 0) throw new DatasetError('every image was dropped; nothing to encode', run.dataset);
   const { union, sources } = await buildUnionMask({ source: ingestStore(s3, cfg), target }, job, drafts, partials);
   logger.info('union mask sources', { ...sources });
-  await putJson(target, UNION_KEY, union);
+  await writeState(target, RUN_STATE.union, union);
   const plan = planReelSegments(job, drafts, union);
-  await putJson(target, SEGMENTS_KEY, plan);
+  await writeState(target, RUN_STATE.segments, plan);
   return {
     frames: kept.length,
     dropped: drafts.length - kept.length,
     unionFraction: union?.unionFraction ?? null,
-    unionKey: UNION_KEY,
+    unionKey: RUN_STATE.union.key,
     segments: plan.map((s) => s.index),
-    segmentsKey: SEGMENTS_KEY,
+    segmentsKey: RUN_STATE.segments.key,
     partials: sources.partials,
     maskReads: sources.maskReads,
   };

@@ -14,7 +14,7 @@ import { readConfig, s3Client } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
 import { RunRef } from '../ground/run-contract.ts';
 import { runStore } from './commons/layout.ts';
-import { readPlan, readSegment, readUnion } from './commons/run-state.ts';
+import { readPlan, readSegment, readUnion } from '../core/run-state/read.ts';
 
 export const VerifyEvent = RunRef.extend({ segment: z.number().int().min(0).optional() });
 

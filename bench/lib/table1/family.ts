@@ -20,6 +20,7 @@ import { listDataset } from '../../../lambdas/core/dataset.ts';
 import { DatasetError } from '../../../lambdas/ground/errors.ts';
 import { sha256 } from '../../../lambdas/core/hash.ts';
 import { LocalStorage } from '../../../lambdas/storage/local.ts';
+import { WORK_PREFIX } from '../../../lambdas/core/run-state/index.ts';
 
 export interface FamilyMember {
   /** a folder that does not exist yet */
@@ -110,7 +111,7 @@ export async function compressFamily(inputDir: string, members: FamilyMember[], 
       t = performance.now();
       const manifest = await publishManifestStage(ctx, memberJob, drafts, union, reel);
       if (manifest.dataset.id !== id) throw new DatasetError('input files changed while being compressed', input.dir);
-      await target.deletePrefix(KEYS.work);
+      await target.deletePrefix(WORK_PREFIX);
       await rename(staging, out);
       seconds.publish = (performance.now() - t) / 1000;
       summaries.push(await summarizeOutput(out, manifest, reel, union, seconds));

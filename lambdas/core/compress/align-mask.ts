@@ -12,6 +12,7 @@ import { expandCompactReference } from '../compact-reference.ts';
 import { toStoredImage, toStoredMask } from '../frame-scale.ts';
 import { KEYS, referenceKey, storedSizeOf, type FrameDraft, type JobState, type StageContext } from './job.ts';
 import { openSegmenter } from './segmenter.ts';
+import { RUN_STATE, writeState } from '../run-state/index.ts';
 
 const IDENTITY: Affine = [1, 0, 0, 0, 1, 0];
 
@@ -148,9 +149,9 @@ export async function alignMaskStage(
   frame = await toStoredImage(frame, stored);
   if (frameMask) frameMask = await toStoredMask(frameMask, stored);
 
-  await ctx.target.put(KEYS.aligned(entryIndex), await encodePng(frame));
-  if (frameMask && options.mask) await ctx.target.put(KEYS.objectMask(entryIndex), await encodeMaskPng(frameMask));
-  await ctx.target.put(KEYS.record(entryIndex), Buffer.from(JSON.stringify(draft)));
+  await ctx.target.put(RUN_STATE.aligned(entryIndex), await encodePng(frame));
+  if (frameMask && options.mask) await ctx.target.put(RUN_STATE.objectMask(entryIndex), await encodeMaskPng(frameMask));
+  await writeState(ctx.target, RUN_STATE.record(entryIndex), draft);
   return draft;
 }
 
@@ -175,10 +176,10 @@ async function applyFailurePolicy(
       // Flagged in the manifest too, not only in a warning: a kept image is never silently taken as aligned.
       if (job.options.align) draft.alignment ??= { score: 0, silhouetteIou: 0, ncc: 0, method: 'unaligned', ok: false };
       draft.warnings.push(`${err.message}; kept unaligned (--on-align-failure keep)`);
-      await ctx.target.put(KEYS.aligned(draft.entryIndex), await encodePng(await toStoredImage(image, storedSizeOf(job))));
+      await ctx.target.put(RUN_STATE.aligned(draft.entryIndex), await encodePng(await toStoredImage(image, storedSizeOf(job))));
     }
   }
-  await ctx.target.put(KEYS.record(draft.entryIndex), Buffer.from(JSON.stringify(draft)));
+  await writeState(ctx.target, RUN_STATE.record(draft.entryIndex), draft);
   return draft;
 }
 

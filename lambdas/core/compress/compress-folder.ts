@@ -23,6 +23,7 @@ import { prepareReferenceStage } from './prepare-reference.ts';
 import { mapPool } from '../map-pool.ts';
 import { datasetId, publishManifestStage } from './publish.ts';
 import { unionMaskStage } from './union.ts';
+import { WORK_PREFIX } from '../run-state/index.ts';
 
 export interface CompressSummary {
   outDir: string;
@@ -124,7 +125,7 @@ export async function compressFolder(
       t = performance.now();
       const manifest = await publishManifestStage(ctx, job, drafts, union, reel);
       if (manifest.dataset.id !== id) throw new DatasetError('input files changed while being compressed', input.dir);
-      await target.deletePrefix(KEYS.work);
+      await target.deletePrefix(WORK_PREFIX);
       return { manifest, reel, union };
     });
     await swapInto(staging, out, previous);

@@ -21,6 +21,7 @@ import type { Image, Mask } from '../types.ts';
 import { applyMask } from '../union-mask.ts';
 import { pickEncoderSettings } from './options.ts';
 import { KEYS, storedSizeOf, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
+import { RUN_STATE } from '../run-state/index.ts';
 
 /** A segment to encode: its frames are these aligned images (positions in job.entries), in name order; the encoder
  * may reorder them within the segment (job.options.frameOrder) and records the order it used. */
@@ -245,7 +246,7 @@ async function* framesToEncode(
   hashes: string[],
 ): AsyncGenerator<Image> {
   for (const entryIndex of entryIndices) {
-    const key = KEYS.aligned(entryIndex);
+    const key = RUN_STATE.aligned(entryIndex);
     let frame = (await decodeImage(await ctx.target.get(key), key)).image;
     if (unionMask) frame = applyMask(frame, unionMask);
     frame = cropImage(frame, region);

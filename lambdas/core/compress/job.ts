@@ -8,8 +8,9 @@ import type { StoredSize } from '../frame-scale.ts';
 import type { Affine, SourceInfo } from '../types.ts';
 import type { Decisions } from '../decide/schema.ts';
 import type { CompressOptions } from './options.ts';
+import { readState, RUN_STATE } from '../run-state/index.ts';
 
-/** Keys of the artifacts and intermediates, relative to the output store. */
+/** Keys of the published artifacts, relative to the output store (intermediates: lambdas/core/run-state). */
 export const KEYS = {
   manifest: 'manifest.json',
   reference: 'reference.png',
@@ -18,23 +19,8 @@ export const KEYS = {
   referenceMask: 'reference-mask.png',
   mask: 'mask.png',
   reel: 'reel.mp4',
-  work: '.work',
-  job: '.work/job.json',
-  aligned: (i: number) => `.work/aligned/${pad(i)}.png`,
-  objectMask: (i: number) => `.work/masks/${pad(i)}.png`,
-  record: (i: number) => `.work/records/${pad(i)}.json`,
-  /** partial unions (lambdas/core/compress/partial-union.ts): level 1, one per align batch (first..last: its entry
-   * indices), in the folder of its group of entries; level 2, one per group. A .png and its .json sidecar each. */
-  unions: '.work/unions',
-  batchUnions: (group: number) => `.work/unions/1/${pad(group)}`,
-  batchUnion: (group: number, first: number, last: number, ext: 'png' | 'json') => `.work/unions/1/${pad(group)}/${pad(first)}-${pad(last)}.${ext}`,
-  groupUnions: '.work/unions/2',
-  groupUnion: (group: number, ext: 'png' | 'json') => `.work/unions/2/${pad(group)}.${ext}`,
 } as const;
 
-function pad(i: number): string {
-  return String(i).padStart(6, '0');
-}
 
 export interface SegmenterChoice {
   kind: 'threshold' | 'model';
@@ -116,6 +102,6 @@ export interface StageContext {
   log?: (message: string) => void;
 }
 
-export async function readJob(target: Storage): Promise<JobState> {
-  return JSON.parse((await target.get(KEYS.job)).toString('utf8')) as JobState;
+export function readJob(target: Storage): Promise<JobState> {
+  return readState(target, RUN_STATE.job);
 }

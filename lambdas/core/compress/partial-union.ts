@@ -22,7 +22,8 @@ import { decodeMask, encodeMaskPng } from '../image-io.ts';
 import { mapPool } from '../map-pool.ts';
 import type { Mask } from '../types.ts';
 import { UnionMaskBuilder } from '../union-mask.ts';
-import { KEYS, type FrameDraft, type JobState } from './job.ts';
+import { type FrameDraft, type JobState } from './job.ts';
+import { RUN_STATE } from '../run-state/index.ts';
 
 /** Entries per level-2 group: a multiple of every power-of-two batch size up to it (the align Map's is 8). */
 export const GROUP_ENTRIES = 1024;
@@ -73,7 +74,7 @@ export async function writeBatchUnion(target: Storage, job: JobState, batch: rea
   const masks = job.options.mask ? await orObjectMasks(target, covers, builder, WRITER_CONCURRENCY) : [];
   const group = groupOf(first);
   const partial: PartialUnion = { version: 1, level: 1, first, last, drafts: sorted, covers, masks, png: null, sha256: null };
-  return writePartial(target, partial, builder.raw(), KEYS.batchUnion(group, first, last, 'png'), KEYS.batchUnion(group, first, last, 'json'));
+  return writePartial(target, partial, builder.raw(), RUN_STATE.batchUnion(group, first, last, 'png'), RUN_STATE.batchUnion(group, first, last, 'json'));
 }
 
 /**
@@ -84,7 +85,7 @@ export async function mergeGroupUnion(target: Storage, entries: number, group: n
   const lo = group * GROUP_ENTRIES;
   const hi = Math.min(entries, lo + GROUP_ENTRIES) - 1;
   if (lo > hi) return null;
-  const ranges = (await target.list(KEYS.batchUnions(group)))
+  const ranges = (await target.list(RUN_STATE.batchUnions(group)))
     .map((o) => ({ key: o.key, ...rangeOfKey(o.key) }))
     .filter((r): r is { key: string; first: number; last: number } => r.first !== undefined)
     .sort((a, b) => a.first - b.first);
@@ -113,7 +114,7 @@ export async function mergeGroupUnion(target: Storage, entries: number, group: n
     png: null,
     sha256: null,
   };
-  return writePartial(target, merged, builder.raw(), KEYS.groupUnion(group, 'png'), KEYS.groupUnion(group, 'json'));
+  return writePartial(target, merged, builder.raw(), RUN_STATE.groupUnion(group, 'png'), RUN_STATE.groupUnion(group, 'json'));
 }
 
 /**
@@ -122,15 +123,15 @@ export async function mergeGroupUnion(target: Storage, entries: number, group: n
  */
 export async function readPartialUnions(target: Storage, entries: number, concurrency: number): Promise<StoredPartial[]> {
   const groups = Math.ceil(entries / GROUP_ENTRIES);
-  const level2Keys = (await target.list(KEYS.groupUnions)).map((o) => o.key).filter((k) => k.endsWith('.json'));
+  const level2Keys = (await target.list(RUN_STATE.groupUnions)).map((o) => o.key).filter((k) => k.endsWith('.json'));
   const level2 = await mapPool(level2Keys, concurrency, async (key) => {
     const p = parsePartial(await target.get(key), 2);
     const g = p ? groupOf(p.first) : -1;
-    return p && key === KEYS.groupUnion(g, 'json') && p.first === g * GROUP_ENTRIES && p.last === Math.min(entries, (g + 1) * GROUP_ENTRIES) - 1 ? { ...p, key } : null;
+    return p && key === RUN_STATE.groupUnion(g, 'json') && p.first === g * GROUP_ENTRIES && p.last === Math.min(entries, (g + 1) * GROUP_ENTRIES) - 1 ? { ...p, key } : null;
   });
   const merged = new Set(level2.filter((p) => p !== null).map((p) => groupOf(p.first)));
   const rest = Array.from({ length: groups }, (_, g) => g).filter((g) => !merged.has(g));
-  const level1Keys = (await mapPool(rest, concurrency, (g) => target.list(KEYS.batchUnions(g)))).flat().map((o) => o.key).filter((k) => k.endsWith('.json'));
+  const level1Keys = (await mapPool(rest, concurrency, (g) => target.list(RUN_STATE.batchUnions(g)))).flat().map((o) => o.key).filter((k) => k.endsWith('.json'));
   const level1 = await mapPool(level1Keys, concurrency, async (key) => {
     const p = parsePartial(await target.get(key), 1);
     const r = rangeOfKey(key);
@@ -195,7 +196,7 @@ export async function orObjectMasks(target: Storage, indices: readonly number[],
   const found: number[] = [];
   // Reads and PNG decodes overlap (S3 latency, libuv's pool); the OR itself stays in this thread.
   await mapPool(indices, concurrency, async (i) => {
-    const key = KEYS.objectMask(i);
+    const key = RUN_STATE.objectMask(i);
     // A frame kept after a failed segmentation has no object mask: it contributes nothing to the union.
     if (await target.head(key)) {
       builder.add(await decodeMask(await target.get(key), key));
@@ -252,7 +253,7 @@ export function parsePartial(bytes: Buffer, level: 1 | 2): PartialUnion | null {
     prev = m;
   }
   const group = groupOf(first);
-  const pngKey = level === 1 ? KEYS.batchUnion(group, first, last, 'png') : KEYS.groupUnion(group, 'png');
+  const pngKey = level === 1 ? RUN_STATE.batchUnion(group, first, last, 'png') : RUN_STATE.groupUnion(group, 'png');
   const withPng = png === pngKey && typeof p.sha256 === 'string' && /^[0-9a-f]{64}$/.test(p.sha256) && masks.length > 0;
   const without = png === null && p.sha256 === null && masks.length === 0;
   return withPng || without ? p : null;

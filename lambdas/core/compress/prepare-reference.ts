@@ -12,6 +12,7 @@ import { storedSize } from '../frame-scale.ts';
 import type { Mask } from '../types.ts';
 import { KEYS, type JobState, type StageContext } from './job.ts';
 import type { CompressOptions } from './options.ts';
+import { RUN_STATE, writeState } from '../run-state/index.ts';
 
 /** How many images (spread over the dataset) the auto segmenter test looks at. */
 const SEGMENTER_SAMPLE = 8;
@@ -115,6 +116,6 @@ export async function prepareReferenceStage(
     ...(referenceLayout ? { referenceLayout } : {}),
     stored: storedSize(frame.width, frame.height, options.maxSide),
   };
-  await ctx.target.put(KEYS.job, Buffer.from(JSON.stringify(job)));
+  await writeState(ctx.target, RUN_STATE.job, job);
   return job;
 }

@@ -18,6 +18,7 @@ import type { Manifest } from '../manifest.ts';
 import { KEYS, referenceKey, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
 import type { CompressOptions } from './options.ts';
 import { unionResultOf } from './union.ts';
+import { RUN_STATE, writeState } from '../run-state/index.ts';
 
 export interface ReusedAlignment {
   job: JobState;
@@ -103,7 +104,7 @@ export async function reuseAlignmentStages(
       union = unionResultOf(reduced, reducedPng, Math.ceil(m.mask.marginPx * stored.factor), options.crop);
     }
   }
-  await ctx.target.put(KEYS.job, Buffer.from(JSON.stringify(job)));
+  await writeState(ctx.target, RUN_STATE.job, job);
 
   const frames = new Map(m.frames.map((f) => [f.name, f]));
   const dropped = new Map(m.dropped.map((d) => [d.name, d.reason]));
@@ -124,7 +125,7 @@ export async function reuseAlignmentStages(
     const { image } = await decodeImage(sourceBytes, entry.name, { mode: job.mode });
     // the align stage's own steps: warp into the reference's geometry (an unaligned kept image is stored as is), then the stored size
     const aligned = record.transform && m.alignment.enabled && record.alignment?.method !== 'unaligned' ? await warpImage(image, record.transform, width, height) : image;
-    await ctx.target.put(KEYS.aligned(i), await encodePng(await toStoredImage(aligned, job.stored!)));
+    await ctx.target.put(RUN_STATE.aligned(i), await encodePng(await toStoredImage(aligned, job.stored!)));
     drafts.push({ entryIndex: i, name: entry.name, stem: entry.stem, source: { ...record.source, sha256: sha256(sourceBytes) }, transform: record.transform, alignment: record.alignment, warnings: [] });
     ctx.onProgress?.('re-warp', drafts.length, job.entries.length);
   }

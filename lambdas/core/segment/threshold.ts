@@ -8,7 +8,7 @@ import { loadCv, type CV } from '../cv.ts';
 import { SegmentationError } from '../../ground/errors.ts';
 import type { Image, Mask } from '../types.ts';
 import { closeDisc, openDisc } from '../align/morphology.ts';
-import { luminance } from '../align/raster.ts';
+import { boxAbove, luminance } from '../align/raster.ts';
 
 export interface ThresholdOptions {
   /** file name, for error messages */
@@ -308,22 +308,9 @@ export async function largestComponent(binary: Uint8Array, width: number, height
  */
 export function fillHoles(mask: Uint8Array, width: number, height: number): Uint8Array {
   const out = new Uint8Array(width * height);
-  let bx0 = width;
-  let by0 = height;
-  let bx1 = -1;
-  let by1 = -1;
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      if (mask[row + x]) {
-        if (x < bx0) bx0 = x;
-        if (x > bx1) bx1 = x;
-        if (y < by0) by0 = y;
-        by1 = y;
-      }
-    }
-  }
-  if (bx1 < 0) return out;
+  const box = boxAbove({ width, height, data: mask }, 0);
+  if (!box) return out;
+  const { x0: bx0, y0: by0, x1: bx1, y1: by1 } = box;
   const x0 = Math.max(0, bx0 - 1);
   const y0 = Math.max(0, by0 - 1);
   const x1 = Math.min(width - 1, bx1 + 1);

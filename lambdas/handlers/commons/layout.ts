@@ -10,18 +10,9 @@ import { S3Storage } from '../../storage/s3.ts';
 import { RoutedStorage } from '../../storage/routed.ts';
 import type { Storage } from '../../ground/storage.ts';
 import type { RunRef } from '../../ground/run-contract.ts';
-import { KEYS } from '../../core/compress/job.ts';
 import type { FunctionConfig } from './config.ts';
+import { WORK_PREFIX } from '../../core/run-state/index.ts';
 
-export const ITEMS_KEY = '.work/items.json';
-export const UNION_KEY = '.work/union.json';
-export const ENCODED_KEY = '.work/encoded.json';
-/** the reel's segment plan (frame ranges and the images in each), written by the union function */
-export const SEGMENTS_KEY = '.work/segments.json';
-/** what the encode function recorded for one segment (sha256, per-frame decoded hashes), read by verify and publish */
-export const segmentRecordKey = (i: number) => `.work/segments/${String(i).padStart(6, '0')}.json`;
-/** the classes of an upload (one entry for a single dataset), written by discover, read by the class Map */
-export const CLASSES_KEY = '.work/classes.json';
 export const RESTORED_PREFIX = 'restored/';
 export const TRANSFORMED_PREFIX = 'transformed/';
 
@@ -40,7 +31,7 @@ export interface LatestPointer {
 /** The stage functions' target store: artifacts under the run prefix, `.work/...` under the work prefix. */
 export function runStore(s3: S3Client, cfg: FunctionConfig, r: RunRef): Storage {
   return new RoutedStorage(new S3Storage(s3, cfg.outputBucket, runPrefix(r)), [
-    { prefix: KEYS.work, store: new S3Storage(s3, cfg.outputBucket, workPrefix(r)) },
+    { prefix: WORK_PREFIX, store: new S3Storage(s3, cfg.outputBucket, workPrefix(r)) },
   ]);
 }
 

@@ -20,8 +20,9 @@ import { sha256 } from '../../../lambdas/core/hash.ts';
 import { encodeMaskPng } from '../../../lambdas/core/image-io.ts';
 import { renderSyntheticObject } from '../../../lambdas/core/synthetic/objects.ts';
 import type { Mask } from '../../../lambdas/core/types.ts';
-import { readDrafts } from '../../../lambdas/handlers/commons/run-state.ts';
+import { readDrafts } from '../../../lambdas/core/run-state/read.ts';
 import { LocalStorage } from '../../../lambdas/storage/local.ts';
+import { RUN_STATE } from '../../../lambdas/core/run-state/index.ts';
 
 const SIZE = 96;
 const COUNT = 20;
@@ -35,7 +36,17 @@ const jobOf = (count = COUNT) => ({ options: { mask: true, marginPx: 2, crop: tr
 const job = jobOf();
 
 function draftsFor(dropped: ReadonlySet<number>, count = COUNT): FrameDraft[] {
-  return Array.from({ length: count }, (_, i) => ({ entryIndex: i, name: `${i}.png`, warnings: [], ...(dropped.has(i) ? { dropped: 'test' } : {}) }) as unknown as FrameDraft);
+  // complete records: run state is read back through its schema (lambdas/core/run-state)
+  return Array.from({ length: count }, (_, i): FrameDraft => ({
+    entryIndex: i,
+    name: `${i}.png`,
+    stem: `${i}`,
+    source: { width: 8, height: 8, mode: 'grey', format: 'png', bitDepth: 8, hadAlpha: false, bytes: 100, sha256: '0'.repeat(64) },
+    transform: null,
+    alignment: null,
+    warnings: [],
+    ...(dropped.has(i) ? { dropped: 'test' } : {}),
+  }));
 }
 
 /** Aligned masks: the same screw, a few pixels and degrees off from frame to frame (residual misalignment). */
@@ -57,8 +68,8 @@ describe('partial unions', () => {
   async function storeWithMasks(drafts: FrameDraft[]): Promise<LocalStorage> {
     const store = new LocalStorage(join(root, `run-${n++}`));
     for (let i = 0; i < COUNT; i++) {
-      if (i !== NO_MASK) await store.put(KEYS.objectMask(i), await encodeMaskPng(maskOf(i)));
-      await store.put(KEYS.record(i), Buffer.from(JSON.stringify(drafts[i])));
+      if (i !== NO_MASK) await store.put(RUN_STATE.objectMask(i), await encodeMaskPng(maskOf(i)));
+      await store.put(RUN_STATE.record(i).key, Buffer.from(JSON.stringify(drafts[i])));
     }
     return store;
   }
@@ -88,14 +99,14 @@ describe('partial unions', () => {
     const store = await storeWithMasks(drafts);
     await alignBatches(store, drafts);
     const partials = await readPartialUnions(store, COUNT, 16);
-    assert.deepEqual(partials.map((p) => p.key), [KEYS.groupUnion(0, 'json')]);
+    assert.deepEqual(partials.map((p) => p.key), [RUN_STATE.groupUnion(0, 'json')]);
     assert.deepEqual(await readDrafts(store, job, partials), drafts);
     const { union, sources } = await buildUnionMask(ctxOf(store), job, drafts, partials);
     assert.equal(union!.sha256, expected.sha256);
     assert.deepEqual(await store.get(KEYS.mask), expected.png);
     assert.deepEqual(sources, { partials: 1, ignoredPartials: 0, coveredFrames: COUNT - 1, maskReads: 0 });
     // without the level 2, the three level 1s: the same union
-    await unlink(join(store.root, KEYS.groupUnion(0, 'json')));
+    await unlink(join(store.root, RUN_STATE.groupUnion(0, 'json')));
     const level1 = await buildUnionMask(ctxOf(store), job, drafts);
     assert.equal(level1.union!.sha256, expected.sha256);
     assert.deepEqual(level1.sources, { partials: 3, ignoredPartials: 0, coveredFrames: COUNT - 1, maskReads: 0 });
@@ -119,7 +130,7 @@ describe('partial unions', () => {
     assert.deepEqual(await store.get(first.png!), png);
     // the group is not complete yet: no level 2
     assert.equal(await mergeGroupUnion(store, COUNT, 0), null);
-    assert.deepEqual((await store.list(KEYS.unions)).map((o) => o.key), [first.key, first.png]);
+    assert.deepEqual((await store.list(RUN_STATE.unions)).map((o) => o.key), [first.key, first.png]);
     // a batch whose kept frames have no mask: no PNG; a failed image (no record) is in no list
     const b = (await writeBatchUnion(store, job, [6, 7], [drafts[7]]))!;
     assert.deepEqual([b.covers, b.masks, b.png, b.sha256], [[NO_MASK], [], null, null]);
@@ -134,7 +145,7 @@ describe('partial unions', () => {
     const store = await storeWithMasks(drafts);
     await alignBatches(store, drafts, BATCH, false);
     // the last batch crashed before its sidecar: its PNG alone does not count
-    await unlink(join(store.root, KEYS.batchUnion(0, 16, 19, 'json')));
+    await unlink(join(store.root, RUN_STATE.batchUnion(0, 16, 19, 'json')));
     assert.equal(await mergeGroupUnion(store, COUNT, 0), null, 'the group is not tiled without it');
     const partials = await readPartialUnions(store, COUNT, 16);
     assert.equal(partials.length, 2);
@@ -169,9 +180,9 @@ describe('partial unions', () => {
     const store = await storeWithMasks(drafts);
     await alignBatches(store, drafts, BATCH, false);
     // another valid mask PNG under the first partial's key (a retry that died between the PNG and the sidecar)
-    await store.put(KEYS.batchUnion(0, 0, 7, 'png'), await encodeMaskPng(maskOf(19)));
+    await store.put(RUN_STATE.batchUnion(0, 0, 7, 'png'), await encodeMaskPng(maskOf(19)));
     assert.equal(await mergeGroupUnion(store, COUNT, 0), null, 'no level 2 from a changed level 1');
-    await writeFile(join(store.root, KEYS.batchUnion(0, 8, 15, 'json')), '{"version":1,"level":1,"first":8');
+    await writeFile(join(store.root, RUN_STATE.batchUnion(0, 8, 15, 'json')), '{"version":1,"level":1,"first":8');
     const partials = await readPartialUnions(store, COUNT, 16);
     assert.equal(partials.length, 2);
     assert.deepEqual(await readDrafts(store, job, partials), drafts, 'records of the unreadable one from the record files');
@@ -197,12 +208,12 @@ describe('partial unions', () => {
     const expected = await referenceUnion(drafts);
     const store = await storeWithMasks(drafts);
     await alignBatches(store, drafts);
-    const group = parsePartial(await store.get(KEYS.groupUnion(0, 'json')), 2)!;
+    const group = parsePartial(await store.get(RUN_STATE.groupUnion(0, 'json')), 2)!;
     assert.deepEqual([group.first, group.last, group.drafts.length], [0, COUNT - 1, COUNT]);
     assert.deepEqual(group.masks, group.covers.filter((i) => i !== NO_MASK));
     assert.deepEqual(draftsOfPartials([group]).get(12), drafts[12]);
     // a level 2 of another size than the run's group (a stale run layout) is not taken
-    assert.deepEqual((await readPartialUnions(store, COUNT + 1, 16)).map((p) => p.key).sort(), batches(COUNT, BATCH).map((b) => KEYS.batchUnion(0, b[0], b.at(-1)!, 'json')));
+    assert.deepEqual((await readPartialUnions(store, COUNT + 1, 16)).map((p) => p.key).sort(), batches(COUNT, BATCH).map((b) => RUN_STATE.batchUnion(0, b[0], b.at(-1)!, 'json')));
     const { union, sources } = await buildUnionMask(ctxOf(store), job, drafts);
     assert.equal(union!.sha256, expected.sha256);
     assert.deepEqual(sources, { partials: 1, ignoredPartials: 0, coveredFrames: COUNT - 2, maskReads: 0 });
@@ -214,14 +225,14 @@ describe('partial unions', () => {
     const store = new LocalStorage(join(root, `run-${n++}`));
     const drafts = draftsFor(new Set(), count);
     const mask = await encodeMaskPng(maskOf(1));
-    for (let i = 0; i < count; i += 97) await store.put(KEYS.objectMask(i), mask);
+    for (let i = 0; i < count; i += 97) await store.put(RUN_STATE.objectMask(i), mask);
     const merged: string[] = [];
     for (const b of batches(count, 64)) {
       const p = await writeBatchUnion(store, big, b, b.map((i) => drafts[i]));
       const g = await mergeGroupUnion(store, count, Math.floor(p!.first / GROUP_ENTRIES));
       if (g) merged.push(`${g.key} after ${p!.first}-${p!.last}`);
     }
-    assert.deepEqual(merged, [`${KEYS.groupUnion(0, 'json')} after 960-1023`, `${KEYS.groupUnion(1, 'json')} after 1024-1039`]);
+    assert.deepEqual(merged, [`${RUN_STATE.groupUnion(0, 'json')} after 960-1023`, `${RUN_STATE.groupUnion(1, 'json')} after 1024-1039`]);
     const partials = await readPartialUnions(store, count, 16);
     assert.equal(partials.length, 2);
     assert.deepEqual(await readDrafts(store, big, partials), drafts);
