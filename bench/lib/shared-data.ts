@@ -18,3 +18,13 @@ export function screwMissing(): string | undefined {
   const dir = join(screwDir(), 'train', 'good');
   return existsSync(dir) ? undefined : `real screw data not found at ${dir} (set ADREEL_SHARED to the shared folder)`;
 }
+
+export function bottleDir(): string {
+  return join(sharedDir(), 'data', 'mvtec-bottle-384');
+}
+
+/** undefined when present, else a sentence saying what is missing (tests pass it to `skip`). */
+export function bottleMissing(): string | undefined {
+  const dir = join(bottleDir(), 'train', 'good');
+  return existsSync(dir) ? undefined : `real bottle data not found at ${dir} (set ADREEL_SHARED to the shared folder)`;
+}

@@ -7,6 +7,7 @@
 // is detected. Version 1 (per-frame decodedSha256, no digest) is still read: users may have deleted the originals.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { decisionsSchema } from './decide/schema.ts';
 import { IntegrityError } from '../ground/errors.ts';
 import { CrfSchema } from './compress/options.ts';
 import { PoseSummarySchema } from './pose/summary.ts';
@@ -65,6 +66,8 @@ const frameAlignmentSchema = z.strictObject({
   ncc: z.number().min(-1).max(1),
   method: z.string().min(1),
   ok: z.boolean(),
+  /** a low outlier of its own dataset (decide/misalignment.ts): the figure tested and its margin to the gate */
+  outlier: z.strictObject({ value: z.number(), margin: z.number() }).optional(),
 });
 
 const frameRecordSchema = z.strictObject({
@@ -137,7 +140,7 @@ export const ManifestSchema = z
     alignment: z.strictObject({
       enabled: z.boolean(),
       segmenter: segmenterSchema.nullable(),
-      onFailure: z.enum(['fail', 'keep', 'drop']),
+      onFailure: z.enum(['flag', 'fail', 'keep', 'drop']),
     }),
     codec: z.strictObject({
       encoder: z.literal('libx265'),
@@ -159,6 +162,8 @@ export const ManifestSchema = z
     warnings: z.array(z.string()),
     /** the training poses' distribution (core/pose); absent in older manifests: transform derives it from frames */
     pose: PoseSummarySchema.optional(),
+    /** what the run decided from the dataset (segmenter, alignment mode, mask, frame size, misalignment), with evidence */
+    decisions: decisionsSchema.optional(),
     /** v2: manifestDigest() of the rest of the manifest */
     digest: sha256Hex.optional(),
   })

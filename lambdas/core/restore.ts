@@ -70,6 +70,9 @@ async function toRestored(m: Manifest, index: number, decoded: Image, originalGe
   if (originalGeometry && record.transform) {
     if (m.frame.scale) image = await toReferenceSize(image, m.frame.scale.referenceWidth, m.frame.scale.referenceHeight);
     image = await warpImage(image, invertAffine(record.transform), record.source.width, record.source.height, { border: 'zero' });
+  } else if (record.transform && isIdentity(record.transform) && (record.source.width !== image.width || record.source.height !== image.height)) {
+    // an unaligned image of another size was only placed (top-left) in the frame: give it its own size back
+    image = await warpImage(image, record.transform, record.source.width, record.source.height, { border: 'zero' });
   }
   return { index, fileName: `${record.stem}.png`, png: await encodePng(image) };
 }
@@ -222,4 +225,8 @@ async function fetchCheckedReel(store: Storage, reel: Manifest['reels'][number],
   if (sha !== reel.sha256) {
     throw new IntegrityError(where, `reel sha256 ${sha.slice(0, 16)}... differs from the manifest's ${reel.sha256.slice(0, 16)}...: tampered or damaged`);
   }
+}
+
+function isIdentity(m: readonly number[]): boolean {
+  return m[0] === 1 && m[1] === 0 && m[2] === 0 && m[3] === 0 && m[4] === 1 && m[5] === 0;
 }

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { ObjectInfo } from '../ground/storage.ts';
 import { outputOverhead } from './inspect.ts';
+import { compactDecisions, decisionsSchema, outlierSchema } from './decide/schema.ts';
 import type { Manifest } from './manifest.ts';
 
 export const RUN_SUMMARY_FILE = 'summary.json';
@@ -41,6 +42,10 @@ export const ClassSummarySchema = z.object({
   /** the CLI measures these while encoding; the cloud's summary has no encode in hand */
   psnrDb: finiteOrNull.optional(),
   seconds: z.record(z.string(), z.number()).optional(),
+  /** what the class's run decided from its own images (segmenter, alignment mode, mask, gate), without the evidence */
+  decisions: decisionsSchema.optional(),
+  /** frames kept but flagged as low outliers of their class, each with its margin to the gate */
+  outliers: z.array(outlierSchema).optional(),
 });
 export type ClassSummary = z.infer<typeof ClassSummarySchema>;
 
@@ -80,6 +85,7 @@ export function classFigures(manifest: Manifest, files: readonly ObjectInfo[]): 
     reelRatio: manifest.dataset.inputBytes / reelBytes,
     unionFraction: manifest.mask?.unionFraction ?? null,
     warnings: manifest.warnings,
+    ...(manifest.decisions ? { decisions: compactDecisions(manifest.decisions), outliers: manifest.decisions.misalignment.outliers ?? [] } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import { openSegmenter } from './compress/segmenter.ts';
 import type { Manifest } from './manifest.ts';
 import type { Segmenter } from './segment/index.ts';
 import type { Affine, Image, Mask } from './types.ts';
+import { estimateTranslation } from './align/translation.ts';
 import { applyMask } from './union-mask.ts';
 import { decodeImage } from './image-io.ts';
 import { toStoredImage, toStoredMask } from './frame-scale.ts';
@@ -45,10 +46,13 @@ export async function openTransformer(store: Storage, opts: { modelPath?: string
   let segmenter: Segmenter | undefined;
   let refModel: ReferenceModel | undefined;
   let poseModel: PoseModel = { source: 'none', summary: null, reason: 'the dataset was not aligned' };
+  const translationOnly = manifest.decisions?.alignment.mode === 'translation';
+  let refMask: Mask | undefined;
   if (manifest.alignment.enabled && manifest.alignment.segmenter) {
     segmenter = await openSegmenter(manifest.alignment.segmenter, opts.modelPath);
     const referenceMask = await loadReferenceMask(store, manifest);
-    refModel = await prepareReference(reference, referenceMask);
+    refMask = referenceMask;
+    if (!translationOnly) refModel = await prepareReference(reference, referenceMask);
     poseModel = poseModelOf(manifest, referenceMask);
   }
   return {
@@ -61,7 +65,15 @@ export async function openTransformer(store: Storage, opts: { modelPath?: string
       let matrix: Affine | null = null;
       let alignment: TransformedImage['alignment'] = null;
       let pose: PoseReport | null = null;
-      if (segmenter && refModel) {
+      if (segmenter && refMask && translationOnly) {
+        // the dataset was aligned by translation only (decide/alignment-mode.ts): the same for its test images
+        const objectMask = await segmenter.segment(image, name);
+        const r = await estimateTranslation(refMask, objectMask);
+        matrix = r?.matrix ?? [1, 0, 0, 0, 1, 0];
+        alignment = { score: r?.silhouetteIou ?? 0, silhouetteIou: r?.silhouetteIou ?? 0, ncc: 0, method: 'translation', ok: r !== null };
+        if (!r) warnings.push(`${name}: no object found for the translation; kept unmoved, flagged`);
+        image = await warpImage(image, matrix, width, height);
+      } else if (segmenter && refModel) {
         const objectMask = await segmenter.segment(image, name);
         const r = await estimateAlignment(refModel, image, objectMask, { name });
         matrix = r.matrix;
@@ -80,7 +92,10 @@ export async function openTransformer(store: Storage, opts: { modelPath?: string
         }
         image = await warpImage(image, matrix, width, height);
       } else if (image.width !== width || image.height !== height) {
-        throw new Error(`${name}: is ${image.width}x${image.height}, the dataset's frames are ${width}x${height}`);
+        // as the training set: placed top-left in the frame, padded or cropped (decisions.frameSize)
+        matrix = [1, 0, 0, 0, 1, 0];
+        image = await warpImage(image, matrix, width, height);
+        warnings.push(`${name}: ${decoded.image.width}x${decoded.image.height} placed in the ${width}x${height} frame (padded/cropped)`);
       }
       image = await toStoredImage(image, stored);
       if (unionMask) image = applyMask(image, unionMask);

@@ -1,4 +1,4 @@
-// PROTOCOL.md's CI subset of the real screws, as folders of symlinks (the data is read in place, never copied):
+// PROTOCOL.md's CI subset of a real class (the screws by default), as folders of symlinks (the data is read in place, never copied):
 // the first 24 training images, and 12 test images spread over the defect types with their ground truth.
 import { mkdir, readdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,8 +7,9 @@ import { screwDir } from '../../bench/lib/shared-data.ts';
 export const CI_TRAIN = 24;
 export const CI_TEST = 12;
 
-export async function linkTrainSubset(dest: string, count = CI_TRAIN): Promise<string[]> {
-  const src = join(screwDir(), 'train', 'good');
+/** `root`: the class folder (default the screws; e.g. bottleDir() for the bottle subset). */
+export async function linkTrainSubset(dest: string, count = CI_TRAIN, root = screwDir()): Promise<string[]> {
+  const src = join(root, 'train', 'good');
   const names = (await readdir(src)).filter((n) => n.endsWith('.png')).sort().slice(0, count);
   await mkdir(dest, { recursive: true });
   for (const n of names) await symlink(join(src, n), join(dest, n));
@@ -16,8 +17,7 @@ export async function linkTrainSubset(dest: string, count = CI_TRAIN): Promise<s
 }
 
 /** An MVTec-layout category with test/<type>/ and ground_truth/<type>/ holding `perType` images of each type. */
-export async function linkTestSubset(dest: string, total = CI_TEST): Promise<number> {
-  const root = screwDir();
+export async function linkTestSubset(dest: string, total = CI_TEST, root = screwDir()): Promise<number> {
   const types = (await readdir(join(root, 'test'))).sort();
   const perType = Math.max(1, Math.floor(total / types.length));
   let linked = 0;

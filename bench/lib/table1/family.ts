@@ -90,7 +90,13 @@ export async function compressFamily(inputDir: string, members: FamilyMember[], 
       const staging = join(dirname(out), `.${basename(out)}.adreel-partial-${process.pid}`);
       await rm(staging, { recursive: true, force: true });
       await linkTree(shared, staging);
-      const memberJob: JobState = { ...job, options: parsed[m] };
+      // the shared job's decisions, with this member's mask (align is shared by the signature)
+      const memberMask = parsed[m].mask && job.options.mask;
+      const memberJob: JobState = {
+        ...job,
+        options: { ...parsed[m], align: job.options.align, mask: memberMask },
+        decisions: job.decisions && !memberMask ? { ...job.decisions, mask: { enabled: false, reason: '--no-mask' } } : job.decisions,
+      };
       const target = new LocalStorage(staging);
       // compressFolder's stage 3 reads only masks it asked the align stage to write: drop them when unmasked.
       if (!parsed[m].mask) await target.deletePrefix('.work/masks');

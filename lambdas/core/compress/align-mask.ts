@@ -1,10 +1,13 @@
 // Stage 2 (the Map): one source image -> aligned frame + aligned object mask + a record of what was done.
 import { estimateAlignment, prepareReference, disposeReference, warpImage, warpMask, type ReferenceModel } from '../align/index.ts';
-import { AdreelError, AlignmentError, DatasetError } from '../../ground/errors.ts';
+import { AdreelError, AlignmentError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
 import { decodeImage, decodeMask, encodeMaskPng, encodePng } from '../image-io.ts';
 import type { Segmenter } from '../segment/index.ts';
 import type { Affine, Image, Mask } from '../types.ts';
+import { luminance } from '../align/raster.ts';
+import { estimateTranslation, maskIou, objectNcc } from '../align/translation.ts';
+import type { AlignMode } from '../decide/index.ts';
 import { expandCompactReference } from '../compact-reference.ts';
 import { toStoredImage, toStoredMask } from '../frame-scale.ts';
 import { KEYS, referenceKey, storedSizeOf, type FrameDraft, type JobState, type StageContext } from './job.ts';
@@ -17,7 +20,16 @@ const IDENTITY: Affine = [1, 0, 0, 0, 1, 0];
 export interface AlignWorker {
   segmenter?: Segmenter;
   reference?: ReferenceModel;
+  /** the reference's object mask (translation and the unaligned silhouette IoU) */
+  referenceMask?: Mask;
+  /** the reference's luminance (NCC of unmasked, unaligned datasets) */
+  referenceGrey?: Uint8Array;
   close(): Promise<void>;
+}
+
+/** The alignment mode of a job (job states written before the decisions existed: similarity when aligning). */
+export function alignModeOf(job: JobState): AlignMode {
+  return job.decisions?.alignment.mode ?? (job.options.align ? 'similarity' : 'none');
 }
 
 /** `modelPath`: the model of a model-segmented run in this process (defaults to the path the run was prepared with). */
@@ -28,15 +40,20 @@ export async function openAlignWorker(ctx: StageContext, job: JobState, modelPat
       await worker.segmenter?.dispose?.();
     },
   };
-  if (job.segmenter) worker.segmenter = await openSegmenter(job.segmenter, modelPath);
-  if (job.options.align) {
+  if (job.segmenter) {
+    worker.segmenter = await openSegmenter(job.segmenter, modelPath);
+    worker.referenceMask = await decodeMask(await ctx.target.get(KEYS.referenceMask), KEYS.referenceMask);
+  }
+  if (alignModeOf(job) === 'similarity' && worker.referenceMask) {
     const png = await ctx.target.get(referenceKey(job));
     // the training set is aligned to exactly the reference the output keeps for its test images
     const ref = job.referenceLayout
       ? await expandCompactReference(png, job.referenceLayout, job.width, job.height, job.mode, referenceKey(job))
       : (await decodeImage(png, KEYS.reference)).image;
-    const refMask = await decodeMask(await ctx.target.get(KEYS.referenceMask), KEYS.referenceMask);
-    worker.reference = await prepareReference(ref, refMask);
+    worker.reference = await prepareReference(ref, worker.referenceMask);
+  }
+  if (job.decisions?.misalignment.metric === 'ncc') {
+    worker.referenceGrey = luminance((await decodeImage(await ctx.target.get(KEYS.reference), KEYS.reference)).image);
   }
   return worker;
 }
@@ -63,13 +80,7 @@ export async function alignMaskStage(
   };
   const { options } = job;
   const sameSize = image.width === job.width && image.height === job.height;
-  if (!options.align && !sameSize) {
-    throw new DatasetError(
-      `is ${image.width}x${image.height} but the reference ${job.reference.name} is ${job.width}x${job.height}; ` +
-        'mixed sizes need alignment (each image is warped into the reference frame): drop --no-align or resize the inputs',
-      where,
-    );
-  }
+  const mode = alignModeOf(job);
 
   let objectMask: Mask | undefined;
   if (worker.segmenter) {
@@ -82,12 +93,37 @@ export async function alignMaskStage(
 
   let frame: Image = image;
   let frameMask: Mask | undefined = objectMask;
-  if (options.align && worker.reference && objectMask) {
+  if (mode === 'none') {
+    // Not aligned: an image of another size is placed top-left in the reference frame (padded or cropped); the
+    // identity transform is recorded so that restore gives it back at its own size.
+    if (!sameSize) {
+      draft.transform = IDENTITY;
+      frame = await warpImage(image, IDENTITY, job.width, job.height);
+      if (objectMask) frameMask = await warpMask(objectMask, IDENTITY, job.width, job.height);
+      draft.warnings.push(`${entry.name}: ${image.width}x${image.height} placed in the ${job.width}x${job.height} frame (padded/cropped at the right and bottom; restore gives the original size back)`);
+    }
+    if (entryIndex === job.reference.index) {
+      draft.alignment = { score: 1, silhouetteIou: 1, ncc: 1, method: 'reference', ok: true };
+    } else if (frameMask && worker.referenceMask) {
+      const iou = maskIou(frameMask.data, worker.referenceMask.data);
+      draft.alignment = { score: iou, silhouetteIou: iou, ncc: 0, method: 'identity', ok: true };
+    } else if (worker.referenceGrey) {
+      const ncc = await objectNcc(worker.referenceGrey, fullMask(job.width, job.height), luminance(image), image.width, image.height, IDENTITY);
+      draft.alignment = { score: Math.max(0, ncc), silhouetteIou: 0, ncc: Math.max(-1, Math.min(1, ncc)), method: 'identity', ok: true };
+    }
+  } else if (objectMask) {
     if (entryIndex === job.reference.index) {
       draft.transform = IDENTITY;
       draft.alignment = { score: 1, silhouetteIou: 1, ncc: 1, method: 'reference', ok: true };
+    } else if (mode === 'translation') {
+      const result = await estimateTranslation(worker.referenceMask!, objectMask);
+      if (!result) {
+        return applyFailurePolicy(ctx, job, draft, image, new AlignmentError(entry.name, `cannot be aligned to ${job.reference.name}: the object mask is empty`, 0));
+      }
+      draft.transform = result.matrix;
+      draft.alignment = { score: result.silhouetteIou, silhouetteIou: result.silhouetteIou, ncc: 0, method: 'translation', ok: true };
     } else {
-      const result = await estimateAlignment(worker.reference, image, objectMask, { name: entry.name });
+      const result = await estimateAlignment(worker.reference!, image, objectMask, { name: entry.name });
       draft.transform = result.matrix;
       draft.alignment = {
         score: result.score,
@@ -98,12 +134,16 @@ export async function alignMaskStage(
       };
       if (!result.ok) {
         const err = new AlignmentError(entry.name, `cannot be aligned to ${job.reference.name}: ${result.reason ?? 'low score'} (score ${result.score.toFixed(3)})`, result.score);
-        if (options.onAlignFailure !== 'keep') return applyFailurePolicy(ctx, job, draft, image, err);
-        draft.warnings.push(`${err.message}; kept with its best estimate (--on-align-failure keep)`);
+        // No pose at all (empty mask, implausible size) fails under every policy but keep/drop; a pose that merely
+        // verifies poorly fails only in strict mode: by default it is kept and judged against its dataset at publish.
+        const noPose = result.method === 'none';
+        if (options.onAlignFailure === 'fail' || (noPose && options.onAlignFailure !== 'keep')) return applyFailurePolicy(ctx, job, draft, image, err);
+        if (options.onAlignFailure === 'drop') return applyFailurePolicy(ctx, job, draft, image, err);
+        draft.warnings.push(`${err.message}; kept with its best estimate (--on-align-failure ${options.onAlignFailure})`);
       }
     }
-    frame = await warpImage(image, draft.transform, job.width, job.height);
-    frameMask = await warpMask(objectMask, draft.transform, job.width, job.height);
+    frame = await warpImage(image, draft.transform!, job.width, job.height);
+    frameMask = await warpMask(objectMask, draft.transform!, job.width, job.height);
   }
   const stored = storedSizeOf(job);
   frame = await toStoredImage(frame, stored);
@@ -124,7 +164,8 @@ async function applyFailurePolicy(
   err: Error,
 ): Promise<FrameDraft> {
   const policy = job.options.onAlignFailure;
-  if (policy === 'fail' || !(err instanceof AdreelError)) throw err;
+  // flag (default) and fail: an image that cannot be aligned at all stops the run, naming it
+  if (policy === 'fail' || policy === 'flag' || !(err instanceof AdreelError)) throw err;
   if (policy === 'drop') {
     draft.dropped = err.message;
   } else {
@@ -140,4 +181,8 @@ async function applyFailurePolicy(
   }
   await writeState(ctx.target, RUN_STATE.record(draft.entryIndex), draft);
   return draft;
+}
+
+function fullMask(width: number, height: number): Mask {
+  return { width, height, data: new Uint8Array(width * height).fill(255) };
 }

@@ -6,6 +6,7 @@ import { LocalStorage } from '../../storage/local.ts';
 import { mvtecClasses, resolveDataset, type DatasetListing, type SourceLayout } from '../dataset.ts';
 import { AdreelError, DatasetError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
+import { compactDecisions, type Decisions, type Outlier } from '../decide/index.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { parseManifest, type Manifest } from '../manifest.ts';
 import { assertDisjoint, filesBelow, fsError, lockDestination, publishStaging, siblingName } from '../output-safety.ts';
@@ -45,6 +46,10 @@ export interface CompressSummary {
   unionFraction: number | null;
   seconds: Record<string, number>;
   warnings: string[];
+  /** the decisions taken from the dataset, with evidence (decide/); absent for outputs written before them */
+  decisions?: Decisions;
+  /** frames kept but flagged as low outliers of their dataset, with their margin to the gate */
+  outliers?: Outlier[];
   manifest: Manifest;
 }
 
@@ -356,6 +361,7 @@ export async function summarizeOutput(
     unionFraction: union?.unionFraction ?? null,
     seconds,
     warnings: manifest.warnings,
+    ...(manifest.decisions ? { decisions: compactDecisions(manifest.decisions), outliers: manifest.decisions.misalignment.outliers ?? [] } : {}),
     manifest,
   };
 }

@@ -6,6 +6,7 @@ import type { Rect } from '../geometry.ts';
 import type { CompactReferenceLayout } from '../compact-reference.ts';
 import type { StoredSize } from '../frame-scale.ts';
 import type { Affine, SourceInfo } from '../types.ts';
+import type { Decisions } from '../decide/schema.ts';
 import type { CompressOptions } from './options.ts';
 import { readState, RUN_STATE } from '../run-state/index.ts';
 
@@ -29,7 +30,12 @@ export interface SegmenterChoice {
 
 export interface JobState {
   version: 1;
+  /** the options in effect: align and mask as decided (decisions), the rest as given */
   options: CompressOptions;
+  /** align and mask as the caller asked (absent in job states written before the decisions existed) */
+  requested?: { align: boolean; mask: boolean };
+  /** what the run decided from the dataset, with its evidence (absent: older job state = similarity, masks as asked) */
+  decisions?: Decisions;
   sourceLayout: 'folder' | 'mvtec';
   /** entries in frame order (sorted by name); index = position here */
   entries: DatasetEntry[];
@@ -62,6 +68,8 @@ export interface AlignmentRecord {
   ncc: number;
   method: string;
   ok: boolean;
+  /** set at publish when the frame is a low outlier of its dataset (decide/misalignment.ts) */
+  outlier?: { value: number; margin: number };
 }
 
 /** What the align+mask stage learned about one source image. */

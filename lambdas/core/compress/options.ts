@@ -9,7 +9,7 @@ import { z } from 'zod';
 export const X265_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow', 'placebo'] as const;
 export type X265Preset = (typeof X265_PRESETS)[number];
 export const SEGMENTERS = ['auto', 'threshold', 'model'] as const;
-export const ALIGN_FAILURE_POLICIES = ['fail', 'keep', 'drop'] as const;
+export const ALIGN_FAILURE_POLICIES = ['flag', 'fail', 'keep', 'drop'] as const;
 export const FRAME_ORDERS = ['similarity', 'name'] as const;
 
 export const CRF_RANGE = { min: 0, max: 51 } as const;
@@ -92,7 +92,10 @@ export const OPTION_FIELDS = {
   mask: z.boolean().default(true),
   /** Encode only the union mask's bounding box (restore pads back to the full frame). */
   crop: z.boolean().default(true),
-  onAlignFailure: z.enum(ALIGN_FAILURE_POLICIES).default('fail'),
+  /** What to do with an image that cannot be aligned: flag (default) fails the run on an image with no object or
+   * no pose, and keeps an image that only scores as an outlier of its dataset, flagged; fail (strict) also fails on
+   * those; keep keeps every image (unaligned if need be), flagged; drop leaves failures out, recorded. */
+  onAlignFailure: z.enum(ALIGN_FAILURE_POLICIES).default('flag'),
   /** Pin x265's threading so the bitstream is reproducible across machines and runs. */
   threads: wholeNumber(1, 64).optional(),
   /** Frames per reel segment; 0 = automatic (lambdas/core/reel/segments.ts). A small dataset is one segment. */

@@ -1,6 +1,7 @@
 // Stage 5: write the manifest. It is written last: an output without a valid manifest is never complete.
 import { createHash } from 'node:crypto';
-import { EncoderError } from '../../ground/errors.ts';
+import { judgeMisalignment, type Decisions } from '../decide/index.ts';
+import { AlignmentError, EncoderError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
 import { decodeMask } from '../image-io.ts';
 import { summarizePoses } from '../pose/summary.ts';
@@ -24,6 +25,9 @@ export async function publishManifestStage(
   union: UnionResult | null,
   reel: EncodedReel,
 ): Promise<Manifest> {
+  const judged = job.decisions ? flagOutliers(job, drafts.filter((d) => !d.dropped)) : undefined;
+  const decisions = judged?.decisions;
+  if (judged) drafts = drafts.map((d) => judged.flagged.get(d.entryIndex) ?? d);
   const kept = drafts.filter((d) => !d.dropped);
   const inReelOrder = reelOrder(kept, reel);
   const refPng = await ctx.target.get(referenceKey(job));
@@ -92,6 +96,7 @@ export async function publishManifestStage(
     }),
     dropped: drafts.filter((d) => d.dropped).map((d) => ({ name: d.name, reason: d.dropped as string })),
     warnings: [...job.warnings, ...drafts.flatMap((d) => d.warnings)],
+    ...(decisions ? { decisions } : {}),
   };
   if (options.align && refMask) {
     const pose = summarizePoses(manifest.frames, await decodeMask(refMask, KEYS.referenceMask));
@@ -101,6 +106,34 @@ export async function publishManifestStage(
   const text = serializeManifest(manifest);
   await ctx.target.put(KEYS.manifest, Buffer.from(text));
   return parseManifest(JSON.parse(text), KEYS.manifest);
+}
+
+/**
+ * The misalignment gate over the kept frames' figures (decide/misalignment.ts): outliers are flagged on their
+ * record and in a warning, or stop the run in strict mode (--on-align-failure fail).
+ */
+function flagOutliers(job: JobState, kept: FrameDraft[]): { decisions: Decisions; flagged: Map<number, FrameDraft> } {
+  const decisions = job.decisions!;
+  const metric = decisions.misalignment.metric;
+  const flagged = new Map<number, FrameDraft>();
+  if (metric === 'none') return { decisions, flagged };
+  const judged = kept.filter((d) => d.alignment && d.entryIndex !== job.reference.index);
+  const value = (d: FrameDraft) => (metric === 'silhouetteIou' ? d.alignment!.silhouetteIou : d.alignment!.ncc);
+  const { gate, outliers } = judgeMisalignment(judged.map((d) => ({ name: d.name, value: value(d) })));
+  const byName = new Map(judged.map((d) => [d.name, d]));
+  const label = metric === 'silhouetteIou' ? 'silhouette IoU' : 'NCC';
+  for (const o of outliers) {
+    const d = byName.get(o.name)!;
+    const text = `${o.name}: an outlier of its dataset: ${label} ${o.value.toFixed(3)} is ${(-o.margin).toFixed(3)} below the gate ${gate!.threshold.toFixed(3)} (median ${gate!.median.toFixed(3)})`;
+    if (job.options.onAlignFailure === 'fail') throw new AlignmentError(o.name, `${text.slice(o.name.length + 2)}; strict mode (--on-align-failure fail)`, d.alignment!.score);
+    // copies: the drafts may be shared (a bench family publishes several outputs from one alignment)
+    flagged.set(d.entryIndex, {
+      ...d,
+      alignment: { ...d.alignment!, outlier: { value: o.value, margin: o.margin } },
+      warnings: [...d.warnings, `${text}; kept with its best alignment, flagged`],
+    });
+  }
+  return { decisions: { ...decisions, misalignment: { ...decisions.misalignment, gate, outliers } }, flagged };
 }
 
 /** The kept frames in the order the reel holds them; refuses a reel that does not hold each kept frame exactly once. */

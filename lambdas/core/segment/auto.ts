@@ -1,18 +1,23 @@
 // Chooses the segmenter for a dataset. The fast threshold segmenter is used only when a stated test says it is
 // reliable on a sample of the dataset; otherwise an ONNX model is required.
 //
-// The test, on every sampled image (luminance, one global Otsu threshold, object = the side the border is not on):
-//   1. bimodality: Otsu between-class variance / total variance >= 0.70. Measured: MVTec screw 0.75..0.82 on 32
-//      training images (the screw itself spans many grey levels, so the ratio does not get near 1); Gaussian-like
-//      texture ~0.64. A uniform histogram also scores 0.75, which is why 2..4 exist.
-//   2. plain background: >= 90% of a border ring (1% of the shorter side) falls on the background side
-//      (screw: 0.97..1.00; a lighting gradient or a texture splits the border).
-//   3. one object of plausible size: the largest 8-connected component covers 0.5%..60% of the frame
-//      (screw: 12.5..16%) ...
-//   4. ... and holds >= 90% of all object-side pixels (screw: >= 0.996; texture or clutter fragments).
+// The test, on every sampled image (luminance, one global Otsu threshold, object = the side the border is not on,
+// so a dark object on a light background and a light object on a dark one are the same case):
+//   1. bimodality: Otsu between-class variance / total variance >= 0.70 (a uniform histogram scores 0.75, which
+//      is why 2..4 exist; Gaussian-like texture ~0.64);
+//   2. plain background: >= 90% of a border ring (1% of the shorter side) falls on the background side;
+//   3. one object: the largest 8-connected component covers at least 0.1% of the frame (smaller is dust) and at
+//      most 95% (an object that fills the frame up to its border ring is fine: condition 2 keeps the border
+//      background) ...
+//   4. ... and holds >= 90% of all object-side pixels (texture or clutter fragments);
+// and on the sample as a whole:
+//   5. consistent objects: every image's object area is within a factor 1.5 of the sample's median (the same
+//      product under one camera; a threshold that lands on texture or shadow gives areas all over the place).
+// The summary line says in one sentence why it accepts or refuses.
 import { DatasetError, SegmentationError, UsageError } from '../../ground/errors.ts';
 import { imageToGrey } from '../image-io.ts';
 import type { Image } from '../types.ts';
+import { evenlySpaced, median } from '../decide/robust-stats.ts';
 import { componentAreas } from './components.ts';
 import { createModelSegmenter } from './model.ts';
 import { createThresholdSegmenter } from './threshold-segmenter.ts';
@@ -25,9 +30,11 @@ export const AUTO_TEST = {
   minBorderBackground: 0.9,
   /** border ring thickness as a share of the shorter side */
   borderRingFraction: 0.01,
-  minObjectFraction: 0.005,
-  maxObjectFraction: 0.6,
+  minObjectFraction: 0.001,
+  maxObjectFraction: 0.95,
   minLargestShare: 0.9,
+  /** every sampled object's area within this factor of the sample's median area */
+  maxAreaFactor: 1.5,
 } as const;
 
 /** The environment variable the CLI reads when --model is not given (the core itself reads no env). */
@@ -149,10 +156,18 @@ export async function thresholdTestStats(name: string, image: Image): Promise<Th
   return { name, otsuThreshold: threshold, bimodality, borderBackground, objectFraction, largestShare, failures };
 }
 
-/** Up to `count` items spread evenly over `items`, first one included. */
-function evenlySpaced<T>(items: readonly T[], count: number): T[] {
-  if (items.length <= count) return [...items];
-  return Array.from({ length: count }, (_, i) => items[Math.floor((i * items.length) / count)]!);
+/** Condition 5: an image whose object area is off the sample's median by more than the factor fails. */
+export function addConsistencyFailures(stats: ThresholdTestStats[]): void {
+  const areas = stats.filter((s) => s.failures.length === 0).map((s) => s.objectFraction);
+  if (areas.length < 3) return;
+  const middle = median(areas);
+  for (const s of stats) {
+    if (s.failures.length > 0) continue;
+    const factor = Math.max(s.objectFraction / middle, middle / s.objectFraction);
+    if (factor > AUTO_TEST.maxAreaFactor) {
+      s.failures.push(`object area ${(100 * s.objectFraction).toFixed(1)}% is ${factor.toFixed(2)}x the sample's median ${(100 * middle).toFixed(1)}% (> ${AUTO_TEST.maxAreaFactor}x)`);
+    }
+  }
 }
 
 function summarise(stats: ThresholdTestStats[]): string {
@@ -187,11 +202,12 @@ export async function chooseSegmenter(options: ChooseSegmenterOptions): Promise<
   for (const { name, image } of evenlySpaced(options.sample, AUTO_TEST.maxSampleImages)) {
     stats.push(await thresholdTestStats(name, image));
   }
+  addConsistencyFailures(stats);
   const failed = stats.filter((s) => s.failures.length > 0);
   if (failed.length === 0) {
     return {
       segmenter: createThresholdSegmenter(),
-      reason: `auto: threshold test passed on ${summarise(stats)}`,
+      reason: `auto: threshold test passed on ${summarise(stats)}: a plain background and one consistent object in every sampled image`,
     };
   }
 

@@ -5,12 +5,16 @@
 //  - 'screw': elongated, periodic thread, a head that flares only a little more than the thread and a tapered
 //    tip: the hard case (near-symmetric outline, thread that invites sliding by one pitch).
 //  - 'asymmetric': an L-shaped bracket with a texture: no symmetry at all.
+//  - 'disc': a round part seen from above (rim, concentric grooves, a faint radial texture): a rotation-symmetric
+//    silhouette, like MVTec's bottle.
+// Options vary the scene for the decision tests (synthetic/classes.ts): background level, object brightness
+// (a dark object on a dark background), a perforated-board background, a deformed outline.
 import type { Affine, Image, Mask } from '../types.ts';
 import { applyAffine, invertAffine, similarityFromParams } from '../align/affine.ts';
 import { mulberry32 } from '../../ground/prng.ts';
 
 
-export type SyntheticKind = 'screw' | 'asymmetric';
+export type SyntheticKind = 'screw' | 'asymmetric' | 'disc';
 
 export interface SyntheticObjectOptions {
   kind: SyntheticKind;
@@ -26,6 +30,14 @@ export interface SyntheticObjectOptions {
   seed: number;
   /** seed of the object's own texture (the same physical object in every shot); default fixed per kind */
   objectSeed?: number;
+  /** grey level of the background (default 200) */
+  backgroundLevel?: number;
+  /** added to the object's surface grey levels (negative: darker) */
+  objectShift?: number;
+  /** a perforated board: dark holes of this pitch (pixels) on the background */
+  perforationPitch?: number;
+  /** bends the object's outline: a bump of this height (fraction of the object's size) on one side */
+  deform?: number;
 }
 
 export interface SyntheticObject {
@@ -71,7 +83,11 @@ export function renderSyntheticObject(opts: SyntheticObjectOptions): SyntheticOb
   const { width, height } = opts;
   if (!(width >= 16 && height >= 16)) throw new RangeError(`synthetic frame ${width}x${height} is too small (16x16 at least)`);
   const base = Math.min(width, height);
-  const model = opts.kind === 'screw' ? screwModel(base, opts.objectSeed ?? 7) : bracketModel(base, opts.objectSeed ?? 11);
+  const plain = opts.kind === 'screw' ? screwModel(base, opts.objectSeed ?? 7) : opts.kind === 'disc' ? discModel(base, opts.objectSeed ?? 5) : bracketModel(base, opts.objectSeed ?? 11);
+  const model = adjustModel(plain, opts.objectShift ?? 0, opts.deform ?? 0);
+  const backgroundLevel = opts.backgroundLevel ?? BACKGROUND_LEVEL;
+  const pitch = opts.perforationPitch ?? 0;
+  const holeRadius = 0.22 * pitch;
   const pose = similarityFromParams({ scale: opts.scale, angleDeg: opts.angleDeg, tx: width / 2 + opts.tx, ty: height / 2 + opts.ty });
   const toCanonical = invertAffine(pose);
   const { x0, y0, x1, y1 } = model.box;
@@ -99,7 +115,12 @@ export function renderSyntheticObject(opts: SyntheticObjectOptions): SyntheticOb
 
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const background = BACKGROUND_LEVEL + gx * (x - width / 2) + gy * (y - height / 2);
+      let background = backgroundLevel + gx * (x - width / 2) + gy * (y - height / 2);
+      if (pitch > 0) {
+        const hx = (x % pitch) - pitch / 2;
+        const hy = (y % pitch) - pitch / 2;
+        if (hx * hx + hy * hy <= holeRadius * holeRadius) background -= 0.6 * backgroundLevel;
+      }
       let value = background;
       if (x >= px0 && x <= px1 && y >= py0 && y <= py1) {
         let covered = 0;
@@ -180,6 +201,40 @@ function screwModel(base: number, objectSeed: number): ObjectModel {
       if (u >= -half && u <= threadEnd) level -= 18 * Math.cos((2 * Math.PI * (u - threadStart)) / pitch);
       if (u > half - headLength * 0.6 && Math.abs(v) < 0.35 * headRadius) level -= 30;
       return level + 10 * (texture(u, v) - 0.5);
+    },
+  };
+}
+
+/** The surface shifted in brightness, and the outline bent: a bump on the +y side (deformed parts). */
+function adjustModel(model: ObjectModel, shift: number, deform: number): ObjectModel {
+  if (shift === 0 && deform === 0) return model;
+  const { x0, y0, x1, y1 } = model.box;
+  const size = Math.max(x1 - x0, y1 - y0);
+  const bump = deform * size;
+  const cx = (x0 + x1) / 2;
+  const inside = deform === 0 ? model.inside : (u: number, v: number) => {
+    // a half-disc of radius `bump` added at the middle of the top edge
+    const du = u - cx;
+    const dv = v - y1;
+    return model.inside(u, v) || (dv >= -1 && du * du + dv * dv <= bump * bump);
+  };
+  return {
+    box: deform === 0 ? model.box : { x0, y0, x1, y1: y1 + bump },
+    inside,
+    shade: (u, v) => model.shade(u, Math.min(v, y1)) + shift,
+  };
+}
+
+/** A round part seen from above: a disc with a lighter rim and concentric grooves; the texture is faint. */
+function discModel(base: number, objectSeed: number): ObjectModel {
+  const radius = 0.3 * base;
+  const texture = valueNoise(objectSeed, 0.05 * radius);
+  return {
+    box: { x0: -radius, y0: -radius, x1: radius, y1: radius },
+    inside: (u, v) => u * u + v * v <= radius * radius,
+    shade: (u, v) => {
+      const r = Math.hypot(u, v) / radius;
+      return 70 + 40 * r * r - 15 * Math.cos(r * 6 * Math.PI) + 6 * (texture(u, v) - 0.5);
     },
   };
 }

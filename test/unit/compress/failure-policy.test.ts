@@ -1,5 +1,7 @@
 // --on-align-failure on generated data: an image with no object and an image of another object.
-// fail stops naming the file; drop leaves it out and records why; keep keeps it, flagged, never silently.
+// flag (default) stops on an image that cannot be aligned at all (no object) and keeps one that only scores as an
+// outlier of its dataset, flagged with its margin; fail (strict) stops on both; drop leaves it out and records why;
+// keep keeps it, flagged, never silently.
 import assert from 'node:assert/strict';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -30,12 +32,24 @@ describe('--on-align-failure', () => {
   });
   after(async () => rm(root, { recursive: true, force: true }));
 
-  it('fail (default): an image with no object stops the run, naming the file', async () => {
+  it('flag (default): an image with no object stops the run, naming the file', async () => {
     await assert.rejects(compressFolder(blankSet, join(root, 'o1'), parseCompressOptions({ segmenter: 'threshold' })), /zz-empty-table\.png.*(no object|not object-on-background)/);
   });
 
-  it('fail (default): an image of another object cannot be aligned and stops the run, naming the file', async () => {
-    await assert.rejects(compressFolder(otherSet, join(root, 'o2'), parseCompressOptions({ segmenter: 'threshold' })), /zz-wrong-part\.png.*cannot be aligned/);
+  it('flag (default): an image of another object is kept, flagged as an outlier with its margin in the manifest and the summary', async () => {
+    const s = await compressFolder(otherSet, join(root, 'o2'), parseCompressOptions({ segmenter: 'threshold' }));
+    assert.equal(s.frames, 5);
+    const kept = s.manifest.frames.find((f) => f.name === 'zz-wrong-part.png');
+    assert.ok(kept?.alignment?.outlier && kept.alignment.outlier.margin < 0, JSON.stringify(kept?.alignment));
+    assert.deepEqual(s.outliers?.map((o) => o.name), ['zz-wrong-part.png']);
+    assert.ok(s.outliers![0].margin < 0);
+    assert.ok(s.warnings.some((w) => /zz-wrong-part\.png: an outlier of its dataset.*below the gate/.test(w)), s.warnings.join('\n'));
+    // the other frames are not flagged
+    assert.equal(s.manifest.frames.filter((f) => f.alignment?.outlier).length, 1);
+  });
+
+  it('fail (strict): an image of another object stops the run, naming the file', async () => {
+    await assert.rejects(compressFolder(otherSet, join(root, 'o2s'), parseCompressOptions({ segmenter: 'threshold', onAlignFailure: 'fail' })), /zz-wrong-part\.png.*cannot be aligned/);
   });
 
   it('drop: the image is left out and the reason recorded', async () => {

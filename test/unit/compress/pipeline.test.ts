@@ -1,6 +1,7 @@
 // The whole local pipeline on generated data: compress -> verify -> restore -> transform, and what happens to bad
 // input and damaged outputs. Real code end to end (sharp, OpenCV WASM, the system FFmpeg); nothing mocked.
 import assert from 'node:assert/strict';
+import sharp from 'sharp';
 import { copyFile, cp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -188,13 +189,21 @@ describe('bad input gets a clear error naming the file, and nothing is lost', ()
     await assert.rejects(compressFolder(dir, join(root, 'o3'), parseCompressOptions({})), /collide after case folding/);
   });
 
-  it('mixed sizes without alignment are refused, naming the file; with alignment they are warped to the reference frame', async () => {
+  it('mixed sizes without alignment are placed in the largest frame and restored at their own size; with alignment they are warped to the reference frame', async () => {
     const dir = join(root, 'mixed');
     await writeSyntheticFolder(dir, { count: 3, size: 192, seed: 4 });
     const big = await tempDir();
     const [n] = await writeSyntheticFolder(big, { count: 1, size: 224, seed: 5 });
     await copyFile(join(big, n), join(dir, 'zz-larger.png'));
-    await assert.rejects(compressFolder(dir, join(root, 'o4'), parseCompressOptions({ align: false })), /zz-larger\.png.*224x224.*192x192/);
+    const unaligned = await compressFolder(dir, join(root, 'o4'), parseCompressOptions({ align: false, mask: false }));
+    assert.deepEqual([unaligned.manifest.frame.width, unaligned.manifest.frame.height], [224, 224]);
+    assert.equal(unaligned.manifest.decisions?.frameSize.resized, 1);
+    const back = join(root, 'o4-restored');
+    assert.equal(await main(['restore', join(root, 'o4'), back]), 0);
+    for (const [name, side] of [['zz-larger.png', 224], [unaligned.manifest.frames.find((f) => f.name !== 'zz-larger.png')!.name, 192]] as const) {
+      const meta = await sharp(join(back, name)).metadata();
+      assert.deepEqual([meta.width, meta.height], [side, side], name);
+    }
     const s = await compressFolder(dir, join(root, 'o5'), parseCompressOptions({}));
     assert.equal(s.frames, 4);
     const larger = s.manifest.frames.find((f) => f.name === 'zz-larger.png');
