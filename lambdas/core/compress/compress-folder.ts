@@ -82,7 +82,7 @@ export async function compressFolder(
   // the first pass: named before any alignment
   await assertNoDanglingLinks(input.dir);
   const mixed = await mixedSizesWarning(source.root, listing.entries);
-  if (mixed && !options.align) {
+  if (mixed && !options.align && options.mask) {
     throw new DatasetError(`${mixed.replace(/; each is warped.*$/, '')}: mixed sizes need alignment (drop --no-align or resize the inputs)`, input.dir);
   }
   if (mixed) hooks.log?.(`warning: ${mixed}`);
