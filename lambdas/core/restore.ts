@@ -70,7 +70,7 @@ async function toRestored(m: Manifest, index: number, decoded: Image, originalGe
   if (originalGeometry && record.transform) {
     if (m.frame.scale) image = await toReferenceSize(image, m.frame.scale.referenceWidth, m.frame.scale.referenceHeight);
     image = await warpImage(image, invertAffine(record.transform), record.source.width, record.source.height, { border: 'zero' });
-  } else if (record.transform && isIdentity(record.transform) && (record.source.width !== image.width || record.source.height !== image.height)) {
+  } else if (!m.frame.scale && record.transform && isIdentity(record.transform) && (record.source.width !== image.width || record.source.height !== image.height)) {
     // an unaligned image of another size was only placed (top-left) in the frame: give it its own size back
     image = await warpImage(image, record.transform, record.source.width, record.source.height, { border: 'zero' });
   }
