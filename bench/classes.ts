@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalStorage } from '../lambdas/storage/local.ts';
 import { parseCompressOptions } from '../lambdas/core/compress/options.ts';
-import { compressFolder, type CompressSummary } from '../lambdas/core/compress/compress-folder.ts';
+import { compressFolder, transformFolder } from '../lambdas/cli/local-runs.ts';
+import type { CompressSummary } from '../lambdas/core/compress/compress-folder.ts';
 import { encodePng } from '../lambdas/core/image-io.ts';
 import { applyAffine, composeAffine, invertAffine } from '../lambdas/core/align/affine.ts';
 import { parseManifest } from '../lambdas/core/manifest.ts';
@@ -20,7 +21,6 @@ import type { Affine } from '../lambdas/core/types.ts';
 import { restoreFramesParallel } from '../lambdas/core/restore.ts';
 import { StagedFolder } from '../lambdas/core/staged-folder.ts';
 import { generateSyntheticClass, SYNTHETIC_CLASSES, type SyntheticClass } from '../lambdas/core/synthetic/classes.ts';
-import { transformFolder } from '../lambdas/core/transform-folder.ts';
 import {
   checkNoWorseThanRaw,
   describeVerdict,
