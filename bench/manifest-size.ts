@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { loadManifest } from '../lambdas/core/artifacts.ts';
-import { resolveInputFolder } from '../lambdas/core/compress/compress-folder.ts';
+import { resolveInputFolder } from '../lambdas/cli/local-runs.ts';
 import { decodeCheckedFrames } from '../lambdas/core/restore.ts';
 import { frameSha256, sha256 } from '../lambdas/core/hash.ts';
 import { LocalStorage } from '../lambdas/storage/local.ts';

@@ -4,11 +4,11 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compressFolder } from '../../lambdas/core/compress/compress-folder.ts';
+import { compressFolder, transformFolder } from '../../lambdas/cli/local-runs.ts';
 import { encodePng } from '../../lambdas/core/image-io.ts';
 import type { PoseSummary } from '../../lambdas/core/pose/summary.ts';
 import { placementClass, type PlacementClassOptions, type PlacedShot } from '../../lambdas/core/synthetic/placements.ts';
-import { transformFolder, type TransformSummary } from '../../lambdas/core/transform-folder.ts';
+import type { TransformSummary } from '../../lambdas/core/transform-folder.ts';
 import { parseCompressOptions } from '../../lambdas/core/compress/options.ts';
 import type { AlignMode } from '../../lambdas/core/decide/index.ts';
 import type { Manifest } from '../../lambdas/core/manifest.ts';

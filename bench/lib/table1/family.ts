@@ -9,7 +9,8 @@
 import { link, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { alignMaskStage, openAlignWorker } from '../../../lambdas/core/compress/align-mask.ts';
-import { resolveInputFolder, summarizeOutput, type CompressSummary, type RunHooks } from '../../../lambdas/core/compress/compress-folder.ts';
+import { resolveInputFolder, summarizeOutput } from '../../../lambdas/cli/local-runs.ts';
+import type { CompressSummary, RunHooks } from '../../../lambdas/core/compress/compress-folder.ts';
 import { encodeStage } from '../../../lambdas/core/compress/encode.ts';
 import { KEYS, type FrameDraft, type JobState, type StageContext } from '../../../lambdas/core/compress/job.ts';
 import { parseCompressOptions, type CompressOptions, type CompressOptionsInput } from '../../../lambdas/core/compress/options.ts';
