@@ -11,7 +11,7 @@ import { sha256 } from '../hash.ts';
 import { compactDecisions, type Decisions, type Outlier } from '../decide/index.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { parseManifest, type Manifest } from '../manifest.ts';
-import { assertDisjoint, filesBelow, fsError, lockDestination, publishStaging, siblingName } from '../output-safety.ts';
+import { assertDisjoint, filesBelow, fsError, lockDestination, nameDestination, publishStaging, siblingName } from '../output-safety.ts';
 import { withScratchRoot } from '../scratch.ts';
 import { assertNoDanglingLinks, mixedSizesWarning } from '../input-checks.ts';
 import { outputOverhead, type OutputOverhead } from '../inspect.ts';
@@ -136,7 +136,7 @@ export async function compressFolder(
     return await summarizeOutput(open, out, manifest, reel, union, seconds);
   } catch (err) {
     if (!process.env.ADREEL_KEEP_PARTIAL) await rm(staging, { recursive: true, force: true });
-    throw fsError(err, staging, 'cannot write the output');
+    throw nameDestination(fsError(err, staging, 'cannot write the output'), out);
   } finally {
     unregister();
     await rm(scratch, { recursive: true, force: true });

@@ -79,6 +79,7 @@ export async function publishManifestStage(
       container: 'mp4',
       frameOrder: options.frameOrder ?? 'name',
       rateFps: options.rateFps ?? REEL_FPS,
+      ...(reel.effective ? { effective: reel.effective } : {}),
     },
     // one record per segment (frame range, bytes, sha256); an unsegmented reel is the one segment reel.mp4
     // and the digest of its decoded frames, which restore and verify recompute from what they decode

@@ -7,6 +7,7 @@ import { IntegrityError } from '../../ground/errors.ts';
 import type { Storage } from '../../ground/storage.ts';
 import { CompressOptionsSchema } from '../compress/options.ts';
 import type { EncodedSegment, PlannedSegment } from '../compress/encode.ts';
+import { EffectiveX265Schema } from '../reel/x265-settings.ts';
 import type { FrameDraft, JobState, UnionResult } from '../compress/job.ts';
 
 const pad = (i: number) => String(i).padStart(6, '0');
@@ -76,6 +77,7 @@ const EncodedSegmentSchema = z.object({
   sha256: sha256Hex,
   pixFmt: z.enum(['gray', 'gbrp', 'yuv444p']),
   ffmpeg: z.object({ version: z.string(), source: z.enum(['FFMPEG_PATH', 'ffmpeg-static', 'PATH']) }),
+  effective: EffectiveX265Schema.optional(),
   decodedSha256: z.array(sha256Hex),
   psnrDb: z.array(psnr),
   seconds: z.object({ encode: z.number(), decode: z.number() }),
