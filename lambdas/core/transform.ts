@@ -8,6 +8,8 @@ import type { Manifest } from './manifest.ts';
 import type { Segmenter } from './segment/index.ts';
 import type { Affine, Image, Mask } from './types.ts';
 import { estimateTranslation } from './align/translation.ts';
+import { maskPose, type MaskPose } from './align/coarse-pose.ts';
+import { momentsMatrix } from './pose/moments.ts';
 import { applyMask } from './union-mask.ts';
 import { decodeImage } from './image-io.ts';
 import { toStoredImage, toStoredMask } from './frame-scale.ts';
@@ -55,6 +57,7 @@ export async function openTransformer(store: Storage, opts: { modelPath?: string
   let poseModel: PoseModel;
   const alignMode = manifestAlignMode(manifest);
   let refMask: Mask | undefined;
+  let refPose: MaskPose | undefined;
   if (manifest.alignment.segmenter && (manifest.alignment.enabled || manifest.reference.maskFile)) {
     const referenceMask = await loadReferenceMask(store, manifest);
     poseModel = poseModelOf(manifest, referenceMask);
@@ -92,10 +95,13 @@ export async function openTransformer(store: Storage, opts: { modelPath?: string
       let pose: PoseReport | null = null;
       if (segmenter && refMask && alignMode !== 'similarity') {
         // translation (decide/alignment-mode.ts): the object's centroid onto the reference's, as for the training
-        // set; none: the same measure gives the position for the pose check, and the image is not moved
+        // set; none: the image is not moved, the object is segmented for the pose check
         const objectMask = await segmenter.segment(image, name);
         const r = await estimateTranslation(refMask, objectMask);
-        if (r) pose = poseOf(r.matrix, name, warnings);
+        // measured as compress measured the training poses: the mask's moments, or (older summaries) the translation
+        refPose ??= maskPose(refMask);
+        const poseMatrix = poseModel.summary?.model === 'moments' ? momentsMatrix(refPose, maskPose(objectMask)) : r?.matrix;
+        if (r && poseMatrix) pose = poseOf(poseMatrix, name, warnings);
         if (alignMode === 'translation') {
           matrix = r?.matrix ?? [1, 0, 0, 0, 1, 0];
           alignment = { score: r?.silhouetteIou ?? 0, silhouetteIou: r?.silhouetteIou ?? 0, ncc: 0, method: 'translation', ok: r !== null };

@@ -7,6 +7,8 @@ import type { Segmenter } from '../segment/index.ts';
 import type { Affine, Image, Mask } from '../types.ts';
 import { luminance } from '../align/raster.ts';
 import { estimateTranslation, maskIou, objectNcc } from '../align/translation.ts';
+import { maskPose, type MaskPose } from '../align/coarse-pose.ts';
+import { momentsMatrix } from '../pose/moments.ts';
 import type { AlignMode } from '../decide/index.ts';
 import { expandCompactReference } from '../compact-reference.ts';
 import { toStoredImage, toStoredMask } from '../frame-scale.ts';
@@ -22,6 +24,8 @@ export interface AlignWorker {
   reference?: ReferenceModel;
   /** the reference's object mask (translation and the unaligned silhouette IoU) */
   referenceMask?: Mask;
+  /** the reference mask's moments (the pose check of translation and none modes) */
+  referencePose?: MaskPose;
   /** the reference's luminance (NCC of unmasked, unaligned datasets) */
   referenceGrey?: Uint8Array;
   close(): Promise<void>;
@@ -108,10 +112,7 @@ export async function alignMaskStage(
     } else if (frameMask && worker.referenceMask) {
       const iou = maskIou(frameMask.data, worker.referenceMask.data);
       draft.alignment = { score: iou, silhouetteIou: iou, ncc: 0, method: 'identity', ok: true };
-      // the position a test image's is compared with (core/pose): a part out of place stays visible unaligned,
-      // but the pose check names it
-      const position = await estimateTranslation(worker.referenceMask, frameMask);
-      if (position) draft.poseMatrix = position.matrix;
+      draft.poseMatrix = poseMatrixOf(worker, objectMask);
     } else if (worker.referenceGrey) {
       const ncc = await objectNcc(worker.referenceGrey, fullMask(job.width, job.height), luminance(image), image.width, image.height, IDENTITY);
       draft.alignment = { score: Math.max(0, ncc), silhouetteIou: 0, ncc: Math.max(-1, Math.min(1, ncc)), method: 'identity', ok: true };
@@ -120,6 +121,7 @@ export async function alignMaskStage(
     if (entryIndex === job.reference.index) {
       draft.transform = IDENTITY;
       draft.alignment = { score: 1, silhouetteIou: 1, ncc: 1, method: 'reference', ok: true };
+      if (mode === 'translation') draft.poseMatrix = IDENTITY;
     } else if (mode === 'translation') {
       const result = await estimateTranslation(worker.referenceMask!, objectMask);
       if (!result) {
@@ -127,6 +129,7 @@ export async function alignMaskStage(
       }
       draft.transform = result.matrix;
       draft.alignment = { score: result.silhouetteIou, silhouetteIou: result.silhouetteIou, ncc: 0, method: 'translation', ok: true };
+      draft.poseMatrix = poseMatrixOf(worker, objectMask);
     } else {
       const result = await estimateAlignment(worker.reference!, image, objectMask, { name: entry.name });
       draft.transform = result.matrix;
@@ -158,6 +161,16 @@ export async function alignMaskStage(
   if (frameMask && options.mask) await ctx.target.put(RUN_STATE.objectMask(entryIndex), await encodeMaskPng(frameMask));
   await writeState(ctx.target, RUN_STATE.record(entryIndex), draft);
   return draft;
+}
+
+/**
+ * translation and none modes: the object's pose from its mask's moments against the reference's (core/pose), what
+ * a test image's is compared with; the frame is moved by the translation only (none: not at all).
+ */
+function poseMatrixOf(worker: AlignWorker, objectMask: Mask | undefined): Affine | undefined {
+  if (!objectMask || !worker.referenceMask) return undefined;
+  worker.referencePose ??= maskPose(worker.referenceMask);
+  return momentsMatrix(worker.referencePose, maskPose(objectMask)) ?? undefined;
 }
 
 /** fail: stop the run naming the file; drop: leave it out, recorded; keep: keep it unaligned, flagged. */
