@@ -65,7 +65,9 @@ export async function openTransformer(store: Storage, opts: { modelPath?: string
     if (manifest.alignment.enabled || poseModel.summary) {
       segmenter = await openSegmenter(manifest.alignment.segmenter, opts.modelPath);
       refMask = referenceMask;
-      if (alignMode === 'similarity') refModel = await prepareReference(reference, referenceMask);
+      // similarity aligns with it; none measures poses with it (core/pose), as compress did, moving nothing
+      const measures = alignMode === 'similarity' || poseModel.summary?.model === 'similarity';
+      if (measures && reference.width === referenceMask.width && reference.height === referenceMask.height) refModel = await prepareReference(reference, referenceMask);
     }
   } else {
     poseModel = poseModelOf(manifest, null);
@@ -98,9 +100,15 @@ export async function openTransformer(store: Storage, opts: { modelPath?: string
         // set; none: the image is not moved, the object is segmented for the pose check
         const objectMask = await segmenter.segment(image, name);
         const r = await estimateTranslation(refMask, objectMask);
-        // measured as compress measured the training poses: the mask's moments, or (older summaries) the translation
-        refPose ??= maskPose(refMask);
-        const poseMatrix = poseModel.summary?.model === 'moments' ? momentsMatrix(refPose, maskPose(objectMask)) : r?.matrix;
+        // measured as compress measured the training poses: the aligner (none), the mask's moments (translation),
+        // or (older translation summaries) the translation
+        const model = poseModel.summary?.model;
+        let poseMatrix: Affine | null | undefined = r?.matrix;
+        if (model === 'moments') poseMatrix = momentsMatrix((refPose ??= maskPose(refMask)), maskPose(objectMask));
+        else if (model === 'similarity' && refModel) {
+          const a = await estimateAlignment(refModel, image, objectMask, { name });
+          poseMatrix = a.method === 'none' ? null : a.matrix;
+        }
         if (r && poseMatrix) pose = poseOf(poseMatrix, name, warnings);
         if (alignMode === 'translation') {
           matrix = r?.matrix ?? [1, 0, 0, 0, 1, 0];

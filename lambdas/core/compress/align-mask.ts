@@ -48,13 +48,16 @@ export async function openAlignWorker(ctx: StageContext, job: JobState, modelPat
     worker.segmenter = await openSegmenter(job.segmenter, modelPath);
     worker.referenceMask = await decodeMask(await ctx.target.get(KEYS.referenceMask), KEYS.referenceMask);
   }
-  if (alignModeOf(job) === 'similarity' && worker.referenceMask) {
+  // similarity aligns with it; none measures each frame's pose with it (core/pose), moving nothing
+  const mode = alignModeOf(job);
+  if ((mode === 'similarity' || mode === 'none') && worker.referenceMask) {
     const png = await ctx.target.get(referenceKey(job));
     // the training set is aligned to exactly the reference the output keeps for its test images
     const ref = job.referenceLayout
       ? await expandCompactReference(png, job.referenceLayout, job.width, job.height, job.mode, referenceKey(job))
       : (await decodeImage(png, KEYS.reference)).image;
-    worker.reference = await prepareReference(ref, worker.referenceMask);
+    // (none, unmasked, mixed sizes: the stored reference is padded to the largest frame and matches no mask)
+    if (ref.width === worker.referenceMask.width && ref.height === worker.referenceMask.height) worker.reference = await prepareReference(ref, worker.referenceMask);
   }
   if (job.decisions?.misalignment.metric === 'ncc') {
     worker.referenceGrey = luminance((await decodeImage(await ctx.target.get(KEYS.reference), KEYS.reference)).image);
@@ -112,7 +115,7 @@ export async function alignMaskStage(
     } else if (frameMask && worker.referenceMask) {
       const iou = maskIou(frameMask.data, worker.referenceMask.data);
       draft.alignment = { score: iou, silhouetteIou: iou, ncc: 0, method: 'identity', ok: true };
-      draft.poseMatrix = poseMatrixOf(worker, objectMask);
+      draft.poseMatrix = await poseMatrixOf(worker, mode, image, objectMask, entry.name);
     } else if (worker.referenceGrey) {
       const ncc = await objectNcc(worker.referenceGrey, fullMask(job.width, job.height), luminance(image), image.width, image.height, IDENTITY);
       draft.alignment = { score: Math.max(0, ncc), silhouetteIou: 0, ncc: Math.max(-1, Math.min(1, ncc)), method: 'identity', ok: true };
@@ -129,7 +132,7 @@ export async function alignMaskStage(
       }
       draft.transform = result.matrix;
       draft.alignment = { score: result.silhouetteIou, silhouetteIou: result.silhouetteIou, ncc: 0, method: 'translation', ok: true };
-      draft.poseMatrix = poseMatrixOf(worker, objectMask);
+      draft.poseMatrix = await poseMatrixOf(worker, mode, image, objectMask, entry.name);
     } else {
       const result = await estimateAlignment(worker.reference!, image, objectMask, { name: entry.name });
       draft.transform = result.matrix;
@@ -164,11 +167,17 @@ export async function alignMaskStage(
 }
 
 /**
- * translation and none modes: the object's pose from its mask's moments against the reference's (core/pose), what
- * a test image's is compared with; the frame is moved by the translation only (none: not at all).
+ * The pose a test image's is compared with (core/pose) in the modes whose frames do not carry it: none, the
+ * aligner's estimate (measured only: the frame is not moved; a poor fit has no pose); translation, the mask's
+ * moments against the reference's (the frame is moved by the translation only).
  */
-function poseMatrixOf(worker: AlignWorker, objectMask: Mask | undefined): Affine | undefined {
+async function poseMatrixOf(worker: AlignWorker, mode: AlignMode, image: Image, objectMask: Mask | undefined, name: string): Promise<Affine | undefined> {
   if (!objectMask || !worker.referenceMask) return undefined;
+  if (mode === 'none') {
+    if (!worker.reference) return undefined;
+    const r = await estimateAlignment(worker.reference, image, objectMask, { name });
+    return r.ok ? r.matrix : undefined;
+  }
   worker.referencePose ??= maskPose(worker.referenceMask);
   return momentsMatrix(worker.referencePose, maskPose(objectMask)) ?? undefined;
 }

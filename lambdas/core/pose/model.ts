@@ -16,7 +16,7 @@ export function manifestAlignMode(manifest: Manifest): AlignMode {
 
 /** How compress and transform measure poses in a dataset of this alignment mode (pose/summary.ts). */
 export function poseModelKind(mode: AlignMode): PoseModelKind {
-  return mode === 'similarity' ? 'similarity' : 'moments';
+  return mode === 'translation' ? 'moments' : 'similarity';
 }
 
 /** What a summary without a model field, or one derived from the frame records, measured: their transforms. */

@@ -14,10 +14,11 @@
 // Angles wrap. When good training parts appear turned by 180 degrees (at least FLIP_EVIDENCE_FRAMES of them
 // near the centre + 180), the part's two ends are not told apart in practice and angles are compared modulo 180.
 // How a pose is measured follows the dataset's alignment mode (decide/alignment-mode.ts): similarity: the aligner's
-// matrix; translation, and none (a registered dataset, whose images are not moved): the object mask's moments
-// against the reference's (pose/moments.ts: centroid, principal axis modulo 180 degrees, area), since their
-// alignment estimates no rotation or scale. Summaries written before the moments took the translation's matrix
-// ('translation': position only; rotation and scale are not tested, z null).
+// matrix; none (a registered dataset, a part in a fixed pose: exactly where a misplaced part is the defect): the
+// same aligner, run to measure only (the images are not moved); translation (the data found rotation not
+// observable, e.g. a round part): the object mask's moments against the reference's (pose/moments.ts: centroid,
+// principal axis modulo 180 degrees, area). Summaries of translation-mode datasets written before the moments took
+// the translation's matrix ('translation': position only; rotation and scale are not tested, z null).
 import { z } from 'zod';
 import { applyAffine, invertAffine, paramsFromAffine, type Point } from '../align/affine.ts';
 import { maskPose } from '../align/coarse-pose.ts';
@@ -46,7 +47,7 @@ export const PoseSummarySchema = z.strictObject({
   method: z.literal('max-robust-z-loo-conformal'),
   /** what a pose holds (POSE_MODELS); absent in summaries written before it existed: similarity */
   model: z.enum(POSE_MODELS).optional(),
-  /** training frames whose pose was used (aligned, ok, no outlier of the dataset) and those left out */
+  /** training frames whose pose was used (aligned, ok) and those left out */
   frames: z.number().int().min(2),
   excluded: z.number().int().nonnegative(),
   /** the reference object's centroid, reference pixels: the point whose position is the pose's x, y */
@@ -105,8 +106,7 @@ export type PoseReport = z.output<typeof PoseReportSchema>;
 
 export interface FramePoseInput {
   transform: Affine | null;
-  /** `outlier`: a low outlier of its own dataset (decide/misalignment.ts): its mask or its fit is suspect */
-  alignment: { ok: boolean; score: number; outlier?: unknown } | null;
+  alignment: { ok: boolean; score: number } | null;
 }
 
 export interface ObjectGeometry {
@@ -169,7 +169,7 @@ function unwrapAngles(angles: number[], periodDeg: number): number[] {
 }
 
 /**
- * The pose distribution of the training frames (aligned, ok, not an outlier of the dataset) around the reference's object; null when fewer
+ * The pose distribution of the training frames (aligned and ok) around the reference's object; null when fewer
  * than two frames have a pose or the reference mask is empty (nothing to compare a test pose with).
  */
 export function summarizePoses(
@@ -182,9 +182,7 @@ export function summarizePoses(
   const tested = TESTED[model];
   const geometry = objectGeometry(referenceMask);
   if (!geometry) return null;
-  // a frame whose silhouette is an outlier of its dataset has no trustworthy pose: one broken mask among a few
-  // dozen frames would set the threshold (below 1/alpha - 1 frames it is the largest leave-one-out distance)
-  const used = frames.filter((f) => f.transform && f.alignment?.ok && !f.alignment.outlier);
+  const used = frames.filter((f) => f.transform && f.alignment?.ok);
   const n = used.length;
   if (n < 2) return null;
   const poses = used.map((f) => componentValues(poseFromMatrix(f.transform as Affine, geometry.anchor)));
