@@ -5,7 +5,7 @@ import { AlignmentError, EncoderError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
 import { decodeMask } from '../image-io.ts';
 import { summarizePoses } from '../pose/summary.ts';
-import { MANIFEST_SCHEMA, MANIFEST_VERSION, parseManifest, segmentFramesSha256, serializeManifest, type Manifest } from '../manifest.ts';
+import { MANIFEST_SCHEMA, MANIFEST_VERSION, parseManifest, segmentFramesSha256, serializeManifest, storedAlignment, type Manifest } from '../manifest.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { REEL_FPS } from '../reel/encode.ts';
 import type { EncodedReel } from './encode.ts';
@@ -92,7 +92,7 @@ export async function publishManifestStage(
     })),
     frames: inReelOrder.map((d, i) => {
       const { sha256: _inDatasetId, ...source } = d.source;
-      return { index: i, name: d.name, stem: d.stem, source, transform: d.transform, alignment: d.alignment };
+      return { index: i, name: d.name, stem: d.stem, source, transform: d.transform, alignment: d.alignment && storedAlignment(d.alignment) };
     }),
     dropped: drafts.filter((d) => d.dropped).map((d) => ({ name: d.name, reason: d.dropped as string })),
     warnings: [...job.warnings, ...drafts.flatMap((d) => d.warnings)],
