@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { loadManifest } from '../lambdas/core/artifacts.ts';
 import { manifestDigest } from '../lambdas/core/manifest.ts';
-import { resolveInputFolder } from '../lambdas/core/compress/compress-folder.ts';
+import { resolveInputFolder } from '../lambdas/cli/local-runs.ts';
 import { decodeCheckedFrames } from '../lambdas/core/restore.ts';
 import { frameSha256, sha256 } from '../lambdas/core/hash.ts';
 import { LocalStorage } from '../lambdas/storage/local.ts';

@@ -17,7 +17,7 @@ import { estimateAlignment, prepareReference } from '../lambdas/core/align/index
 import { composeAffine, invertAffine, rmsDistance } from '../lambdas/core/align/affine.ts';
 import { loadManifest, loadReference, loadReferenceMask, loadUnionMask } from '../lambdas/core/artifacts.ts';
 import { encodeCompactReference, expandCompactReference, referenceFromFrame } from '../lambdas/core/compact-reference.ts';
-import { compressFolder } from '../lambdas/core/compress/compress-folder.ts';
+import { compressFolder } from '../lambdas/cli/local-runs.ts';
 import { parseCompressOptions } from '../lambdas/core/compress/options.ts';
 import { openSegmenter } from '../lambdas/core/compress/segmenter.ts';
 import { resizeImage, toReferenceSize } from '../lambdas/core/frame-scale.ts';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import { compressFolder } from '../lambdas/core/compress/compress-folder.ts';
+import { compressFolder } from '../lambdas/cli/local-runs.ts';
 import { encodePng } from '../lambdas/core/image-io.ts';
 import { restoreFramesParallel } from '../lambdas/core/restore.ts';
 import { generateSyntheticDataset } from '../lambdas/core/synthetic/objects.ts';

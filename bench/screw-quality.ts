@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { createProgress } from '../lambdas/cli/progress.ts';
 import { readFile } from 'node:fs/promises';
 import { warpImage } from '../lambdas/core/align/index.ts';
-import { compressFolder } from '../lambdas/core/compress/compress-folder.ts';
+import { compressFolder } from '../lambdas/cli/local-runs.ts';
 import { frameSha256 } from '../lambdas/core/hash.ts';
 import { decodeImage, decodeMask } from '../lambdas/core/image-io.ts';
 import { restoreFrames } from '../lambdas/core/restore.ts';

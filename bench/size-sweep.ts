@@ -13,17 +13,17 @@ import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { compressFolder } from '../lambdas/core/compress/compress-folder.ts';
+import { compressFolder, transformFolder } from '../lambdas/cli/local-runs.ts';
 import { DEFAULT_RATE_FPS, parseCompressOptions, type CompressOptionsInput } from '../lambdas/core/compress/options.ts';
 import { inspectOutput, type InspectResult } from '../lambdas/core/inspect.ts';
 import { restoreFrames } from '../lambdas/core/restore.ts';
-import { transformFolder } from '../lambdas/core/transform-folder.ts';
 import { checkNoWorseThanRaw, evaluateRobustFromFolders, parseKernelList, parseSeedList, type AurocCell, type RobustEvalResult } from '../lambdas/eval/robust.ts';
 import { formatBytes, writeReport } from '../lambdas/report/index.ts';
 import { LocalStorage } from '../lambdas/storage/local.ts';
 import { screenshotReport } from './lib/chromium.ts';
 import { screwDir } from './lib/shared-data.ts';
 import { prepareInputs } from './lib/table1/inputs.ts';
+import { runMain } from './lib/run-main.ts';
 
 const { values } = parseArgs({
   options: {
@@ -276,7 +276,4 @@ function reportInput(s: Summary): Parameters<typeof writeReport>[1] {
   };
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-  process.exitCode = 1;
-});
+runMain(main);

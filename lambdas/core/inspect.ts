@@ -24,6 +24,8 @@ export interface InspectResult {
   lossless: boolean;
   preset: string;
   x265Params: string;
+  /** what x265 ran with (read back from the reel at encode time); null in manifests written before it was recorded */
+  effective: Manifest['codec']['effective'] | null;
   aligned: boolean;
   alignmentScore: { min: number; mean: number } | null;
   unionFraction: number | null;
@@ -83,6 +85,7 @@ export async function inspectOutput(store: Storage): Promise<InspectResult> {
     lossless: m.codec.lossless,
     preset: m.codec.preset,
     x265Params: m.codec.x265Params,
+    effective: m.codec.effective ?? null,
     aligned: m.alignment.enabled,
     alignmentScore: scores.length
       ? { min: Math.min(...scores), mean: scores.reduce((a, b) => a + b, 0) / scores.length }

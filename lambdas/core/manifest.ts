@@ -17,6 +17,7 @@ import { IntegrityError } from '../ground/errors.ts';
 import { CrfSchema } from './compress/options.ts';
 import { PoseSummarySchema } from './pose/summary.ts';
 import { packManifest, unpackManifest } from './manifest-pack.ts';
+import { EffectiveX265Schema } from './reel/x265-settings.ts';
 
 export const MANIFEST_SCHEMA = 'adreel.manifest';
 /** the version written */
@@ -193,6 +194,8 @@ export const ManifestSchema = z
       frameOrder: z.enum(['name', 'similarity']).optional(),
       /** the frame rate x265's rate control assumed (x265 fps); the timestamps are 1 fps whatever it is; absent = 1 */
       rateFps: positive.optional(),
+      /** what x265 actually ran with, read back from the reel (reel/x265-settings.ts); absent in older manifests */
+      effective: EffectiveX265Schema.optional(),
     }),
     reels: z.array(reelRecordSchema).min(1),
     frames: z.array(frameRecordSchema).min(1),

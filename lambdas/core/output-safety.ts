@@ -60,6 +60,21 @@ export function siblingName(dest: string, kind: 'lock' | 'staging' | 'scratch' |
   return join(dirname(resolve(dest)), kind === 'lock' ? `.${base}.adreel-lock` : `.${base}.adreel-${kind}-${pid}`);
 }
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * An error that names a file in `dest`'s hidden staging or scratch (e.g. the reel being encoded) names it in `dest`
+ * instead: the user knows the destination, and the hidden folders are gone by the time the message is read.
+ */
+export function nameDestination(err: unknown, dest: string): unknown {
+  if (!(err instanceof Error)) return err;
+  const hidden = (kind: 'staging' | 'scratch') => escapeRegExp(siblingName(dest, kind));
+  // scratch files sit one temporary folder deeper (scratch.ts makeScratchDir: <prefix>XXXXXX)
+  const pattern = new RegExp(`(?:${hidden('scratch')}/adreel-[a-z]+-[A-Za-z0-9]{6}|${hidden('staging')})(?=/)`, 'g');
+  err.message = err.message.replace(pattern, resolve(dest));
+  return err;
+}
+
 const LEFTOVER = (base: string) => new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.adreel-(staging|scratch|old|partial)-\\d+`);
 
 export interface DestinationLock {
@@ -87,7 +102,7 @@ export async function lockDestination(dest: string, log?: (m: string) => void): 
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw fsError(err, path, 'cannot create the lock file');
       const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
         throw new DatasetError(
           `another adreel (pid ${holder}) is writing to ${dest}; wait for it to finish (if no adreel is running, delete ${path})`,
           dest,
@@ -119,7 +134,8 @@ export async function lockDestination(dest: string, log?: (m: string) => void): 
   return { path, removed, release };
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` still runs (EPERM: it does, owned by someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

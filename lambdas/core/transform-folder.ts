@@ -1,8 +1,9 @@
 // Transform a local folder: a plain folder of images, or an MVTec category whose test/ and ground_truth/ are
-// written to the destination in the same layout (every output written as PNG under the input's stem).
+// written to the destination in the same layout (every output written as PNG under the input's stem). The adreel
+// output is read through `open` (handed in by the composition: lambdas/cli/local-runs.ts binds LocalStorage).
 import { readFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
-import { LocalStorage } from '../storage/local.ts';
+import type { OpenFolder } from '../ground/storage.ts';
 import { stemOf, IMAGE_NAME } from './dataset.ts';
 import { DatasetError } from '../ground/errors.ts';
 import { foldName } from './manifest.ts';
@@ -16,6 +17,7 @@ import { TRANSFORM_REPORT_FILE, TransformReportBuilder, serializeTransformReport
 export type TransformSummary = TransformReport;
 
 export async function transformFolder(
+  open: OpenFolder,
   outDir: string,
   inputDir: string,
   destDir: string,
@@ -34,7 +36,7 @@ export async function transformFolder(
   });
   let transformer;
   try {
-    transformer = await openTransformer(new LocalStorage(outDir), { modelPath: opts.modelPath });
+    transformer = await openTransformer(open(outDir), { modelPath: opts.modelPath });
   } catch (err) {
     await staged.abort();
     throw err;

@@ -25,6 +25,17 @@ export interface Storage {
   deletePrefix(prefix: string): Promise<void>;
 }
 
+/** A Storage over one local folder (LocalStorage); `root` is the folder's absolute path. */
+export interface FolderStorage extends Storage {
+  readonly root: string;
+}
+
+/**
+ * How the core's local-folder runs open a folder: handed in by the composition (the CLI passes LocalStorage), so the
+ * core depends on the port only.
+ */
+export type OpenFolder = (dir: string) => FolderStorage;
+
 export class StorageError extends AdreelError {
   constructor(key: string, reason: string, options?: ErrorOptions) {
     super(reason, 'STORAGE', key, options);

@@ -1,11 +1,11 @@
 // verify: before anything is published, each reel segment as stored (not the encoder's local file) must have the
 // size and sha256 the encoder recorded, and decode to exactly the recorded frames. Runs per segment inside the
 // encode Map, right after that segment's encode; without `segment`, every segment in turn.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { readJob } from '../core/compress/job.ts';
+import { makeScratchDir } from '../core/scratch.ts';
 import { encodedRegion } from '../core/compress/encode.ts';
 import { IntegrityError, UsageError } from '../ground/errors.ts';
 import { frameSha256, sha256File } from '../core/hash.ts';
@@ -40,7 +40,7 @@ export function createVerifyHandler(deps: () => HandlerDeps = defaultDeps) {
       const head = await target.head(encoded.file);
       if (!head) throw new IntegrityError(where, 'reel segment is missing');
       if (head.bytes !== encoded.bytes) throw new IntegrityError(where, `stored segment is ${head.bytes} bytes, the encoder wrote ${encoded.bytes}`);
-      const dir = await mkdtemp(join(tmpdir(), 'adreel-verify-'));
+      const dir = await makeScratchDir('adreel-verify-');
       try {
         const local = join(dir, encoded.file);
         await target.getFile(encoded.file, local);

@@ -4,9 +4,9 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { checkKey, sortByKey, StorageError, type ObjectInfo, type Storage } from '../ground/storage.ts';
+import { checkKey, sortByKey, StorageError, type FolderStorage, type ObjectInfo } from '../ground/storage.ts';
 
-export class LocalStorage implements Storage {
+export class LocalStorage implements FolderStorage {
   constructor(readonly root: string) {}
 
   get description(): string {

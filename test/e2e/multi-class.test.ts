@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { compressClasses } from '../../lambdas/core/compress/compress-folder.ts';
+import { compressClasses } from '../../lambdas/cli/local-runs.ts';
 import { restoreFramesParallel } from '../../lambdas/core/restore.ts';
 import { LocalStorage } from '../../lambdas/storage/local.ts';
 import { S3Storage } from '../../lambdas/storage/s3.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { compressFolder } from '../../lambdas/core/compress/compress-folder.ts';
+import { compressFolder } from '../../lambdas/cli/local-runs.ts';
 import { S3Storage } from '../../lambdas/storage/s3.ts';
 import { sha256 } from '../../lambdas/core/hash.ts';
 import { createRestoreHandler, type RestoreResult } from '../../lambdas/handlers/restore.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { screwMissing } from '../../bench/lib/shared-data.ts';
-import { compressFolder } from '../../lambdas/core/compress/compress-folder.ts';
+import { compressFolder } from '../../lambdas/cli/local-runs.ts';
 import { linkTrainSubset, CI_TRAIN } from '../helpers/screw-subset.ts';
 import { pixelHashesOfFolder, restoreToFolder, runLocalCloud } from './harness.ts';
 import { parseCompressOptions } from '../../lambdas/core/compress/options.ts';

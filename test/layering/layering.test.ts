@@ -28,6 +28,7 @@ describe('layering', () => {
     assert.match(r.out, /storage-imports-only-ground: lambdas\/storage\/local\.ts → lambdas\/core\/planted\.ts/);
     assert.match(r.out, /ground-imports-nothing-of-ours: lambdas\/ground\/reach\.ts → lambdas\/core\/planted\.ts/);
     assert.match(r.out, /cli-imports-no-handler: lambdas\/cli\/upload\.ts → lambdas\/handlers\/start\.ts/);
-    assert.match(r.out, /4 dependency violations/);
+    assert.match(r.out, /core-imports-no-storage-adapter: lambdas\/core\/local-run\.ts → lambdas\/storage\/local\.ts/);
+    assert.match(r.out, /5 dependency violations/);
   });
 });

@@ -68,6 +68,7 @@ describe('safety: manifest', () => {
     }],
     ['a transform edited', (m) => { m.frames[1].transform[2] += 1; }],
     ['the crf edited', (m) => { m.codec.crf = 0; }],
+    ['the effective settings edited (codec.effective.crf)', (m) => { m.codec.effective.crf = 0; }],
   ];
   for (const [what, edit] of edits) {
     it(`found 4: ${what}: verify exits 1 and restore refuses, naming manifest.json and the digest`, async () => {

@@ -7,12 +7,12 @@
 //   evaluate  PaDiM per seed, keyed by the training frames' and test set's keys + evaluator code + backbone.
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compressFolder, type CompressSummary } from '../../../lambdas/core/compress/compress-folder.ts';
+import { compressFolder, transformFolder } from '../../../lambdas/cli/local-runs.ts';
+import type { CompressSummary } from '../../../lambdas/core/compress/compress-folder.ts';
 import { parseCompressOptions } from '../../../lambdas/core/compress/options.ts';
 import { parseManifest, type Manifest } from '../../../lambdas/core/manifest.ts';
 import { resolveFfmpeg } from '../../../lambdas/core/reel/ffmpeg.ts';
 import { restoreFrames } from '../../../lambdas/core/restore.ts';
-import { transformFolder } from '../../../lambdas/core/transform-folder.ts';
 import { evaluateFromFolders, type EvalResult } from '../../../lambdas/eval/evaluate.ts';
 import { LocalStorage } from '../../../lambdas/storage/local.ts';
 import { cachedFolder, cachedFolders, readJson, writeJson } from './cache.ts';

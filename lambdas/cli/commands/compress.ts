@@ -1,4 +1,4 @@
-import { compressClasses, compressFolder, listClasses } from '../../core/compress/compress-folder.ts';
+import { compressClasses, compressFolder, listClasses } from '../local-runs.ts';
 import { RUN_SUMMARY_FILE } from '../../core/run-summary.ts';
 import { CompressOptionsSchema } from '../../core/compress/options.ts';
 import { bytes, overheadText, seconds } from '../format.ts';

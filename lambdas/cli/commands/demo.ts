@@ -5,7 +5,7 @@
 // Both paths use the same compress options, with x265's threads pinned, so their reels are bit-identical.
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { compressFolder } from '../../core/compress/compress-folder.ts';
+import { compressFolder } from '../local-runs.ts';
 import { CompressOptionsSchema } from '../../core/compress/options.ts';
 import { DatasetError } from '../../ground/errors.ts';
 import { encodePng } from '../../core/image-io.ts';

@@ -1,4 +1,4 @@
-import { transformFolder } from '../../core/transform-folder.ts';
+import { transformFolder } from '../local-runs.ts';
 import type { Command } from '../command.ts';
 import { createProgress } from '../progress.ts';
 import { stringOption } from './args.ts';

@@ -1,15 +1,17 @@
 // The whole compress run on local folders: the same stages the cloud runs, one after another in this process.
 // Output is staged in a sibling folder and renamed into place, so it appears complete or not at all.
+// Every function here is handed `open` (a folder -> Storage) by its composition (lambdas/cli/local-runs.ts binds
+// LocalStorage): the core imports the Storage port only.
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { LocalStorage } from '../../storage/local.ts';
+import type { FolderStorage, OpenFolder } from '../../ground/storage.ts';
 import { mvtecClasses, resolveDataset, type DatasetListing, type SourceLayout } from '../dataset.ts';
 import { AdreelError, DatasetError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
 import { compactDecisions, type Decisions, type Outlier } from '../decide/index.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { parseManifest, type Manifest } from '../manifest.ts';
-import { assertDisjoint, filesBelow, fsError, lockDestination, publishStaging, siblingName } from '../output-safety.ts';
+import { assertDisjoint, filesBelow, fsError, lockDestination, nameDestination, publishStaging, siblingName } from '../output-safety.ts';
 import { withScratchRoot } from '../scratch.ts';
 import { assertNoDanglingLinks, mixedSizesWarning } from '../input-checks.ts';
 import { outputOverhead, type OutputOverhead } from '../inspect.ts';
@@ -61,21 +63,22 @@ export interface RunHooks {
 }
 
 /** The images of a local input folder, by the dataset layout rule (lambdas/core/dataset.ts). */
-export async function resolveInputFolder(inputDir: string): Promise<{ dir: string; source: LocalStorage; layout: SourceLayout; listing: DatasetListing }> {
+export async function resolveInputFolder(open: OpenFolder, inputDir: string): Promise<{ dir: string; source: FolderStorage; layout: SourceLayout; listing: DatasetListing }> {
   const root = resolve(inputDir);
   if (!(await isDir(root))) throw new DatasetError('input folder does not exist or is not a folder', root);
-  const source = new LocalStorage(root);
+  const source = open(root);
   const { imagesPrefix, layout, listing } = await resolveDataset(source, '');
   return { dir: imagesPrefix ? join(root, ...imagesPrefix.split('/')) : root, source, layout, listing };
 }
 
 export async function compressFolder(
+  open: OpenFolder,
   inputDir: string,
   outDir: string,
   options: CompressOptions,
   hooks: RunHooks = {},
 ): Promise<CompressSummary> {
-  const input = await resolveInputFolder(inputDir);
+  const input = await resolveInputFolder(open, inputDir);
   const out = resolve(outDir);
   await assertDisjoint({ path: out, role: 'output folder' }, { path: inputDir, role: 'input folder' });
   const { source, listing } = input;
@@ -109,13 +112,13 @@ export async function compressFolder(
   });
   lap('hash');
 
-  const target = new LocalStorage(staging);
+  const target = open(staging);
   const ctx: StageContext = { source, target, onProgress: hooks.onProgress, log: hooks.log };
   try {
     const previous = await assertWritableOutput(out, id); // again, under the lock
     const { manifest, reel, union } = await withScratchRoot(scratch, async () => {
       const { job, drafts, union } = options.reuseAlignment
-        ? await reuseAlignmentStages(ctx, listing, input.layout, options, id)
+        ? await reuseAlignmentStages(ctx, open(resolve(options.reuseAlignment)), listing, input.layout, options, id)
         : await alignStages(ctx, listing, input.layout, options, lap);
       if (options.reuseAlignment) lap('reuse-alignment');
       if (drafts.every((d) => d.dropped)) throw new DatasetError('every image was dropped; nothing to encode', input.dir);
@@ -130,10 +133,10 @@ export async function compressFolder(
     });
     await swapInto(staging, out, previous);
     lap('publish');
-    return await summarizeOutput(out, manifest, reel, union, seconds);
+    return await summarizeOutput(open, out, manifest, reel, union, seconds);
   } catch (err) {
     if (!process.env.ADREEL_KEEP_PARTIAL) await rm(staging, { recursive: true, force: true });
-    throw fsError(err, staging, 'cannot write the output');
+    throw nameDestination(fsError(err, staging, 'cannot write the output'), out);
   } finally {
     unregister();
     await rm(scratch, { recursive: true, force: true });
@@ -159,21 +162,27 @@ async function alignStages(
 ): Promise<{ job: JobState; drafts: FrameDraft[]; union: UnionResult | null }> {
   const job = await prepareReferenceStage(ctx, listing, layout, options);
   lap('reference');
-  const worker = await openAlignWorker(ctx, job);
-  const drafts: FrameDraft[] = [];
-  try {
-    for (let i = 0; i < job.entries.length; i++) {
-      drafts.push(await alignMaskStage(ctx, job, worker, i));
-      ctx.onProgress?.(options.align ? 'align+mask' : 'prepare', i + 1, job.entries.length);
-    }
-  } finally {
-    await worker.close();
-  }
+  const drafts = await alignFramesStage(ctx, job, (done, total) => ctx.onProgress?.(options.align ? 'align+mask' : 'prepare', done, total));
   lap('align');
   if (drafts.every((d) => d.dropped)) return { job, drafts, union: null };
   const union = await unionMaskStage(ctx, job, drafts);
   lap('union');
   return { job, drafts, union };
+}
+
+/** Stage 2 over every image, one after another in this process (one align worker): the drafts in entry order. */
+export async function alignFramesStage(ctx: StageContext, job: JobState, onAligned?: (done: number, total: number) => void): Promise<FrameDraft[]> {
+  const worker = await openAlignWorker(ctx, job);
+  const drafts: FrameDraft[] = [];
+  try {
+    for (let i = 0; i < job.entries.length; i++) {
+      drafts.push(await alignMaskStage(ctx, job, worker, i));
+      onAligned?.(i + 1, job.entries.length);
+    }
+  } finally {
+    await worker.close();
+  }
+  return drafts;
 }
 
 /**
@@ -242,10 +251,10 @@ async function exists(p: string): Promise<boolean> {
 }
 
 /** The categories of a local MVTec-style root, or null when the folder is one dataset (lambdas/core/dataset.ts). */
-export async function listClasses(inputDir: string): Promise<string[] | null> {
+export async function listClasses(open: OpenFolder, inputDir: string): Promise<string[] | null> {
   const root = resolve(inputDir);
   if (!(await isDir(root))) throw new DatasetError('input folder does not exist or is not a folder', root);
-  return mvtecClasses(new LocalStorage(root), '');
+  return mvtecClasses(open(root), '');
 }
 
 /**
@@ -253,6 +262,7 @@ export async function listClasses(inputDir: string): Promise<string[] | null> {
  * its own reference, mask, reel and manifest), `classConcurrency` classes at a time, then one run summary.
  */
 export async function compressClasses(
+  open: OpenFolder,
   inputDir: string,
   outDir: string,
   options: CompressOptions,
@@ -260,7 +270,7 @@ export async function compressClasses(
 ): Promise<RunSummary> {
   const root = resolve(inputDir);
   const out = resolve(outDir);
-  const classes = hooks.classes ?? (await listClasses(root));
+  const classes = hooks.classes ?? (await listClasses(open, root));
   if (!classes || classes.length === 0) throw new DatasetError('no categories (sub-folders with train/good) found', root);
   await assertDisjoint({ path: out, role: 'output folder' }, { path: root, role: 'input folder' });
   await assertMultiClassOutput(out, classes);
@@ -273,7 +283,7 @@ export async function compressClasses(
   const failed: { class: string; error: string }[] = [];
   const settled = await mapPool(classes, concurrency, async (cls): Promise<ClassSummary | undefined> => {
     try {
-      const s = await compressFolder(join(root, cls), join(out, cls), options, {
+      const s = await compressFolder(open, join(root, cls), join(out, cls), options, {
         ...hooks,
         onProgress: hooks.onProgress ? (stage, done, total) => hooks.onProgress!(`${cls}: ${stage}`, done, total) : undefined,
         log: hooks.log ? (m) => hooks.log!(`${cls}: ${m}`) : undefined,
@@ -281,7 +291,7 @@ export async function compressClasses(
       return {
         class: cls,
         outDir: s.outDir,
-        ...classFigures(s.manifest, await new LocalStorage(s.outDir).list('')),
+        ...classFigures(s.manifest, await open(s.outDir).list('')),
         psnrDb: Number.isFinite(s.psnrDb) ? s.psnrDb : null,
         seconds: s.seconds,
       } satisfies ClassSummary;
@@ -301,8 +311,8 @@ export async function compressClasses(
     },
     results,
   );
-  // LocalStorage writes beside and renames: a summary is there complete or not at all
-  await new LocalStorage(out).put(RUN_SUMMARY_FILE, serializeRunSummary(summary));
+  // a folder Storage writes beside and renames: a summary is there complete or not at all
+  await open(out).put(RUN_SUMMARY_FILE, serializeRunSummary(summary));
   if (summary.failed) throw new ClassesFailedError(summary, join(out, RUN_SUMMARY_FILE));
   return summary;
 }
@@ -337,13 +347,14 @@ async function assertMultiClassOutput(out: string, classes: string[]): Promise<v
 
 /** The figures of a finished output: sizes from the folder itself, quality from the encode's decode check. */
 export async function summarizeOutput(
+  open: OpenFolder,
   out: string,
   manifest: Manifest,
   reel: EncodedReel,
   union: UnionResult | null,
   seconds: Record<string, number>,
 ): Promise<CompressSummary> {
-  const files = await new LocalStorage(out).list('');
+  const files = await open(out).list('');
   const outputBytes = files.reduce((s, o) => s + o.bytes, 0);
   const finite = reel.psnrDb.filter(Number.isFinite);
   return {

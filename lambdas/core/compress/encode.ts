@@ -14,6 +14,8 @@ import { decodeHevc } from '../reel/decode.ts';
 import { encodeHevc } from '../reel/encode.ts';
 import { resolveFfmpeg, type FfmpegSource } from '../reel/ffmpeg.ts';
 import type { ReelPixFmt } from '../reel/encode.ts';
+import type { EffectiveX265 } from '../reel/x265-settings.ts';
+import { canonicalJson } from '../manifest.ts';
 import { mapPool } from '../map-pool.ts';
 import { similarityOrder, thumbnail } from '../reel/frame-order.ts';
 import { planSegments, type ReelSegment } from '../reel/segments.ts';
@@ -40,6 +42,8 @@ export interface EncodedSegment {
   sha256: string;
   pixFmt: ReelPixFmt;
   ffmpeg: { version: string; source: FfmpegSource };
+  /** what x265 ran with (read back from the segment); absent in run state written before it was recorded */
+  effective?: EffectiveX265;
   /** per frame of this segment, in reel order */
   decodedSha256: string[];
   /** PSNR of each decoded frame against the frame that was encoded, inside the union mask (all pixels without one) */
@@ -53,6 +57,8 @@ export interface EncodedReel {
   bytes: number;
   pixFmt: ReelPixFmt;
   ffmpeg: { version: string; source: FfmpegSource };
+  /** what x265 ran with: one record, since every segment must have run with the same settings */
+  effective?: EffectiveX265;
   /** per kept frame, in reel order (all segments) */
   entryIndices: number[];
   decodedSha256: string[];
@@ -155,6 +161,7 @@ export async function encodeSegmentStage(
       sha256: sha,
       pixFmt: result.pixFmt,
       ffmpeg: { version: ffmpeg.version, source: ffmpeg.source },
+      effective: result.effective,
       decodedSha256,
       psnrDb,
       seconds: { encode: (t1 - t0) / 1000, decode: (t2 - t1) / 1000 },
@@ -182,11 +189,30 @@ export function combineSegments(segments: EncodedSegment[], wall?: EncodedReel['
     bytes: sum((s) => s.bytes),
     pixFmt: sorted[0].pixFmt,
     ffmpeg: sorted[0].ffmpeg,
+    ...sharedEffective(sorted),
     entryIndices: sorted.flatMap((s) => s.entryIndices),
     decodedSha256: sorted.flatMap((s) => s.decodedSha256),
     psnrDb: sorted.flatMap((s) => s.psnrDb),
     seconds: wall ?? { encode: sum((s) => s.seconds.encode), decode: sum((s) => s.seconds.decode) },
   };
+}
+
+/** The segments' one effective-settings record; refuses segments that ran with different settings. */
+function sharedEffective(segments: EncodedSegment[]): { effective?: EffectiveX265 } {
+  const first = segments[0].effective;
+  if (!first) return {};
+  for (const s of segments) {
+    if (!s.effective) return {};
+    if (canonicalJson(s.effective) !== canonicalJson(first)) {
+      const keys = Object.keys({ ...first, ...s.effective }) as (keyof EffectiveX265)[];
+      const key = keys.find((k) => canonicalJson(first[k] ?? null) !== canonicalJson(s.effective![k] ?? null))!;
+      throw new EncoderError(
+        `segment ${s.index} ran with x265 ${key} ${canonicalJson(s.effective[key] ?? null)}, segment ${segments[0].index} with ${canonicalJson(first[key] ?? null)}: one reel must be encoded with one set of settings (pin threads with --threads N)`,
+        s.file,
+      );
+    }
+  }
+  return { effective: first };
 }
 
 export interface EncodeStageOptions {

@@ -5,8 +5,7 @@
 // size (the union mask is then reduced, a stored pixel inside when any of its area is). What may not (it decided the transforms and the union mask): the
 // images themselves, align, mask, reference, segmenter, model, margin, failure policy, max side. Each of those the
 // user states is checked against the earlier output and refused with one sentence when it differs.
-import { resolve } from 'node:path';
-import { LocalStorage } from '../../storage/local.ts';
+import type { Storage } from '../../ground/storage.ts';
 import { warpImage } from '../align/index.ts';
 import { loadManifest, readChecked } from '../artifacts.ts';
 import type { DatasetListing } from '../dataset.ts';
@@ -45,20 +44,20 @@ export function alignmentMismatch(m: Manifest, o: CompressOptions): string | und
 
 /**
  * Stages 1-3 from an earlier output: its manifest (checked), reference, masks, transforms; each kept image is warped
- * again with its stored transform, exactly as the align stage did. `datasetId` is the id of the images being read.
+ * again with its stored transform, exactly as the align stage did. `prev` is the earlier output (opened by the
+ * caller from --reuse-alignment); `datasetId` is the id of the images being read.
  */
 export async function reuseAlignmentStages(
   ctx: StageContext,
+  prev: Storage,
   listing: DatasetListing,
   sourceLayout: JobState['sourceLayout'],
   options: CompressOptions,
   datasetId: string,
 ): Promise<ReusedAlignment> {
-  const previousDir = resolve(options.reuseAlignment!);
-  const prev = new LocalStorage(previousDir);
   const m = await loadManifest(prev);
   if (m.dataset.id !== datasetId) {
-    throw new UsageError(`--reuse-alignment ${previousDir}: it holds another dataset (id ${m.dataset.id.slice(0, 12)}, these images are ${datasetId.slice(0, 12)})`);
+    throw new UsageError(`--reuse-alignment ${prev.description}: it holds another dataset (id ${m.dataset.id.slice(0, 12)}, these images are ${datasetId.slice(0, 12)})`);
   }
   const mismatch = alignmentMismatch(m, options);
   if (mismatch) throw new UsageError(mismatch);

@@ -14,6 +14,7 @@ import type { EncoderSettings } from '../compress/options.ts';
 import type { Image } from '../types.ts';
 import { resolveFfmpeg } from './ffmpeg.ts';
 import { describeExit, spawnFfmpeg, type FfmpegProcess } from './ffmpeg-process.ts';
+import { effectiveSettings, readX265Settings, type EffectiveX265, type X265Request } from './x265-settings.ts';
 
 /** What one reel is encoded with: the run's encoder settings (checked by lambdas/core/compress/options.ts, the only
  * place that knows their ranges and defaults) and the geometry and GOP structure the caller sets. */
@@ -36,6 +37,8 @@ export interface EncodeResult {
   ffmpegArgs: string[];
   /** the pixel format stored in the reel */
   pixFmt: ReelPixFmt;
+  /** what x265 ran with, read back from the reel (checked against what was asked) */
+  effective: EffectiveX265;
 }
 
 /** The reel's frame rate: one frame per second makes frame index == timestamp in seconds (used to seek). */
@@ -74,6 +77,7 @@ export async function encodeHevc(
   const encodedFrames = collectProgressFrames(proc);
 
   let written = 0;
+  let effective: EffectiveX265;
   try {
     for await (const frame of frames) {
       checkFrame(frame, written, opts, frameBytes, outPath);
@@ -96,6 +100,8 @@ export async function encodeHevc(
     if (encoded !== written) {
       throw new EncoderError(`ffmpeg encoded ${encoded} frames but ${written} were sent`, outPath);
     }
+    // before the rename: a reel whose settings x265 changed never appears under its name
+    effective = effectiveSettings(await readX265Settings(partialPath), x265Request(opts), outPath);
     await rename(partialPath, outPath);
   } catch (error) {
     // Covers a throwing frames iterable, a bad frame, and ffmpeg failures alike: nothing half-written survives.
@@ -106,7 +112,7 @@ export async function encodeHevc(
     throw error;
   }
   const { size } = await stat(outPath);
-  return { frames: written, bytes: size, ffmpegArgs, pixFmt };
+  return { frames: written, bytes: size, ffmpegArgs, pixFmt, effective };
 }
 
 /** The full ffmpeg argument list for an encode from rawvideo on stdin. */
@@ -136,17 +142,7 @@ export function buildX265OutputArgs(
   pixFmt: ReelPixFmt,
   output: string,
 ): string[] {
-  const x265 = ['log-level=error'];
-  if (opts.lossless) x265.push('lossless=1');
-  // x265's rate control at rateFps, whatever the timestamps (REEL_FPS) say
-  if (opts.rateFps !== undefined && opts.rateFps !== REEL_FPS) x265.push(`fps=${opts.rateFps}`);
-  if (opts.gop !== undefined) x265.push(`keyint=${opts.gop}`);
-  if (opts.closedGop) x265.push('open-gop=0');
-  if (opts.threads !== undefined) {
-    // Bitstreams depend on the thread layout; fixing pools, frame threads and lookahead threads makes them repeatable.
-    x265.push(`pools=${opts.threads}`, `frame-threads=${Math.min(opts.threads, 16)}`, 'lookahead-threads=0');
-  }
-  if (opts.x265Params) x265.push(opts.x265Params);
+  const x265 = [...adreelX265Entries(opts), ...userX265Entries(opts)];
 
   const colour =
     pixFmt === 'yuv444p'
@@ -165,6 +161,39 @@ export function buildX265OutputArgs(
     '-f', 'mp4',
     output,
   ];
+}
+
+type X265Options = Omit<EncodeOptions, 'width' | 'height' | 'channels'>;
+
+/** The x265-params entries adreel sets itself (the user's come after them). */
+function adreelX265Entries(opts: X265Options): string[] {
+  const x265 = ['log-level=error'];
+  if (opts.lossless) x265.push('lossless=1');
+  // x265's rate control at rateFps, whatever the timestamps (REEL_FPS) say
+  if (opts.rateFps !== undefined && opts.rateFps !== REEL_FPS) x265.push(`fps=${opts.rateFps}`);
+  if (opts.gop !== undefined) x265.push(`keyint=${opts.gop}`);
+  if (opts.closedGop) x265.push('open-gop=0');
+  if (opts.threads !== undefined) {
+    // Bitstreams depend on the thread layout; fixing pools, frame threads and lookahead threads makes them repeatable.
+    x265.push(`pools=${opts.threads}`, `frame-threads=${Math.min(opts.threads, 16)}`, 'lookahead-threads=0');
+  }
+  return x265;
+}
+
+function userX265Entries(opts: X265Options): string[] {
+  return opts.x265Params ? opts.x265Params.split(':') : [];
+}
+
+/** What an encode asks x265 for, to compare with what it ran with. */
+export function x265Request(opts: EncodeOptions): X265Request {
+  return {
+    entries: [...adreelX265Entries(opts), ...userX265Entries(opts)],
+    userEntries: userX265Entries(opts),
+    crf: opts.crf,
+    lossless: opts.lossless === true,
+    channels: opts.channels,
+    inputFps: REEL_FPS,
+  };
 }
 
 /** The caller's geometry (not user options: those were checked by options.ts before any work started). */

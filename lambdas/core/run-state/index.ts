@@ -7,6 +7,7 @@ import { IntegrityError } from '../../ground/errors.ts';
 import type { Storage } from '../../ground/storage.ts';
 import { CompressOptionsSchema } from '../compress/options.ts';
 import type { EncodedSegment, PlannedSegment } from '../compress/encode.ts';
+import { EffectiveX265Schema } from '../reel/x265-settings.ts';
 import type { FrameDraft, JobState, UnionResult } from '../compress/job.ts';
 
 const pad = (i: number) => String(i).padStart(6, '0');
@@ -42,6 +43,7 @@ const FrameDraftSchema = z.looseObject({
   source: z.looseObject({ width: count, height: count, mode: z.enum(['grey', 'rgb']), format: z.string(), bitDepth: count, hadAlpha: z.boolean(), bytes: count, sha256: sha256Hex }),
   transform: affine.nullable(),
   alignment: z.object({ score: z.number(), silhouetteIou: z.number(), ncc: z.number(), method: z.string(), ok: z.boolean() }).nullable(),
+  poseMatrix: affine.optional(),
   dropped: z.string().optional(),
   warnings: z.array(z.string()),
 });
@@ -76,6 +78,7 @@ const EncodedSegmentSchema = z.object({
   sha256: sha256Hex,
   pixFmt: z.enum(['gray', 'gbrp', 'yuv444p']),
   ffmpeg: z.object({ version: z.string(), source: z.enum(['FFMPEG_PATH', 'ffmpeg-static', 'PATH']) }),
+  effective: EffectiveX265Schema.optional(),
   decodedSha256: z.array(sha256Hex),
   psnrDb: z.array(psnr),
   seconds: z.object({ encode: z.number(), decode: z.number() }),

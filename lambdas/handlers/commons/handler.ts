@@ -4,6 +4,7 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { classifyError, InvalidEventError } from './errors.ts';
 import { logger, metrics, MetricUnit } from './powertools.ts';
+import { withTempScratch } from '../../core/scratch.ts';
 
 export type Handler<R> = (event: unknown, context?: Context) => Promise<R>;
 
@@ -26,7 +27,10 @@ export function defineHandler<S extends z.ZodType, R>(
     const t0 = performance.now();
     logger.info(`${name} start`);
     try {
-      const result = await fn(parsed.data, context);
+      // every local temporary file of the invocation lives in one folder under /tmp, removed in finally
+      const result = await withTempScratch(name, () => fn(parsed.data, context), (removed) =>
+        logger.warn('removed temporary folders left by an earlier invocation that did not finish', { removed }),
+      );
       const seconds = (performance.now() - t0) / 1000;
       logger.info(`${name} done`, { seconds });
       metrics.addMetric(`${name}Seconds`, MetricUnit.Seconds, seconds);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { compressFolder } from '../../../lambdas/core/compress/compress-folder.ts';
+import { compressFolder } from '../../../lambdas/cli/local-runs.ts';
 import { encodePng } from '../../../lambdas/core/image-io.ts';
 import { renderSyntheticObject } from '../../../lambdas/core/synthetic/objects.ts';
 import { tempDir, writeSyntheticFolder } from '../../helpers/synthetic-folder.ts';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { compressFolder } from '../../../lambdas/core/compress/compress-folder.ts';
+import { compressFolder } from '../../../lambdas/cli/local-runs.ts';
 import { frameSha256 } from '../../../lambdas/core/hash.ts';
 import { decodeImage, encodePng } from '../../../lambdas/core/image-io.ts';
 import { mulberry32 } from '../../../lambdas/ground/prng.ts';

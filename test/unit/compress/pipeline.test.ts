@@ -6,7 +6,7 @@ import { copyFile, cp, readFile, readdir, rm, stat, writeFile } from 'node:fs/pr
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../../../lambdas/cli/main.ts';
-import { compressFolder } from '../../../lambdas/core/compress/compress-folder.ts';
+import { compressFolder } from '../../../lambdas/cli/local-runs.ts';
 import { frameSha256 } from '../../../lambdas/core/hash.ts';
 import { decodeImage, decodeMask, encodePng } from '../../../lambdas/core/image-io.ts';
 import { restoreFrames } from '../../../lambdas/core/restore.ts';

@@ -5,7 +5,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../../../lambdas/cli/main.ts';
-import { compressClasses, compressFolder, listClasses } from '../../../lambdas/core/compress/compress-folder.ts';
+import { compressClasses, compressFolder, listClasses } from '../../../lambdas/cli/local-runs.ts';
 import { RunSummarySchema } from '../../../lambdas/core/run-summary.ts';
 import { frameSha256 } from '../../../lambdas/core/hash.ts';
 import { decodeImage } from '../../../lambdas/core/image-io.ts';

@@ -6,7 +6,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { compressFamily } from '../../../bench/lib/table1/family.ts';
-import { compressFolder } from '../../../lambdas/core/compress/compress-folder.ts';
+import { compressFolder } from '../../../lambdas/cli/local-runs.ts';
 import { parseCompressOptions, type  CompressOptionsInput } from '../../../lambdas/core/compress/options.ts';
 import { LocalStorage } from '../../../lambdas/storage/local.ts';
 import { tempDir, writeSyntheticFolder } from '../../helpers/synthetic-folder.ts';
