@@ -10,6 +10,7 @@ import { estimateTranslation, maskIou, objectNcc } from '../align/translation.ts
 import type { AlignMode } from '../decide/index.ts';
 import { expandCompactReference } from '../compact-reference.ts';
 import { toStoredImage, toStoredMask } from '../frame-scale.ts';
+import { storedTransform } from '../manifest.ts';
 import { KEYS, referenceKey, storedSizeOf, type FrameDraft, type JobState, type StageContext } from './job.ts';
 import { openSegmenter } from './segmenter.ts';
 import { RUN_STATE, writeState } from '../run-state/index.ts';
@@ -104,9 +105,14 @@ export async function alignMaskStage(
     }
     if (entryIndex === job.reference.index) {
       draft.alignment = { score: 1, silhouetteIou: 1, ncc: 1, method: 'reference', ok: true };
+      if (frameMask && worker.referenceMask) draft.poseMatrix = IDENTITY;
     } else if (frameMask && worker.referenceMask) {
       const iou = maskIou(frameMask.data, worker.referenceMask.data);
       draft.alignment = { score: iou, silhouetteIou: iou, ncc: 0, method: 'identity', ok: true };
+      // the position a test image's is compared with (core/pose): a part out of place stays visible unaligned,
+      // but the pose check names it
+      const position = await estimateTranslation(worker.referenceMask, frameMask);
+      if (position) draft.poseMatrix = position.matrix;
     } else if (worker.referenceGrey) {
       const ncc = await objectNcc(worker.referenceGrey, fullMask(job.width, job.height), luminance(image), image.width, image.height, IDENTITY);
       draft.alignment = { score: Math.max(0, ncc), silhouetteIou: 0, ncc: Math.max(-1, Math.min(1, ncc)), method: 'identity', ok: true };
@@ -142,8 +148,10 @@ export async function alignMaskStage(
         draft.warnings.push(`${err.message}; kept with its best estimate (--on-align-failure ${options.onAlignFailure})`);
       }
     }
-    frame = await warpImage(image, draft.transform!, job.width, job.height);
-    frameMask = await warpMask(objectMask, draft.transform!, job.width, job.height);
+    // at the manifest's precision, so that the stored transform is exactly the one the frame was warped with
+    draft.transform = storedTransform(draft.transform!);
+    frame = await warpImage(image, draft.transform, job.width, job.height);
+    frameMask = await warpMask(objectMask, draft.transform, job.width, job.height);
   }
   const stored = storedSizeOf(job);
   frame = await toStoredImage(frame, stored);
