@@ -134,7 +134,8 @@ export async function lockDestination(dest: string, log?: (m: string) => void): 
   return { path, removed, release };
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` runs (EPERM: it does, under another user). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
