@@ -7,7 +7,7 @@
 //        [--seeds 0-4] [--kernel linear,lanczos3] [--json FILE] [--work DIR]
 // --train / --test limit each real class to its first N training images and N test images spread over the defect
 // types (PROTOCOL "CI subset" style); the default is the whole class.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalStorage } from '../lambdas/storage/local.ts';
@@ -15,6 +15,9 @@ import { parseCompressOptions } from '../lambdas/core/compress/options.ts';
 import { compressFolder, transformFolder } from '../lambdas/cli/local-runs.ts';
 import type { CompressSummary } from '../lambdas/core/compress/compress-folder.ts';
 import { encodePng } from '../lambdas/core/image-io.ts';
+import { applyAffine, composeAffine, invertAffine } from '../lambdas/core/align/affine.ts';
+import { parseManifest } from '../lambdas/core/manifest.ts';
+import type { Affine } from '../lambdas/core/types.ts';
 import { restoreFramesParallel } from '../lambdas/core/restore.ts';
 import { StagedFolder } from '../lambdas/core/staged-folder.ts';
 import { generateSyntheticClass, SYNTHETIC_CLASSES, type SyntheticClass } from '../lambdas/core/synthetic/classes.ts';
@@ -58,6 +61,8 @@ interface Row {
   outliers: string;
   default: { outputBytes: number; reelBytes: number; ratio: number; reelRatio: number };
   videoOnly?: { outputBytes: number; reelBytes: number };
+  /** generated classes: pose error in pixels of the stored transforms against the generator's truth */
+  poseError?: { what: string; median: number; max: number; deformed?: string };
   eval?: { raw: RobustEvalResult; videoOnly: RobustEvalResult; adreel: RobustEvalResult; verdict: NoWorseThanRawVerdict; videoVerdict: NoWorseThanRawVerdict };
 }
 
@@ -117,14 +122,65 @@ async function realClass(name: string): Promise<Row> {
   };
 }
 
+const GENERATED = { count: 48, size: 256 };
+
+/**
+ * Pose error, pixels, of each frame's stored transform (source -> reference; none = identity) against the truth
+ * (the generator's poses): the largest displacement error over the corners of a box of half-side 0.22 x the frame
+ * around the object (the bracket's size), or for a round part the error at its centre only (its rotation is not
+ * observable). Deformed parts (periodic class) are named with their error and whether they were flagged.
+ */
+async function poseErrors(outDir: string, poses: Map<string, { pose: Affine | null; deformed: boolean }>, centreOnly: boolean, flagged: Set<string>): Promise<Row['poseError']> {
+  const manifest = parseManifest(JSON.parse(await readFile(join(outDir, 'manifest.json'), 'utf8')), 'manifest.json');
+  const refPose = poses.get(manifest.reference.name)?.pose;
+  if (!refPose) return undefined;
+  const half = 0.22 * GENERATED.size;
+  const errors: number[] = [];
+  const deformed: string[] = [];
+  for (const f of manifest.frames) {
+    const truthPose = poses.get(f.name)?.pose;
+    if (!truthPose || f.name === manifest.reference.name) continue;
+    const estimated: Affine = f.transform ?? [1, 0, 0, 0, 1, 0];
+    const truth = composeAffine(refPose, invertAffine(truthPose));
+    const points: [number, number][] = centreOnly ? [[0, 0]] : [[-half, -half], [half, -half], [half, half], [-half, half]];
+    let worst = 0;
+    for (const corner of points) {
+      const p = applyAffine(truthPose, corner);
+      const [ex, ey] = applyAffine(estimated, p);
+      const [tx, ty] = applyAffine(truth, p);
+      worst = Math.max(worst, Math.hypot(ex - tx, ey - ty));
+    }
+    errors.push(worst);
+    if (poses.get(f.name)?.deformed) {
+      const m = manifest.decisions?.misalignment;
+      const value = m && m.metric !== 'none' && f.alignment ? f.alignment[m.metric] : undefined;
+      const rank = value === undefined ? '' : `, lowest ${m!.metric} rank ${1 + manifest.frames.filter((g) => g.alignment && g.alignment[m!.metric as 'ncc'] < value).length} of ${manifest.frames.length}`;
+      const margin = value !== undefined && m?.gate ? `, ${m.metric} ${value.toFixed(4)} vs gate ${m.gate.threshold.toFixed(4)} (margin ${(value - m.gate.threshold).toFixed(4)})${rank}` : '';
+      deformed.push(`${f.name} ${worst.toFixed(2)} px${margin}, ${flagged.has(f.name) ? 'flagged' : 'not flagged'}`);
+    }
+  }
+  const sorted = [...errors].sort((a, b) => a - b);
+  return {
+    what: centreOnly ? 'centre' : 'corners',
+    median: sorted[Math.floor(sorted.length / 2)] ?? 0,
+    max: sorted[sorted.length - 1] ?? 0,
+    ...(deformed.length ? { deformed: deformed.join('; ') } : {}),
+  };
+}
+
 async function generatedClass(name: SyntheticClass): Promise<Row> {
   const base = await fresh(join(work, name));
   const input = join(base, 'input');
   await mkdir(input, { recursive: true });
-  for await (const item of generateSyntheticClass(name, { count: 48, size: 256, seed: 1 })) await writeFile(join(input, item.name), await encodePng(item.image));
+  const poses = new Map<string, { pose: Affine | null; deformed: boolean }>();
+  for await (const item of generateSyntheticClass(name, { count: GENERATED.count, size: GENERATED.size, seed: 1 })) {
+    await writeFile(join(input, item.name), await encodePng(item.image));
+    poses.set(item.name, { pose: item.pose, deformed: item.deformed });
+  }
   log(`${name}: default compress`);
   const s = await compressFolder(input, join(base, 'default'), parseCompressOptions({ threads }), { log });
   return {
+    poseError: await poseErrors(join(base, 'default'), poses, name === 'rotation-symmetric', new Set((s.outliers ?? []).map((o) => o.name))),
     class: `${name} (generated)`,
     frames: s.frames,
     inputBytes: s.inputBytes,
@@ -146,12 +202,12 @@ for (const name of values.classes!.split(',')) {
 const f4 = (v: number) => v.toFixed(4);
 const grid = (r: RobustEvalResult, m: 'image' | 'pixel') => `${f4(r.summary[m].mean)} [${f4(r.summary[m].min)}..${f4(r.summary[m].max)}]`;
 console.log(`\nseeds ${seeds.join(',')} x kernels ${kernels.join(',')}; AUROC mean [min..max] over the grid${values.train ? `; real classes limited to ${values.train} train / ${values.test ?? 'all'} test images` : ''}\n`);
-console.log('| class | default run | decisions | outliers kept, flagged (margin) | output bytes (ratio) | reel bytes (ratio) | video-only CRF 28 output / reel bytes | image AUROC raw / video / adreel | pixel AUROC raw / video / adreel | no worse than raw (adreel) | bytes <= video | image >= video |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('| class | default run | decisions | outliers kept, flagged (margin) | pose error px (generated: median / max) | output bytes (ratio) | reel bytes (ratio) | video-only CRF 28 output / reel bytes | image AUROC raw / video / adreel | pixel AUROC raw / video / adreel | no worse than raw (adreel) | bytes <= video | image >= video |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const e = r.eval;
   console.log(
-    `| ${r.class} | ok, ${r.frames} frames | ${r.decisions} | ${r.outliers} | ${r.default.outputBytes.toLocaleString('en')} (${r.default.ratio.toFixed(1)}x) | ${r.default.reelBytes.toLocaleString('en')} (${r.default.reelRatio.toFixed(1)}x) | ` +
+    `| ${r.class} | ok, ${r.frames} frames | ${r.decisions} | ${r.outliers} | ${r.poseError ? `${r.poseError.what} ${r.poseError.median.toFixed(2)} / ${r.poseError.max.toFixed(2)}${r.poseError.deformed ? `; deformed: ${r.poseError.deformed}` : ''}` : '-'} | ${r.default.outputBytes.toLocaleString('en')} (${r.default.ratio.toFixed(1)}x) | ${r.default.reelBytes.toLocaleString('en')} (${r.default.reelRatio.toFixed(1)}x) | ` +
       (r.videoOnly ? `${r.videoOnly.outputBytes.toLocaleString('en')} / ${r.videoOnly.reelBytes.toLocaleString('en')}` : '-') +
       ' | ' +
       (e ? `${grid(e.raw, 'image')} / ${grid(e.videoOnly, 'image')} / ${grid(e.adreel, 'image')} | ${grid(e.raw, 'pixel')} / ${grid(e.videoOnly, 'pixel')} / ${grid(e.adreel, 'pixel')} | ${describeVerdict(e.verdict)} | ${r.default.outputBytes <= r.videoOnly!.outputBytes ? 'yes' : 'no'} | ${e.adreel.summary.image.min >= e.videoOnly.summary.image.min && e.adreel.summary.image.mean >= e.videoOnly.summary.image.mean ? 'yes' : 'no'} (mean ${f4(e.adreel.summary.image.mean)} vs ${f4(e.videoOnly.summary.image.mean)}) |` : '- | - | - | - | - |'),

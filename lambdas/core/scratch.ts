@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { alive } from './output-safety.ts';
+import { processAlive } from './output-safety.ts';
 
 const root = new AsyncLocalStorage<string>();
 
@@ -60,7 +60,7 @@ async function removeStaleInvocationDirs(): Promise<string[]> {
     const pid = INVOCATION_DIR.exec(name)?.[1];
     const dir = join(base, name);
     if (pid === undefined || live.has(dir)) continue;
-    if (Number(pid) !== process.pid && alive(Number(pid))) continue;
+    if (Number(pid) !== process.pid && processAlive(Number(pid))) continue;
     await rm(dir, { recursive: true, force: true });
     removed.push(dir);
   }

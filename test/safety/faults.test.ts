@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmod, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { alive } from '../../lambdas/core/output-safety.ts';
+import { processAlive } from '../../lambdas/core/output-safety.ts';
 import { assertNoStack, assertUnchanged, CLI, FAST, runCli, safetyFixture, snapshot, spawnCli, visibleEntries } from '../helpers/safety.ts';
 
 const INJECT = join(import.meta.dirname, 'fixtures', 'inject-fault.mjs');
@@ -133,7 +133,7 @@ describe('safety: faults', () => {
       assert.match(r.stderr, new RegExp(`adreel: interrupted by ${signal}; removed the partial output of ${o}, nothing was published; run the command again`));
       assertNoStack(r.stderr);
       assert.deepEqual(await visibleEntries(root, `sig-${signal}`), []);
-      assert.equal(alive(ffmpegPid), false, 'ffmpeg was stopped');
+      assert.equal(processAlive(ffmpegPid), false, 'ffmpeg was stopped');
       await assertUnchanged(input, inputSnap);
     });
   }

@@ -104,9 +104,14 @@ export async function alignMaskStage(
     }
     if (entryIndex === job.reference.index) {
       draft.alignment = { score: 1, silhouetteIou: 1, ncc: 1, method: 'reference', ok: true };
+      if (frameMask && worker.referenceMask) draft.poseMatrix = IDENTITY;
     } else if (frameMask && worker.referenceMask) {
       const iou = maskIou(frameMask.data, worker.referenceMask.data);
       draft.alignment = { score: iou, silhouetteIou: iou, ncc: 0, method: 'identity', ok: true };
+      // the position a test image's is compared with (core/pose): a part out of place stays visible unaligned,
+      // but the pose check names it
+      const position = await estimateTranslation(worker.referenceMask, frameMask);
+      if (position) draft.poseMatrix = position.matrix;
     } else if (worker.referenceGrey) {
       const ncc = await objectNcc(worker.referenceGrey, fullMask(job.width, job.height), luminance(image), image.width, image.height, IDENTITY);
       draft.alignment = { score: Math.max(0, ncc), silhouetteIou: 0, ncc: Math.max(-1, Math.min(1, ncc)), method: 'identity', ok: true };

@@ -81,6 +81,11 @@ export interface FrameDraft {
   source: SourceInfo & { bytes: number; sha256: string };
   transform: Affine | null;
   alignment: AlignmentRecord | null;
+  /**
+   * alignment none only: image -> reference translation of the object's centroid, measured for the pose check
+   * (core/pose) while the frame itself stays unmoved; not in the manifest's frame records
+   */
+  poseMatrix?: Affine;
   /** set when the image is left out of the reel (policy drop), with the reason */
   dropped?: string;
   warnings: string[];

@@ -4,7 +4,9 @@ import { judgeMisalignment, type Decisions } from '../decide/index.ts';
 import { AlignmentError, EncoderError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
 import { decodeMask } from '../image-io.ts';
+import { poseModelKind } from '../pose/model.ts';
 import { summarizePoses } from '../pose/summary.ts';
+import { alignModeOf } from './align-mask.ts';
 import { MANIFEST_SCHEMA, MANIFEST_VERSION, parseManifest, segmentFramesSha256, serializeManifest, type Manifest } from '../manifest.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { REEL_FPS } from '../reel/encode.ts';
@@ -99,8 +101,11 @@ export async function publishManifestStage(
     warnings: [...job.warnings, ...drafts.flatMap((d) => d.warnings)],
     ...(decisions ? { decisions } : {}),
   };
-  if (options.align && refMask) {
-    const pose = summarizePoses(manifest.frames, await decodeMask(refMask, KEYS.referenceMask));
+  if (refMask) {
+    // what a pose holds follows the alignment mode; unaligned frames carry their measured position aside
+    const mode = alignModeOf(job);
+    const frames = mode === 'none' ? inReelOrder.map((d) => ({ transform: d.poseMatrix ?? null, alignment: d.alignment })) : manifest.frames;
+    const pose = summarizePoses(frames, await decodeMask(refMask, KEYS.referenceMask), { model: poseModelKind(mode) });
     if (pose) manifest.pose = pose;
   }
   // Validated and sealed with its digest before writing, so a manifest that would not parse is never published.

@@ -2,7 +2,8 @@
 // border; an object does not. Per image: luminance mean and standard deviation of a 5x5 grid of tiles; the 16
 // border tiles give the background's own spread (median, MAD); a centre tile whose mean or deviation is a robust
 // outlier of the border tiles (|modified z| > 3.5) is an object. The spread comes from the image itself, so a
-// busy texture tolerates large differences and a plain background almost none.
+// busy texture tolerates large differences and a plain background almost none. A colour image is also tested on
+// each of its R, G, B planes, so an object of the background's brightness but another colour is still an object.
 import { luminance } from '../align/raster.ts';
 import type { Image } from '../types.ts';
 import { MAD_TO_SIGMA, mad, median, OUTLIER_Z } from './robust-stats.ts';
@@ -45,16 +46,25 @@ function tileStats(grey: Uint8Array, width: number, height: number): { mean: num
   return tiles;
 }
 
+function channelPlane(image: Image, c: number): Uint8Array {
+  const out = new Uint8Array(image.width * image.height);
+  for (let p = 0, i = c; p < out.length; p++, i += 3) out[p] = image.data[i]!;
+  return out;
+}
+
 export function objectPresence(name: string, image: Image): ObjectPresence {
-  const tiles = tileStats(luminance(image), image.width, image.height);
-  const border = tiles.filter((t) => t.border);
-  const centre = tiles.filter((t) => !t.border);
+  const planes = [luminance(image), ...(image.channels === 3 ? [0, 1, 2].map((c) => channelPlane(image, c)) : [])];
   let maxZ = 0;
-  for (const key of ['mean', 'std'] as const) {
-    const values = border.map((t) => t[key]);
-    const m = median(values);
-    const sigma = Math.max(MIN_SIGMA, MAD_TO_SIGMA * mad(values));
-    for (const t of centre) maxZ = Math.max(maxZ, Math.abs(t[key] - m) / sigma);
+  for (const plane of planes) {
+    const tiles = tileStats(plane, image.width, image.height);
+    const border = tiles.filter((t) => t.border);
+    const centre = tiles.filter((t) => !t.border);
+    for (const key of ['mean', 'std'] as const) {
+      const values = border.map((t) => t[key]);
+      const m = median(values);
+      const sigma = Math.max(MIN_SIGMA, MAD_TO_SIGMA * mad(values));
+      for (const t of centre) maxZ = Math.max(maxZ, Math.abs(t[key] - m) / sigma);
+    }
   }
   return { name, object: maxZ > OUTLIER_Z, maxZ };
 }

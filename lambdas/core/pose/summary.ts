@@ -13,6 +13,10 @@
 // probability at most (n + 1 - k) / (n + 1)); with fewer than 1/alpha - 1 frames that is the maximum.
 // Angles wrap. When good training parts appear turned by 180 degrees (at least FLIP_EVIDENCE_FRAMES of them
 // near the centre + 180), the part's two ends are not told apart in practice and angles are compared modulo 180.
+// What a pose holds follows the dataset's alignment mode (decide/alignment-mode.ts): similarity measures position,
+// rotation and scale (the aligner's matrix); translation, and none (a registered dataset, whose images are not
+// moved), measure the position only (the object mask's centroid against the reference's): their rotation and scale
+// are not estimated, so they are not tested (z null), rather than tested as if every part sat at exactly 0 degrees.
 import { z } from 'zod';
 import { applyAffine, invertAffine, paramsFromAffine, type Point } from '../align/affine.ts';
 import { maskPose } from '../align/coarse-pose.ts';
@@ -29,11 +33,18 @@ export const QUANTISATION_SIGMA_PX = 1 / Math.sqrt(12);
 export const POSE_COMPONENTS = ['x', 'y', 'angleDeg', 'logScale'] as const;
 export type PoseComponent = (typeof POSE_COMPONENTS)[number];
 
+/** How the poses were measured: the aligner's similarity, or the object's position only (translation and none modes). */
+export const POSE_MODELS = ['similarity', 'translation'] as const;
+export type PoseModelKind = (typeof POSE_MODELS)[number];
+const TESTED: Record<PoseModelKind, readonly PoseComponent[]> = { similarity: POSE_COMPONENTS, translation: ['x', 'y'] };
+
 const componentSchema = z.strictObject({ centre: z.number(), mad: z.number().nonnegative(), scale: z.number().positive(), floor: z.number().positive() });
 
 export const PoseSummarySchema = z.strictObject({
   /** names the rule, so a later change of rule is visible in old manifests */
   method: z.literal('max-robust-z-loo-conformal'),
+  /** what a pose holds (POSE_MODELS); absent in summaries written before it existed: similarity */
+  model: z.enum(POSE_MODELS).optional(),
   /** training frames whose pose was used (aligned, ok) and those left out */
   frames: z.number().int().min(2),
   excluded: z.number().int().nonnegative(),
@@ -59,6 +70,11 @@ export const PoseSummarySchema = z.strictObject({
 });
 export type PoseSummary = z.output<typeof PoseSummarySchema>;
 
+/** The components a summary's distance is taken over. */
+export function testedComponents(summary: Pick<PoseSummary, 'model'>): readonly PoseComponent[] {
+  return TESTED[summary.model ?? 'similarity'];
+}
+
 export interface Pose {
   x: number;
   y: number;
@@ -76,7 +92,8 @@ export const PoseReportSchema = z.strictObject({
   shiftPct: z.number(),
   /** signed angle from the training centre (modulo the period), degrees */
   turnDeg: z.number(),
-  z: z.strictObject({ x: z.number(), y: z.number(), angleDeg: z.number(), logScale: z.number() }),
+  /** per component; null for one the pose model does not measure (rotation and scale in translation mode) */
+  z: z.strictObject({ x: z.number(), y: z.number(), angleDeg: z.number().nullable(), logScale: z.number().nullable() }),
   distance: z.number(),
   threshold: z.number(),
   flagged: z.boolean(),
@@ -153,7 +170,14 @@ function unwrapAngles(angles: number[], periodDeg: number): number[] {
  * The pose distribution of the training frames (aligned and ok) around the reference's object; null when fewer
  * than two frames have a pose or the reference mask is empty (nothing to compare a test pose with).
  */
-export function summarizePoses(frames: readonly FramePoseInput[], referenceMask: Mask, alpha = POSE_FLAG_ALPHA): PoseSummary | null {
+export function summarizePoses(
+  frames: readonly FramePoseInput[],
+  referenceMask: Mask,
+  opts: { model?: PoseModelKind; alpha?: number } = {},
+): PoseSummary | null {
+  const model = opts.model ?? 'similarity';
+  const alpha = opts.alpha ?? POSE_FLAG_ALPHA;
+  const tested = TESTED[model];
   const geometry = objectGeometry(referenceMask);
   if (!geometry) return null;
   const used = frames.filter((f) => f.transform && f.alignment?.ok);
@@ -187,6 +211,7 @@ export function summarizePoses(frames: readonly FramePoseInput[], referenceMask:
     const diff = differenceOf(c, periodDeg);
     const s = robustStats(values[c], floors[c], diff);
     components[c] = { centre: c === 'angleDeg' ? wrap360(s.centre, 0) : s.centre, mad: s.mad, scale: s.scale, floor: floors[c] };
+    if (!tested.includes(c)) continue;
     const zs = leaveOneOutZ(values[c], floors[c], diff);
     for (let i = 0; i < n; i++) loo[i] = Math.max(loo[i], zs[i]);
   }
@@ -196,6 +221,7 @@ export function summarizePoses(frames: readonly FramePoseInput[], referenceMask:
   const scoreStats = robustStats(scores, 0);
   return {
     method: 'max-robust-z-loo-conformal',
+    model,
     frames: n,
     excluded: frames.length - n,
     anchor: geometry.anchor,
@@ -218,15 +244,18 @@ export function summarizePoses(frames: readonly FramePoseInput[], referenceMask:
 export function poseReport(summary: PoseSummary, matrix: Affine): PoseReport {
   const pose = poseFromMatrix(matrix, summary.anchor);
   const v = componentValues(pose);
-  const zs = {} as PoseReport['z'];
+  const zs: PoseReport['z'] = { x: 0, y: 0, angleDeg: null, logScale: null };
   let main: PoseComponent = 'x';
-  for (const c of POSE_COMPONENTS) {
+  let distance = 0;
+  for (const c of testedComponents(summary)) {
     const s = summary.components[c];
-    const d = differenceOf(c, summary.angle.periodDeg)(v[c], s.centre);
-    zs[c] = d / s.scale;
-    if (Math.abs(zs[c]) > Math.abs(zs[main])) main = c;
+    const zc = differenceOf(c, summary.angle.periodDeg)(v[c], s.centre) / s.scale;
+    zs[c] = zc;
+    if (Math.abs(zc) > distance) {
+      distance = Math.abs(zc);
+      main = c;
+    }
   }
-  const distance = Math.abs(zs[main]);
   const dx = pose.x - summary.components.x.centre;
   const dy = pose.y - summary.components.y.centre;
   return {

@@ -28,7 +28,7 @@ export async function createGatedModelSegmenter(options: ModelSegmenterOptions):
       const stats = await thresholdTestStats(name, image);
       if (stats.failures.length === 0) {
         try {
-          const mask = await segmentThreshold(image, { name });
+          const mask = await segmentThreshold(image, { name, channel: stats.channel });
           counts.threshold++;
           return mask;
         } catch {

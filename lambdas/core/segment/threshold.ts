@@ -4,11 +4,15 @@
 // outline's edge is at ~110), and the shadow's shape changes with the object's orientation. So the threshold is
 // then moved, between the object's mean and Otsu's value, to the grey level whose pixels have the strongest mean
 // gradient: that is where the object's sharp outline is, not the shadow's gentle ramp.
+// The plane thresholded is the luminance, or for a colour object of the background's brightness the distance from
+// the border's colour (channel.ts; the caller says which, threshold-test.ts decides it per image).
 import { loadCv, type CV } from '../cv.ts';
+import { AREA, labelComponents, STAT_COLUMNS } from './components.ts';
 import { SegmentationError } from '../../ground/errors.ts';
 import type { Image, Mask } from '../types.ts';
 import { closeDisc, openDisc } from '../align/morphology.ts';
 import { boxAbove, luminance } from '../align/raster.ts';
+import { borderRing, colourDistancePlane, type ThresholdChannel } from './channel.ts';
 
 export interface ThresholdOptions {
   /** file name, for error messages */
@@ -26,13 +30,18 @@ export interface ThresholdOptions {
   maxAreaFraction?: number;
   /** smallest Otsu between-class / total variance ratio for the histogram to count as object + background */
   minBimodality?: number;
-  /** move Otsu's threshold to the object's sharpest outline (default true); false = plain Otsu */
+  /** move Otsu's threshold to the object's sharpest outline; false = plain Otsu. Default: on luminance only (on the
+   *  colour-distance plane the object's own shading makes steep levels inside it, and there is no shadow ramp) */
   edgeRefine?: boolean;
+  /** the plane thresholded (default luminance; 'colour-distance' needs an RGB image) */
+  channel?: ThresholdChannel;
 }
 
 /** Numbers another module can use to judge how much to trust the threshold segmentation. */
 export interface ThresholdDiagnostics {
-  /** threshold applied to the (blurred) luminance, 0..255 */
+  /** the plane thresholded */
+  channel: ThresholdChannel;
+  /** threshold applied to the (blurred) plane, 0..255 */
   threshold: number;
   /** Otsu's threshold before the edge refinement */
   otsuThreshold: number;
@@ -56,6 +65,9 @@ export interface ThresholdResult {
   mask: Mask;
   diagnostics: ThresholdDiagnostics;
 }
+
+/** The border ring that decides the polarity (and the background's colour), as a share of the shorter side. */
+const BORDER_RING_FRACTION = 0.01;
 
 const DEFAULTS = {
   minAreaFraction: 0.002,
@@ -101,15 +113,17 @@ async function runThreshold(image: Image, opts: Omit<ThresholdOptions, 'name'>):
   const closeRadius = opts.closeRadius ?? Math.max(1, Math.round(0.015 * shorter));
   const openRadius = opts.openRadius ?? Math.max(1, Math.round(0.002 * shorter));
 
-  const grey = blurred(cv, luminance(image), width, height, blurSigma);
+  const channel = opts.channel ?? 'luminance';
+  const plane = channel === 'colour-distance' ? colourDistancePlane(image, BORDER_RING_FRACTION) : luminance(image);
+  const grey = blurred(cv, plane, width, height, blurSigma);
   const { threshold: otsuThreshold, bimodality, lowMean, highMean } = otsu(grey);
-  const ring = borderIndices(width, height, Math.max(2, Math.round(0.01 * shorter)));
+  const ring = borderRing(width, height, Math.max(2, Math.round(BORDER_RING_FRACTION * shorter)));
   let above = 0;
   for (const i of ring) if (grey[i] > otsuThreshold) above++;
   const objectIsDark = above / ring.length >= 0.5;
   const borderAgreement = objectIsDark ? above / ring.length : 1 - above / ring.length;
   const threshold =
-    opts.edgeRefine === false
+    !(opts.edgeRefine ?? channel === 'luminance')
       ? otsuThreshold
       : objectIsDark
         ? sharpestLevel(grey, width, height, Math.ceil(lowMean), otsuThreshold)
@@ -123,12 +137,13 @@ async function runThreshold(image: Image, opts: Omit<ThresholdOptions, 'name'>):
 
   let area = 0;
   for (let i = 0; i < mask.length; i++) if (mask[i]) area++;
-  const edge = borderIndices(width, height, 1);
+  const edge = borderRing(width, height, 1);
   let touching = 0;
   for (const i of edge) if (mask[i]) touching++;
   return {
     mask: { width, height, data: mask },
     diagnostics: {
+      channel,
       threshold,
       otsuThreshold,
       objectIsDark,
@@ -266,39 +281,21 @@ export interface LargestComponent {
 }
 
 export async function largestComponent(binary: Uint8Array, width: number, height: number): Promise<LargestComponent> {
-  const cv = await loadCv();
-  const src = new cv.Mat(height, width, cv.CV_8UC1);
-  const labels = new cv.Mat();
-  const stats = new cv.Mat();
-  const centroids = new cv.Mat();
-  try {
-    src.data.set(binary);
-    const count = cv.connectedComponentsWithStats(src, labels, stats, centroids, 8, cv.CV_32S);
-    const areaColumn = cv.CC_STAT_AREA;
-    const columns = stats.cols;
-    let best = 0;
-    let bestArea = 0;
-    let foreground = 0;
-    for (let label = 1; label < count; label++) {
-      const area = stats.data32S[label * columns + areaColumn];
-      foreground += area;
-      if (area > bestArea) {
-        bestArea = area;
-        best = label;
-      }
+  const { count, labels, stats } = labelComponents(await loadCv(), binary, width, height, 8);
+  let best = 0;
+  let bestArea = 0;
+  let foreground = 0;
+  for (let label = 1; label < count; label++) {
+    const area = stats[label * STAT_COLUMNS + AREA]!;
+    foreground += area;
+    if (area > bestArea) {
+      bestArea = area;
+      best = label;
     }
-    const largest = new Uint8Array(width * height);
-    if (best > 0) {
-      const lab = labels.data32S;
-      for (let i = 0; i < largest.length; i++) if (lab[i] === best) largest[i] = 255;
-    }
-    return { largest, componentCount: count - 1, largestShare: foreground > 0 ? bestArea / foreground : 0 };
-  } finally {
-    src.delete();
-    labels.delete();
-    stats.delete();
-    centroids.delete();
   }
+  const largest = new Uint8Array(width * height);
+  if (best > 0) for (let i = 0; i < largest.length; i++) if (labels[i] === best) largest[i] = 255;
+  return { largest, componentCount: count - 1, largestShare: foreground > 0 ? bestArea / foreground : 0 };
 }
 
 /**
@@ -346,20 +343,4 @@ export function fillHoles(mask: Uint8Array, width: number, height: number): Uint
     for (let i = y * width + x0, end = y * width + x1; i <= end; i++) out[i] = reached[i] ? 0 : 255;
   }
   return out;
-}
-
-/** Indices of the pixels within `thickness` of the frame's edge, in raster order. */
-function borderIndices(width: number, height: number, thickness: number): Int32Array {
-  const t = Math.max(1, Math.min(thickness, Math.floor(Math.min(width, height) / 2)));
-  const out: number[] = [];
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    if (y < t || y >= height - t) {
-      for (let x = 0; x < width; x++) out.push(row + x);
-      continue;
-    }
-    for (let x = 0; x < Math.min(t, width); x++) out.push(row + x);
-    for (let x = Math.max(t, width - t); x < width; x++) out.push(row + x);
-  }
-  return Int32Array.from(out);
 }

@@ -4,13 +4,15 @@
 //  - dark-on-dark: a dark bracket on a darker background, any pose: the threshold's polarity and low contrast;
 //  - periodic: a bracket in a nearly fixed pose on a perforated board (structured background), about 2% of the
 //    parts deformed (outliers of their own dataset, to be kept and flagged);
-//  - texture: a surface with no object, heights varying by a few percent: neither alignment nor mask, one frame size.
+//  - texture: a surface with no object, heights varying by a few percent: neither alignment nor mask, one frame size;
+//  - colour: an orange bracket on a teal background of the same brightness (RGB), any pose: only colour separates
+//    them, so the threshold engine must work on the distance from the background's colour.
 // The generator has no defect images; `pose` (canonical object frame -> image) gives the truth for pose errors.
 import type { Affine, Image } from '../types.ts';
 import { mulberry32 } from '../../ground/prng.ts';
 import { renderSyntheticObject, type SyntheticKind, type SyntheticObjectOptions } from './objects.ts';
 
-export const SYNTHETIC_CLASSES = ['registered', 'rotation-symmetric', 'dark-on-dark', 'periodic', 'texture'] as const;
+export const SYNTHETIC_CLASSES = ['registered', 'rotation-symmetric', 'dark-on-dark', 'periodic', 'texture', 'colour'] as const;
 export type SyntheticClass = (typeof SYNTHETIC_CLASSES)[number];
 
 export interface SyntheticClassOptions {
@@ -37,6 +39,13 @@ export function isDeformedIndex(i: number): boolean {
 export async function* generateSyntheticClass(cls: SyntheticClass, opts: SyntheticClassOptions): AsyncIterable<SyntheticClassItem> {
   const random = mulberry32((opts.seed ^ 0xc1a55) >>> 0);
   const jitter = (amplitude: number) => (random() * 2 - 1) * amplitude;
+  // a bracket at any rotation, scale 0.95-1.05, offsets up to 12% of the frame (the draws in this order)
+  const anyPose = () => {
+    const angleDeg = random() * 360;
+    const scale = 0.95 + 0.1 * random();
+    const tx = jitter(0.12 * opts.size);
+    return { kind: 'asymmetric' as const, angleDeg, scale, tx, ty: jitter(0.12 * opts.size) };
+  };
   for (let i = 0; i < opts.count; i++) {
     const name = `${cls}-${String(i).padStart(3, '0')}.png`;
     const shotSeed = (opts.seed * 7919 + i) >>> 0;
@@ -56,15 +65,11 @@ export async function* generateSyntheticClass(cls: SyntheticClass, opts: Synthet
         shot = { kind: 'disc', angleDeg: random() * 360, scale: 1 + jitter(0.02), tx: jitter(0.06 * opts.size), ty: jitter(0.06 * opts.size) };
         break;
       case 'dark-on-dark':
-        shot = {
-          kind: 'asymmetric',
-          angleDeg: random() * 360,
-          scale: 0.95 + 0.1 * random(),
-          tx: jitter(0.12 * opts.size),
-          ty: jitter(0.12 * opts.size),
-          backgroundLevel: 28,
-          objectShift: -35,
-        };
+        shot = { ...anyPose(), backgroundLevel: 28, objectShift: -35 };
+        break;
+      case 'colour':
+        // the bracket's surface averages ~100 grey levels: the background matches it
+        shot = { ...anyPose(), backgroundLevel: 100, tint: { object: [1.4, 0.9, 0.5], background: [0.6, 1.1, 1.2] } };
         break;
       case 'periodic':
         deformed = isDeformedIndex(i);

@@ -8,7 +8,8 @@
 //  - 'disc': a round part seen from above (rim, concentric grooves, a faint radial texture): a rotation-symmetric
 //    silhouette, like MVTec's bottle.
 // Options vary the scene for the decision tests (synthetic/classes.ts): background level, object brightness
-// (a dark object on a dark background), a perforated-board background, a deformed outline.
+// (a dark object on a dark background), a perforated-board background, a deformed outline, and colour: object
+// and background tinted with two colours of equal luminance (RGB output).
 import type { Affine, Image, Mask } from '../types.ts';
 import { applyAffine, invertAffine, similarityFromParams } from '../align/affine.ts';
 import { mulberry32 } from '../../ground/prng.ts';
@@ -38,6 +39,9 @@ export interface SyntheticObjectOptions {
   perforationPitch?: number;
   /** bends the object's outline: a bump of this height (fraction of the object's size) on one side */
   deform?: number;
+  /** RGB output: each grey level times these per-channel factors (each normalised to luminance 1, so the tint
+   *  changes the colour, not the brightness) for the object's surface and for the background */
+  tint?: { object: [number, number, number]; background: [number, number, number] };
 }
 
 export interface SyntheticObject {
@@ -102,7 +106,10 @@ export function renderSyntheticObject(opts: SyntheticObjectOptions): SyntheticOb
   const gradientAngle = random() * 2 * Math.PI;
   const gx = (Math.cos(gradientAngle) * GRADIENT_AMPLITUDE) / width;
   const gy = (Math.sin(gradientAngle) * GRADIENT_AMPLITUDE) / height;
-  const data = new Uint8Array(width * height);
+  const channels = opts.tint ? 3 : 1;
+  const objectTint = opts.tint ? unitLuminance(opts.tint.object) : [1];
+  const backgroundTint = opts.tint ? unitLuminance(opts.tint.background) : [1];
+  const data = new Uint8Array(width * height * channels);
   const maskData = new Uint8Array(width * height);
 
   // Only pixels near the object need supersampling.
@@ -121,7 +128,8 @@ export function renderSyntheticObject(opts: SyntheticObjectOptions): SyntheticOb
         const hy = (y % pitch) - pitch / 2;
         if (hx * hx + hy * hy <= holeRadius * holeRadius) background -= 0.6 * backgroundLevel;
       }
-      let value = background;
+      let coverage = 0;
+      let surface = 0;
       if (x >= px0 && x <= px1 && y >= py0 && y <= py1) {
         let covered = 0;
         for (let sy = 0; sy < SUPERSAMPLE; sy++) {
@@ -132,16 +140,19 @@ export function renderSyntheticObject(opts: SyntheticObjectOptions): SyntheticOb
           }
         }
         if (covered > 0) {
-          const coverage = covered / samples;
-          const surface = model.shade(a * x + b * y + c0, c * x + d * y + c1);
-          value = coverage * surface + (1 - coverage) * background;
+          coverage = covered / samples;
+          surface = model.shade(a * x + b * y + c0, c * x + d * y + c1);
           if (coverage >= 0.5) maskData[y * width + x] = 255;
         }
       }
-      data[y * width + x] = clampByte(value + NOISE_SIGMA * gaussian(random));
+      const p = (y * width + x) * channels;
+      for (let k = 0; k < channels; k++) {
+        const value = coverage * surface * objectTint[k]! + (1 - coverage) * background * backgroundTint[k]!;
+        data[p + k] = clampByte(value + NOISE_SIGMA * gaussian(random));
+      }
     }
   }
-  return { image: { width, height, channels: 1, data }, mask: { width, height, data: maskData }, pose, corners };
+  return { image: { width, height, channels, data }, mask: { width, height, data: maskData }, pose, corners };
 }
 
 /** `count` shots of one object: rotation 0-360 deg, scale 0.9-1.1, offset up to 15% of the frame per axis. */
@@ -279,6 +290,12 @@ function valueNoise(seed: number, cell: number): (u: number, v: number) => numbe
 function gaussian(random: () => number): number {
   const u = Math.max(random(), 1e-12);
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
+
+/** The factors scaled so that their luminance (Rec. 601 weights) is 1. */
+function unitLuminance([r, g, b]: [number, number, number]): number[] {
+  const y = 0.299 * r + 0.587 * g + 0.114 * b;
+  return [r / y, g / y, b / y];
 }
 
 function clampByte(v: number): number {

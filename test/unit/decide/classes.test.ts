@@ -43,6 +43,22 @@ function centreErrorPx(estimated: Affine, refPose: Affine, pose: Affine): number
   return Math.hypot(ex - tx, ey - ty);
 }
 
+/** Pose errors of the full (similarity) aligner with the decided segmenter, against the reference item[0]. */
+async function similarityPoseErrors(items: SyntheticClassItem[], d: DatasetDecision): Promise<number[]> {
+  const ref = await prepareReference(items[0].image, d.referenceMask!);
+  const errors: number[] = [];
+  try {
+    for (const it of items.slice(1)) {
+      const mask = await d.chosen!.segmenter.segment(it.image, it.name);
+      errors.push(poseErrorPx((await estimateAlignment(ref, it.image, mask, { name: it.name })).matrix, items[0].pose!, it.pose!));
+    }
+  } finally {
+    disposeReference(ref);
+    await d.chosen?.segmenter.dispose?.();
+  }
+  return errors;
+}
+
 describe('decisions on generated classes', () => {
   before(() => {
     delete process.env.ADREEL_SEGMENT_MODEL;
@@ -100,17 +116,17 @@ describe('decisions on generated classes', () => {
     const d = await decide(items);
     assert.equal(d.decisions.segmenter.kind, 'threshold', d.decisions.segmenter.reason);
     assert.equal(d.decisions.alignment.mode, 'similarity', d.decisions.alignment.reason);
-    const ref = await prepareReference(items[0].image, d.referenceMask!);
-    const errors: number[] = [];
-    try {
-      for (const it of items.slice(1)) {
-        const mask = await d.chosen!.segmenter.segment(it.image, it.name);
-        errors.push(poseErrorPx((await estimateAlignment(ref, it.image, mask, { name: it.name })).matrix, items[0].pose!, it.pose!));
-      }
-    } finally {
-      disposeReference(ref);
-      await d.chosen?.segmenter.dispose?.();
-    }
+    const errors = await similarityPoseErrors(items, d);
+    assert.ok(Math.max(...errors) < 1, `pose errors ${errors.map((e) => e.toFixed(2))}`);
+  });
+
+  it('colour object of the background\'s brightness: threshold on the colour-distance plane, similarity, pose error under 1 px', async () => {
+    const items = await generate('colour');
+    const d = await decide(items);
+    assert.equal(d.decisions.segmenter.kind, 'threshold', d.decisions.segmenter.reason);
+    assert.match(d.decisions.segmenter.reason, /on the distance from the border's colour/);
+    assert.equal(d.decisions.alignment.mode, 'similarity', d.decisions.alignment.reason);
+    const errors = await similarityPoseErrors(items, d);
     assert.ok(Math.max(...errors) < 1, `pose errors ${errors.map((e) => e.toFixed(2))}`);
   });
 

@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { DatasetError, SegmentationError, UsageError } from '../../../lambdas/ground/errors.ts';
-import { decodeImage } from '../../../lambdas/core/image-io.ts';
+import { decodeImage, imageToGrey } from '../../../lambdas/core/image-io.ts';
+import { renderSyntheticObject } from '../../../lambdas/core/synthetic/objects.ts';
+import { mulberry32 } from '../../../lambdas/ground/prng.ts';
 import { AUTO_TEST, MODEL_ENV_VAR, chooseSegmenter, thresholdTestStats } from '../../../lambdas/core/segment/index.ts';
-import { objectMask, objectScene, type ObjectPose } from './synthetic-images.ts';
+import { iou, objectMask, objectScene, type ObjectPose } from './synthetic-images.ts';
 import { meanSaliencyModel } from './tiny-onnx.ts';
 
 const SIZE = 256;
@@ -68,7 +70,55 @@ describe('thresholdTestStats', () => {
   });
 });
 
+/** An orange bracket on a teal background of the same luminance (RGB). */
+function sameBrightnessColour(i: number) {
+  const shot = renderSyntheticObject({
+    kind: 'asymmetric', width: SIZE, height: SIZE, angleDeg: 30 + 50 * i, scale: 1, tx: 4 * i, ty: -3 * i, seed: 20 + i,
+    backgroundLevel: 100, tint: { object: [1.4, 0.9, 0.5], background: [0.6, 1.1, 1.2] },
+  });
+  return { name: `colour-${i}.png`, image: shot.image, truth: shot.mask };
+}
+
+describe('thresholdTestStats on colour', () => {
+  it('an object of the background\'s brightness in another colour: fails on luminance, passes on the distance from the border\'s colour', async () => {
+    const { name, image, truth } = sameBrightnessColour(0);
+    const grey = { ...image, channels: 1 as const, data: imageToGrey(image).data };
+    const onLuminance = await thresholdTestStats(name, grey);
+    assert.equal(onLuminance.channel, 'luminance');
+    assert.notDeepEqual(onLuminance.failures, [], 'luminance alone should not separate the object');
+    const stats = await thresholdTestStats(name, image);
+    assert.equal(stats.channel, 'colour-distance');
+    assert.deepEqual(stats.failures, []);
+    const truthFraction = truth.data.filter((v) => v > 0).length / (SIZE * SIZE);
+    assert.ok(Math.abs(stats.objectFraction - truthFraction) < 0.01, `object ${stats.objectFraction} vs ${truthFraction}`);
+  });
+
+  it('a colour image with luminance contrast stays on luminance', async () => {
+    const { image } = plainSample(1, 3)[0]!;
+    assert.equal((await thresholdTestStats('plain.png', image)).channel, 'luminance');
+  });
+
+  it('a colour image that fails on both planes says so in its failures', async () => {
+    const random = mulberry32(5);
+    const data = Uint8Array.from({ length: SIZE * SIZE * 3 }, () => Math.floor(256 * random()));
+    const stats = await thresholdTestStats('noise.png', { width: SIZE, height: SIZE, channels: 3, data });
+    assert.equal(stats.channel, 'luminance');
+    assert.match(stats.failures.join('; '), /on the distance from the border's colour too: /);
+  });
+});
+
 describe('chooseSegmenter', () => {
+  it('auto on same-brightness colour objects: threshold on the colour-distance plane, said in the reason, and it segments them', async () => {
+    const sample = Array.from({ length: 4 }, (_, i) => sameBrightnessColour(i));
+    const chosen = await chooseSegmenter({ mode: 'auto', sample });
+    assert.equal(chosen.segmenter.kind, 'threshold');
+    assert.match(chosen.reason, /4 of them on the distance from the border's colour \(no luminance contrast\)/);
+    for (const s of sample) {
+      const mask = await chosen.segmenter.segment(s.image, s.name);
+      assert.ok(iou(mask, s.truth) > 0.97, `${s.name}: IoU ${iou(mask, s.truth)}`);
+    }
+  });
+
   it('auto picks threshold on plain-background objects, and it segments them', async () => {
     const sample = plainSample(10);
     const chosen = await chooseSegmenter({ mode: 'auto', sample });
@@ -93,6 +143,7 @@ describe('chooseSegmenter', () => {
   it('auto also accepts RGB frames (tested on luminance)', async () => {
     const chosen = await chooseSegmenter({ mode: 'auto', sample: plainSample(3, 3) });
     assert.equal(chosen.segmenter.kind, 'threshold');
+    assert.doesNotMatch(chosen.reason, /distance from the border's colour/);
   });
 
   it('auto without a model on a cluttered image: SegmentationError with the numbers and the model to supply', async () => {

@@ -87,6 +87,29 @@ describe('segmentThreshold', () => {
     assert.ok(iou(mask, truth) > 0.97);
   });
 
+  it('colour-distance plane: an object of the background\'s brightness in another colour, which luminance cannot see', async () => {
+    const shot = renderSyntheticObject({
+      kind: 'asymmetric', width: SIZE, height: SIZE, angleDeg: 40, scale: 1, tx: 6, ty: -4, seed: 3,
+      backgroundLevel: 100, tint: { object: [1.4, 0.9, 0.5], background: [0.6, 1.1, 1.2] },
+    });
+    assert.equal(shot.image.channels, 3);
+    const colour = await segmentThresholdWithDiagnostics(shot.image, { name: 'colour.png', channel: 'colour-distance' });
+    assert.equal(colour.diagnostics.channel, 'colour-distance');
+    assert.equal(colour.diagnostics.objectIsDark, false, 'the background is near distance 0');
+    assert.ok(iou(colour.mask, shot.mask) > 0.97, `colour-distance IoU ${iou(colour.mask, shot.mask)}`);
+    // on luminance the same image gives no usable object: refused, or a mask far from the truth
+    const onLuminance = await segmentThresholdWithDiagnostics(shot.image).catch((e: unknown) => {
+      assert.ok(e instanceof SegmentationError, String(e));
+      return null;
+    });
+    if (onLuminance) assert.ok(iou(onLuminance.mask, shot.mask) < 0.5, `luminance IoU ${iou(onLuminance.mask, shot.mask)}`);
+  });
+
+  it('colour-distance needs an RGB image', async () => {
+    const { image } = bar();
+    await assert.rejects(segmentThreshold(image, { channel: 'colour-distance' }), RangeError);
+  });
+
   it('stops at the outline, not in the soft shadow Otsu alone would take', async () => {
     const { image, truth } = bar({ shadow: true });
     const refined = await segmentThresholdWithDiagnostics(image);
