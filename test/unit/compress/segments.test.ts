@@ -9,7 +9,7 @@ import { compressClasses, compressFolder, listClasses } from '../../../lambdas/c
 import { RunSummarySchema } from '../../../lambdas/core/run-summary.ts';
 import { frameSha256 } from '../../../lambdas/core/hash.ts';
 import { decodeImage } from '../../../lambdas/core/image-io.ts';
-import { parseManifest } from '../../../lambdas/core/manifest.ts';
+import { parseManifest, manifestDocument } from '../../../lambdas/core/manifest.ts';
 import { restoreFrames, restoreFramesParallel } from '../../../lambdas/core/restore.ts';
 import { verifyOutput } from '../../../lambdas/core/verify.ts';
 import { LocalStorage } from '../../../lambdas/storage/local.ts';
@@ -137,7 +137,7 @@ describe('segmented reels (CLI path)', () => {
     assert.equal(summary.totals.frames, 9);
     for (const c of ['bolt', 'bracket']) {
       assert.equal((await verifyOutput(new LocalStorage(join(out, c)))).ok, true, c);
-      const m = JSON.parse(await readFile(join(out, c, 'manifest.json'), 'utf8'));
+      const m = (manifestDocument(JSON.parse(await readFile(join(out, c, 'manifest.json'), 'utf8')), 'manifest.json') as any);
       assert.equal(m.dataset.sourceLayout, 'mvtec');
     }
     // the same thing through the function, which also refuses a folder without categories
