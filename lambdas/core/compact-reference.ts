@@ -29,11 +29,18 @@ export interface CompactReferenceLayout {
   fill: number[];
 }
 
-export async function encodeCompactReference(image: Image, mask: Mask): Promise<{ file: Buffer; layout: CompactReferenceLayout }> {
+export interface CompactReferenceOptions {
+  /** WebP quality for a lossy file; absent = lossless */
+  quality?: number;
+  /** stored px per full px; absent = the finest pyramid level's scale */
+  factor?: number;
+}
+
+export async function encodeCompactReference(image: Image, mask: Mask, opts: CompactReferenceOptions = {}): Promise<{ file: Buffer; layout: CompactReferenceLayout }> {
   const keep = { width: mask.width, height: mask.height, data: dilateDisc(mask.data, mask.width, mask.height, REFERENCE_RIM_PX) };
   const box = maskBoundingBox(keep, 1) ?? { x: 0, y: 0, width: image.width, height: image.height };
   const fill = rimMean(image, keep, mask);
-  const factor = Math.min(1, FEATURE_SIDE / Math.max(image.width, image.height));
+  const factor = opts.factor ?? Math.min(1, FEATURE_SIDE / Math.max(image.width, image.height));
   const { channels } = image;
   const crop = new Uint8Array(box.width * box.height * channels);
   for (let y = 0; y < box.height; y++) {
@@ -48,7 +55,7 @@ export async function encodeCompactReference(image: Image, mask: Mask): Promise<
     const h = Math.max(1, Math.round(box.height * factor));
     stored = await resizeImage(stored, w, h, 'lanczos3');
   }
-  return { file: await encodeWebpLossless(stored), layout: { x: box.x, y: box.y, width: box.width, height: box.height, factor, fill } };
+  return { file: await encodeWebp(stored, opts.quality), layout: { x: box.x, y: box.y, width: box.width, height: box.height, factor, fill } };
 }
 
 /** The stored reference back at full size (width x height), what the aligner is prepared with. */
@@ -80,6 +87,22 @@ function rimMean(image: Image, keep: Mask, object: Mask): number[] {
   return sums.map((s) => (n ? Math.round(s / n) : 0));
 }
 
-async function encodeWebpLossless(image: Image): Promise<Buffer> {
-  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } }).webp({ lossless: true, effort: 6 }).toBuffer();
+async function encodeWebp(image: Image, quality?: number): Promise<Buffer> {
+  const webp = quality === undefined ? { lossless: true, effort: 6 } : { quality, effort: 6 };
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } }).webp(webp).toBuffer();
+}
+
+/**
+ * The reference rebuilt from its own frame in the reel (`frame`: decoded, at the reference's size, masked by the
+ * union mask `union`, null = unmasked): the object and its rim as far as the frame holds them, the rest at the rim's
+ * mean grey, as the compact reference does.
+ */
+export function referenceFromFrame(frame: Image, mask: Mask, union: Mask | null): Image {
+  const grown = dilateDisc(mask.data, mask.width, mask.height, REFERENCE_RIM_PX);
+  const keep: Mask = { width: mask.width, height: mask.height, data: grown.map((v, p) => (v && (!union || union.data[p]) ? 255 : 0)) };
+  const fill = rimMean(frame, keep, mask);
+  const { channels } = frame;
+  const out = new Uint8Array(frame.data.length);
+  for (let p = 0; p < keep.data.length; p++) for (let c = 0; c < channels; c++) out[p * channels + c] = keep.data[p] ? frame.data[p * channels + c] : fill[c];
+  return { width: frame.width, height: frame.height, channels, data: out };
 }

@@ -12,6 +12,7 @@ import { momentsMatrix } from '../pose/moments.ts';
 import type { AlignMode } from '../decide/index.ts';
 import { expandCompactReference } from '../compact-reference.ts';
 import { toStoredImage, toStoredMask } from '../frame-scale.ts';
+import { storedTransform } from '../manifest.ts';
 import { KEYS, referenceKey, storedSizeOf, type FrameDraft, type JobState, type StageContext } from './job.ts';
 import { openSegmenter } from './segmenter.ts';
 import { RUN_STATE, writeState } from '../run-state/index.ts';
@@ -153,8 +154,10 @@ export async function alignMaskStage(
         draft.warnings.push(`${err.message}; kept with its best estimate (--on-align-failure ${options.onAlignFailure})`);
       }
     }
-    frame = await warpImage(image, draft.transform!, job.width, job.height);
-    frameMask = await warpMask(objectMask, draft.transform!, job.width, job.height);
+    // at the manifest's precision, so that the stored transform is exactly the one the frame was warped with
+    draft.transform = storedTransform(draft.transform!);
+    frame = await warpImage(image, draft.transform, job.width, job.height);
+    frameMask = await warpMask(objectMask, draft.transform, job.width, job.height);
   }
   const stored = storedSizeOf(job);
   frame = await toStoredImage(frame, stored);

@@ -7,7 +7,7 @@ import { decodeMask } from '../image-io.ts';
 import { poseModelKind } from '../pose/model.ts';
 import { summarizePoses } from '../pose/summary.ts';
 import { alignModeOf } from './align-mask.ts';
-import { MANIFEST_SCHEMA, MANIFEST_VERSION, parseManifest, segmentFramesSha256, serializeManifest, type Manifest } from '../manifest.ts';
+import { MANIFEST_SCHEMA, MANIFEST_VERSION, parseManifest, segmentFramesSha256, serializeManifest, storedAlignment, type Manifest } from '../manifest.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { REEL_FPS } from '../reel/encode.ts';
 import type { EncodedReel } from './encode.ts';
@@ -95,7 +95,7 @@ export async function publishManifestStage(
     })),
     frames: inReelOrder.map((d, i) => {
       const { sha256: _inDatasetId, ...source } = d.source;
-      return { index: i, name: d.name, stem: d.stem, source, transform: d.transform, alignment: d.alignment };
+      return { index: i, name: d.name, stem: d.stem, source, transform: d.transform, alignment: d.alignment && storedAlignment(d.alignment) };
     }),
     dropped: drafts.filter((d) => d.dropped).map((d) => ({ name: d.name, reason: d.dropped as string })),
     warnings: [...job.warnings, ...drafts.flatMap((d) => d.warnings)],

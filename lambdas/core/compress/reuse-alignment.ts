@@ -13,7 +13,7 @@ import { UsageError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
 import { storedSize, toStoredImage, toStoredMaskCovering } from '../frame-scale.ts';
 import { decodeImage, decodeMask, encodeMaskPng, encodePng } from '../image-io.ts';
-import type { Manifest } from '../manifest.ts';
+import { storedTransform, type Manifest } from '../manifest.ts';
 import { KEYS, referenceKey, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
 import type { CompressOptions } from './options.ts';
 import { unionResultOf } from './union.ts';
@@ -123,9 +123,11 @@ export async function reuseAlignmentStages(
     const sourceBytes = await ctx.source.get(entry.key);
     const { image } = await decodeImage(sourceBytes, entry.name, { mode: job.mode });
     // the align stage's own steps: warp into the reference's geometry (an unaligned kept image is stored as is), then the stored size
-    const aligned = record.transform && m.alignment.enabled && record.alignment?.method !== 'unaligned' ? await warpImage(image, record.transform, width, height) : image;
+    // at the manifest's precision (what a v3 output stores; an earlier version's transform moves by at most 0.01 px)
+    const transform = record.transform && storedTransform(record.transform);
+    const aligned = transform && m.alignment.enabled && record.alignment?.method !== 'unaligned' ? await warpImage(image, transform, width, height) : image;
     await ctx.target.put(RUN_STATE.aligned(i), await encodePng(await toStoredImage(aligned, job.stored!)));
-    drafts.push({ entryIndex: i, name: entry.name, stem: entry.stem, source: { ...record.source, sha256: sha256(sourceBytes) }, transform: record.transform, alignment: record.alignment, warnings: [] });
+    drafts.push({ entryIndex: i, name: entry.name, stem: entry.stem, source: { ...record.source, sha256: sha256(sourceBytes) }, transform, alignment: record.alignment, warnings: [] });
     ctx.onProgress?.('re-warp', drafts.length, job.entries.length);
   }
   return { job, drafts, union };
