@@ -5,6 +5,7 @@
 // the part that grows with the dataset; similar values side by side is what lets brotli shrink them.
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import { IntegrityError } from '../ground/errors.ts';
+import { stemOf } from './dataset.ts';
 
 export const PACKED_ENCODING = 'brotli-base64';
 /** a packed document never needs more than this unpacked (guards the decompressor against a hostile file) */
@@ -51,7 +52,8 @@ export function unpackManifest(envelope: unknown, file: string): Json {
 interface FrameTable {
   count: number;
   name: unknown[];
-  stem: unknown[];
+  /** null: every stem is its name without the extension (dataset.ts stemOf) */
+  stem: unknown[] | null;
   source: Record<string, unknown[] | null>;
   /** 'similarity': columns a, c, tx, ty of the matrix [a, -c, tx, c, a, ty]; 'affine': the six entries; null = none */
   transform: { kind: 'similarity' | 'affine'; columns: (number | null)[][] };
@@ -85,7 +87,7 @@ function framesToTable(frames: Row[]): FrameTable {
   return {
     count: frames.length,
     name: frames.map((f) => f.name),
-    stem: frames.map((f) => f.stem),
+    stem: frames.every((f) => typeof f.name === 'string' && f.stem === stemOf(f.name)) ? null : frames.map((f) => f.stem),
     source,
     transform: { kind: similarity ? 'similarity' : 'affine', columns: picks.map((j) => frames.map((f) => (f.transform ? f.transform[j] : null))) },
     alignment,
@@ -105,7 +107,7 @@ function tableToFrames(table: unknown, file: string): Json[] {
     return c as unknown[];
   };
   const names = column(t.name, 'name');
-  const stems = column(t.stem, 'stem');
+  const stems = t.stem === null ? names.map((name) => (typeof name === 'string' ? stemOf(name) : bad('has a name that is not a string'))) : column(t.stem, 'stem');
   if (typeof t.source !== 'object' || t.source === null) bad('has no source columns');
   const source = Object.fromEntries(SOURCE_KEYS.map((k) => [k, k === 'exifOrientation' && t.source[k] === null ? null : column(t.source[k], `source.${k}`)]));
   if (Object.keys(t.source).length !== SOURCE_KEYS.length) bad('has unexpected source columns');

@@ -31,7 +31,7 @@ export const MANIFEST_VERSIONS_READ = [1, 2, 3] as const;
  */
 export const TRANSFORM_DECIMALS = { linear: 5, translation: 2 } as const;
 /** Decimals of the per-frame alignment figures (score, silhouette IoU, NCC, outlier value/margin): diagnostics only. */
-export const FIGURE_DECIMALS = 4;
+export const FIGURE_DECIMALS = 3;
 
 function roundTo(value: number, decimals: number): number {
   const f = 10 ** decimals;
