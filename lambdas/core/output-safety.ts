@@ -130,6 +130,7 @@ export async function lockDestination(dest: string, log?: (m: string) => void): 
   };
   const unregister = onInterrupt(async () => {
     await release();
+    return dest;
   });
   return { path, removed, release };
 }

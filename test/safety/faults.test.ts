@@ -7,12 +7,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmod, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { assertNoStack, assertUnchanged, runCli, snapshot, spawnCli, visibleEntries } from './helpers.ts';
-import { tempDir, writeSyntheticFolder } from '../helpers/synthetic-folder.ts';
+import { processAlive } from '../../lambdas/core/output-safety.ts';
+import { assertNoStack, assertUnchanged, CLI, FAST, runCli, safetyFixture, snapshot, spawnCli, visibleEntries } from '../helpers/safety.ts';
 
-const CLI = join(import.meta.dirname, '..', '..', 'lambdas', 'cli', 'main.ts');
 const INJECT = join(import.meta.dirname, 'fixtures', 'inject-fault.mjs');
-const FAST = ['--preset', 'ultrafast', '--threads', '1', '--quiet'];
 
 function unshareWorks(): boolean {
   const r = spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=4k tmpfs /mnt 2>/dev/null || exit 3'], { encoding: 'utf8' });
@@ -39,15 +37,11 @@ describe('safety: faults', () => {
   let input: string;
   let out: string;
   let inputSnap: Map<string, string>;
+  let outSnap: Map<string, string>;
   let hangingFfmpeg: string;
   before(async () => {
-    root = await tempDir('adreel-safety-faults-');
-    input = join(root, 'in');
-    out = join(root, 'out');
-    await writeSyntheticFolder(input, { count: 4, size: 128, seed: 3, kind: 'asymmetric' });
-    inputSnap = await snapshot(input);
-    const r = await runCli(['compress', input, out, ...FAST]);
-    assert.equal(r.code, 0, r.stderr);
+    ({ root, input, out, inputSnap } = await safetyFixture('adreel-safety-faults-', FAST));
+    outSnap = await snapshot(out);
     // answers the probes like the real one, then hangs on any real work (and says where it is)
     const real = execFileSync('sh', ['-c', 'command -v ffmpeg'], { encoding: 'utf8' }).trim();
     hangingFfmpeg = join(root, 'hanging-ffmpeg');
@@ -85,6 +79,7 @@ describe('safety: faults', () => {
     assert.match(stderr, new RegExp(`${mnt}[^:]*: .*the file system is read-only; choose a writable output folder \\(EROFS\\)`));
     assertNoStack(stderr);
     assert.deepEqual(r.after, []);
+    await assertUnchanged(out, outSnap);
   });
 
   for (const [code, reason] of [
@@ -104,13 +99,14 @@ describe('safety: faults', () => {
       assert.match(r.stderr, reason);
       assertNoStack(r.stderr);
       assert.deepEqual(await visibleEntries(root, `dest-${code}`), []);
+      await assertUnchanged(out, outSnap);
     });
   }
 
   it('rule 5: a missing input folder (ENOENT) is named', async () => {
     const r = await runCli(['compress', join(root, 'nope'), join(root, 'nope-out'), ...FAST]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /nope: input folder does not exist or is not a folder/);
+    assert.match(r.stderr, new RegExp(`${root}/nope: input folder does not exist or is not a folder`));
     assertNoStack(r.stderr);
     assert.deepEqual(await visibleEntries(root, 'nope-out'), []);
   });
@@ -134,9 +130,10 @@ describe('safety: faults', () => {
       p.child.kill(signal);
       const r = await p.done;
       assert.equal(r.code, code, r.stderr);
-      assert.match(r.stderr, new RegExp(`adreel: interrupted by ${signal}; removed the partial output, nothing was published`));
+      assert.match(r.stderr, new RegExp(`adreel: interrupted by ${signal}; removed the partial output of ${o}, nothing was published; run the command again`));
+      assertNoStack(r.stderr);
       assert.deepEqual(await visibleEntries(root, `sig-${signal}`), []);
-      assert.equal(isAlive(ffmpegPid), false, 'ffmpeg was stopped');
+      assert.equal(processAlive(ffmpegPid), false, 'ffmpeg was stopped');
       await assertUnchanged(input, inputSnap);
     });
   }
@@ -157,6 +154,7 @@ describe('safety: faults', () => {
     assert.match(r.stderr, /removed the stale lock/);
     assert.match(r.stderr, /removed .*\.killed\.adreel-staging-\d+, left by an interrupted run/);
     assert.deepEqual(await visibleEntries(root, 'killed'), ['killed']);
+    await assertUnchanged(input, inputSnap);
   });
 });
 
@@ -168,14 +166,5 @@ async function waitForFile(path: string, timeoutMs: number): Promise<number> {
     if (text.trim()) return Number(text.trim());
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${path}`);
     await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -7,22 +7,15 @@ import { after, before, describe, it } from 'node:test';
 import { sha256 } from '../../lambdas/core/hash.ts';
 import { manifestDocument } from '../../lambdas/core/manifest.ts';
 import { packManifest } from '../../lambdas/core/manifest-pack.ts';
-import { runCli, snapshot, assertUnchanged, visibleEntries } from './helpers.ts';
-import { tempDir, writeSyntheticFolder } from '../helpers/synthetic-folder.ts';
+import { assertNoStack, assertUnchanged, FAST, runCli, safetyFixture, snapshot, visibleEntries } from '../helpers/safety.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 
 describe('safety: manifest', () => {
   let root: string;
-  let input: string;
   let out: string;
   before(async () => {
-    root = await tempDir('adreel-safety-manifest-');
-    input = join(root, 'in');
-    out = join(root, 'out');
-    await writeSyntheticFolder(input, { count: 4, size: 128, seed: 3, kind: 'asymmetric' });
-    const r = await runCli(['compress', input, out, '--preset', 'ultrafast', '--threads', '1', '--segment-frames', '2', '--quiet']);
-    assert.equal(r.code, 0, r.stderr);
+    ({ root, out } = await safetyFixture('adreel-safety-manifest-', [...FAST, '--segment-frames', '2']));
   });
   after(async () => rm(root, { recursive: true, force: true }));
 
@@ -42,7 +35,7 @@ describe('safety: manifest', () => {
     });
   }
 
-  it('v3 manifest is one line: a packed document with a digest, per-segment frame digests, no per-frame hashes', async () => {
+  it('rule 2: a v3 manifest is one line: a packed document with a digest, per-segment frame digests, no per-frame hashes', async () => {
     const text = await readFile(join(out, 'manifest.json'), 'utf8');
     assert.equal(text.trimEnd().includes('\n'), false);
     const envelope = JSON.parse(text);
@@ -52,6 +45,18 @@ describe('safety: manifest', () => {
     assert.match(m.digest, /^[0-9a-f]{64}$/);
     for (const r of m.reels) assert.match(r.framesSha256, /^[0-9a-f]{64}$/);
     for (const f of m.frames) assert.equal(f.decodedSha256 ?? f.source.sha256, undefined);
+  });
+
+  it('rule 2: verify --expect-digest catches a manifest rewritten together with its digest', async () => {
+    const m = manifestDocument(JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')), 'manifest.json') as any;
+    assert.equal((await runCli(['verify', out, '--expect-digest', m.digest, '--quiet'])).code, 0);
+    const other = m.digest.replace(/^./, (c: string) => (c === '0' ? '1' : '0'));
+    const before = await snapshot(out);
+    const v = await runCli(['verify', out, '--expect-digest', other, '--quiet']);
+    assert.equal(v.code, 1);
+    assert.match(v.stderr, /manifest\.json: .*digest/);
+    assertNoStack(v.stderr);
+    await assertUnchanged(out, before);
   });
 
   // Found 4: each edit was called intact by verify and changed what restore writes.
@@ -85,7 +90,7 @@ describe('safety: manifest', () => {
       const r = await runCli(['restore', copy, dest, '--quiet']);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /manifest\.json: content digest .*edited or damaged/);
-      assert.equal(r.stderr.includes('    at '), false, 'no stack trace');
+      assertNoStack(r.stderr + v.stderr);
       await assertUnchanged(copy, before);
       assert.deepEqual(await visibleEntries(root, `dest-${what.replace(/\W+/g, '-')}`), []);
     });

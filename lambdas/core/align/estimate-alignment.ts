@@ -50,7 +50,7 @@ import { FEATURE_SIDE, type ReferenceLevel, type ReferenceModel } from './refere
 import { refineSimilarity } from './refine.ts';
 import { estimateSimilarityRansac } from './similarity-ransac.ts';
 import { maskIou } from './translation.ts';
-import { combinedScore, warpedMaskIou, warpedNcc, type Verification } from './verify.ts';
+import { combinedScore, warpedMaskIou, warpedNcc, type Verification } from './hypothesis-score.ts';
 import { warpMask } from './warp.ts';
 
 export interface AlignmentResult {

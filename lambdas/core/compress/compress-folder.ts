@@ -18,6 +18,7 @@ import { outputOverhead, type OutputOverhead } from '../inspect.ts';
 import { buildRunSummary, classFigures, RUN_SUMMARY_FILE, serializeRunSummary, type ClassSummary, type RunSummary } from '../run-summary.ts';
 import { alignMaskStage, openAlignWorker } from './align-mask.ts';
 import { encodeStage, type EncodedReel } from './encode.ts';
+import { resolveFfmpeg } from '../reel/ffmpeg.ts';
 import { KEYS, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
 import { reuseAlignmentStages } from './reuse-alignment.ts';
 import type { CompressOptions } from './options.ts';
@@ -89,6 +90,8 @@ export async function compressFolder(
     throw new DatasetError(`${mixed.replace(/; each is warped.*$/, '')}: mixed sizes need alignment (drop --no-align or resize the inputs)`, input.dir);
   }
   if (mixed) hooks.log?.(`warning: ${mixed}`);
+  // an unusable FFMPEG_PATH (or no ffmpeg at all) is named now, not after the alignment
+  await resolveFfmpeg();
   const seconds: Record<string, number> = {};
   let t = performance.now();
   const lap = (stage: string) => {
