@@ -13,6 +13,7 @@ import { parseManifest, manifestDocument } from '../../../lambdas/core/manifest.
 import { restoreFrames, restoreFramesParallel } from '../../../lambdas/core/restore.ts';
 import { verifyOutput } from '../../../lambdas/core/verify.ts';
 import { LocalStorage } from '../../../lambdas/storage/local.ts';
+import { restoredByName } from '../../helpers/restored.ts';
 import { tempDir, writeSyntheticFolder } from '../../helpers/synthetic-folder.ts';
 import { parseCompressOptions } from '../../../lambdas/core/compress/options.ts';
 
@@ -74,12 +75,7 @@ describe('segmented reels (CLI path)', () => {
     const lossless4 = await compressFolder(input, join(root, 'l4'), parseCompressOptions({ lossless: true, ...OPTS, segmentFrames: 4 }));
     assert.equal(lossless4.segments, 3);
     // each segment orders its own frames, so compare frame by frame under their names
-    const byName = async (dir: string) => {
-      const out: Record<string, string> = {};
-      for await (const f of restoreFrames(new LocalStorage(dir))) out[f.fileName] = frameSha256((await decodeImage(f.png, f.fileName)).image);
-      return out;
-    };
-    assert.deepEqual(await byName(lossless4.outDir), await byName(lossless1.outDir));
+    assert.deepEqual(await restoredByName(lossless4.outDir), await restoredByName(lossless1.outDir));
   });
 
   it('parallel restore writes the same frames as the sequential one', async () => {
