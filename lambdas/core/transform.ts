@@ -8,6 +8,8 @@ import type { Manifest } from './manifest.ts';
 import type { Segmenter } from './segment/index.ts';
 import type { Affine, Image, Mask } from './types.ts';
 import { estimateTranslation } from './align/translation.ts';
+import { maskPose, type MaskPose } from './align/coarse-pose.ts';
+import { momentsMatrix } from './pose/moments.ts';
 import { applyMask } from './union-mask.ts';
 import { decodeImage } from './image-io.ts';
 import { toStoredImage, toStoredMask } from './frame-scale.ts';
@@ -55,6 +57,7 @@ export async function openTransformer(store: Storage, opts: { modelPath?: string
   let poseModel: PoseModel;
   const alignMode = manifestAlignMode(manifest);
   let refMask: Mask | undefined;
+  let refPose: MaskPose | undefined;
   if (manifest.alignment.segmenter && (manifest.alignment.enabled || manifest.reference.maskFile)) {
     const referenceMask = await loadReferenceMask(store, manifest);
     poseModel = poseModelOf(manifest, referenceMask);
@@ -62,7 +65,9 @@ export async function openTransformer(store: Storage, opts: { modelPath?: string
     if (manifest.alignment.enabled || poseModel.summary) {
       segmenter = await openSegmenter(manifest.alignment.segmenter, opts.modelPath);
       refMask = referenceMask;
-      if (alignMode === 'similarity') refModel = await prepareReference(reference, referenceMask);
+      // similarity aligns with it; none measures poses with it (core/pose), as compress did, moving nothing
+      const measures = alignMode === 'similarity' || poseModel.summary?.model === 'similarity';
+      if (measures && reference.width === referenceMask.width && reference.height === referenceMask.height) refModel = await prepareReference(reference, referenceMask);
     }
   } else {
     poseModel = poseModelOf(manifest, null);
@@ -92,10 +97,19 @@ export async function openTransformer(store: Storage, opts: { modelPath?: string
       let pose: PoseReport | null = null;
       if (segmenter && refMask && alignMode !== 'similarity') {
         // translation (decide/alignment-mode.ts): the object's centroid onto the reference's, as for the training
-        // set; none: the same measure gives the position for the pose check, and the image is not moved
+        // set; none: the image is not moved, the object is segmented for the pose check
         const objectMask = await segmenter.segment(image, name);
         const r = await estimateTranslation(refMask, objectMask);
-        if (r) pose = poseOf(r.matrix, name, warnings);
+        // measured as compress measured the training poses: the aligner (none), the mask's moments (translation),
+        // or (older translation summaries) the translation
+        const model = poseModel.summary?.model;
+        let poseMatrix: Affine | null | undefined = r?.matrix;
+        if (model === 'moments') poseMatrix = momentsMatrix((refPose ??= maskPose(refMask)), maskPose(objectMask));
+        else if (model === 'similarity' && refModel) {
+          const a = await estimateAlignment(refModel, image, objectMask, { name });
+          poseMatrix = a.method === 'none' ? null : a.matrix;
+        }
+        if (r && poseMatrix) pose = poseOf(poseMatrix, name, warnings);
         if (alignMode === 'translation') {
           matrix = r?.matrix ?? [1, 0, 0, 0, 1, 0];
           alignment = { score: r?.silhouetteIou ?? 0, silhouetteIou: r?.silhouetteIou ?? 0, ncc: 0, method: 'translation', ok: r !== null };

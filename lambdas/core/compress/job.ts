@@ -82,8 +82,8 @@ export interface FrameDraft {
   transform: Affine | null;
   alignment: AlignmentRecord | null;
   /**
-   * alignment none only: image -> reference translation of the object's centroid, measured for the pose check
-   * (core/pose) while the frame itself stays unmoved; not in the manifest's frame records
+   * translation and none modes: image -> reference pose from the object mask's moments (core/pose/moments.ts), for
+   * the pose check; the frame is moved by `transform` only. Summarised in the manifest's `pose`, not in its frames.
    */
   poseMatrix?: Affine;
   /** set when the image is left out of the reel (policy drop), with the reason */

@@ -103,9 +103,9 @@ export async function publishManifestStage(
     ...(decisions ? { decisions } : {}),
   };
   if (refMask) {
-    // what a pose holds follows the alignment mode; unaligned frames carry their measured position aside
+    // how a pose is measured follows the alignment mode; translation and none frames carry it aside (moments)
     const mode = alignModeOf(job);
-    const frames = mode === 'none' ? inReelOrder.map((d) => ({ transform: d.poseMatrix ?? null, alignment: d.alignment })) : manifest.frames;
+    const frames = mode !== 'similarity' ? inReelOrder.map((d) => ({ transform: d.poseMatrix ?? null, alignment: d.alignment })) : manifest.frames;
     const pose = summarizePoses(frames, await decodeMask(refMask, KEYS.referenceMask), { model: poseModelKind(mode) });
     if (pose) manifest.pose = pose;
   }

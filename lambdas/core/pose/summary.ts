@@ -13,10 +13,12 @@
 // probability at most (n + 1 - k) / (n + 1)); with fewer than 1/alpha - 1 frames that is the maximum.
 // Angles wrap. When good training parts appear turned by 180 degrees (at least FLIP_EVIDENCE_FRAMES of them
 // near the centre + 180), the part's two ends are not told apart in practice and angles are compared modulo 180.
-// What a pose holds follows the dataset's alignment mode (decide/alignment-mode.ts): similarity measures position,
-// rotation and scale (the aligner's matrix); translation, and none (a registered dataset, whose images are not
-// moved), measure the position only (the object mask's centroid against the reference's): their rotation and scale
-// are not estimated, so they are not tested (z null), rather than tested as if every part sat at exactly 0 degrees.
+// How a pose is measured follows the dataset's alignment mode (decide/alignment-mode.ts): similarity: the aligner's
+// matrix; none (a registered dataset, a part in a fixed pose: exactly where a misplaced part is the defect): the
+// same aligner, run to measure only (the images are not moved); translation (the data found rotation not
+// observable, e.g. a round part): the object mask's moments against the reference's (pose/moments.ts: centroid,
+// principal axis modulo 180 degrees, area). Summaries of translation-mode datasets written before the moments took
+// the translation's matrix ('translation': position only; rotation and scale are not tested, z null).
 import { z } from 'zod';
 import { applyAffine, invertAffine, paramsFromAffine, type Point } from '../align/affine.ts';
 import { maskPose } from '../align/coarse-pose.ts';
@@ -33,10 +35,10 @@ export const QUANTISATION_SIGMA_PX = 1 / Math.sqrt(12);
 export const POSE_COMPONENTS = ['x', 'y', 'angleDeg', 'logScale'] as const;
 export type PoseComponent = (typeof POSE_COMPONENTS)[number];
 
-/** How the poses were measured: the aligner's similarity, or the object's position only (translation and none modes). */
-export const POSE_MODELS = ['similarity', 'translation'] as const;
+/** How the poses were measured: the aligner's similarity, the object mask's moments, or its centroid only (older summaries). */
+export const POSE_MODELS = ['similarity', 'moments', 'translation'] as const;
 export type PoseModelKind = (typeof POSE_MODELS)[number];
-const TESTED: Record<PoseModelKind, readonly PoseComponent[]> = { similarity: POSE_COMPONENTS, translation: ['x', 'y'] };
+const TESTED: Record<PoseModelKind, readonly PoseComponent[]> = { similarity: POSE_COMPONENTS, moments: POSE_COMPONENTS, translation: ['x', 'y'] };
 
 const componentSchema = z.strictObject({ centre: z.number(), mad: z.number().nonnegative(), scale: z.number().positive(), floor: z.number().positive() });
 
@@ -197,7 +199,8 @@ export function summarizePoses(
   const wrap360 = wrappedDifference(360);
   const flippedFrames = rawAngles.filter((a) => Math.abs(wrap360(a, half.centre)) > 90).length;
   const minority = Math.min(flippedFrames, n - flippedFrames);
-  const periodDeg: 360 | 180 = minority >= FLIP_EVIDENCE_FRAMES ? 180 : 360;
+  // a mask's axis has no direction: moments give angles modulo 180 whatever the training parts show
+  const periodDeg: 360 | 180 = model === 'moments' || minority >= FLIP_EVIDENCE_FRAMES ? 180 : 360;
 
   const values: Record<PoseComponent, number[]> = {
     x: poses.map((p) => p.x),
@@ -227,7 +230,7 @@ export function summarizePoses(
     anchor: geometry.anchor,
     leverPx: geometry.leverPx,
     lengthPx: geometry.lengthPx,
-    angle: { periodDeg, flippedFrames: periodDeg === 180 ? minority : 0 },
+    angle: { periodDeg, flippedFrames: periodDeg === 180 && model !== 'moments' ? minority : 0 },
     components,
     score: { median: scoreStats.centre, mad: scoreStats.mad },
     threshold: {

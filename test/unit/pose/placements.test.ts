@@ -25,23 +25,24 @@ describe('pose flag on generated classes (compress -> transform)', () => {
     assert.ok(r.good.flagged + r.misplaced.flagged <= 2, `${r.good.flagged}/${r.good.images} good, ${r.misplaced.flagged}/${r.misplaced.images} "misplaced" flagged`);
   });
 
-  // A part turned in place stays turned after a translation (and in an unmoved image): only its shift is what
-  // these modes erase or could hide, so the misplacements here are shifts.
-  it('translation mode (a round part in a nearly fixed place): the shifted parts are flagged on position alone', async () => {
+  // Translation mode measures poses from the object mask's moments (centroid, axis, area): a round part's turn is
+  // invisible, so its misplacements here are shifts. None mode measures them with the aligner, moving nothing.
+  it('translation mode (a round part in a nearly fixed place): the shifted parts are flagged', async () => {
     const r = await runPlacementClass({ kind: 'disc', spread: 'tight', shiftJitter: 0.01, turns: false, size: 160, train: 30, good: 12, misplaced: 12, seed: 22 });
     assert.equal(r.mode, 'translation', 'the data decide translation for this class');
     assert.ok(r.summary, r.reason);
-    assert.equal(r.summary.model, 'translation');
+    assert.equal(r.summary.model, 'moments');
+    assert.equal(r.summary.angle.periodDeg, 180, 'a mask axis has no direction');
     assert.ok(r.misplaced.share >= 0.9, `${r.misplaced.flagged}/${r.misplaced.images} misplaced flagged; missed ${JSON.stringify(r.missed)}`);
     assert.ok(r.good.flagged <= 1, `${r.good.flagged}/${r.good.images} good flagged`);
-    assert.ok(r.entries.every((e) => e.pose && e.pose.z.angleDeg === null && e.pose.z.logScale === null), 'rotation and scale are not tested');
+    assert.ok(r.entries.every((e) => e.pose && e.pose.z.angleDeg !== null && e.pose.z.logScale !== null), 'every component tested');
   });
 
-  it('none mode (an already registered part): images stay unmoved, a shifted part is still flagged', async () => {
-    const r = await runPlacementClass({ kind: 'asymmetric', spread: 'fixed', turns: false, size: 160, train: 30, good: 12, misplaced: 12, seed: 21 });
+  it('none mode (an already registered screw): images stay unmoved, a shifted or turned part is still flagged', async () => {
+    const r = await runPlacementClass({ kind: 'screw', spread: 'fixed', size: 160, train: 30, good: 12, misplaced: 12, seed: 21 });
     assert.equal(r.mode, 'none', 'the data decide that the class is registered');
     assert.ok(r.summary, r.reason);
-    assert.equal(r.summary.model, 'translation');
+    assert.equal(r.summary.model, 'similarity');
     assert.ok(r.misplaced.share >= 0.9, `${r.misplaced.flagged}/${r.misplaced.images} misplaced flagged; missed ${JSON.stringify(r.missed)}`);
     assert.ok(r.good.flagged <= 1, `${r.good.flagged}/${r.good.images} good flagged`);
     assert.ok(r.entries.every((e) => e.matrix === null && e.pose !== null), 'not moved, but posed');

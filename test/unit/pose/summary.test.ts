@@ -8,6 +8,9 @@ import type { Manifest } from '../../../lambdas/core/manifest.ts';
 import { poseModelOf } from '../../../lambdas/core/pose/model.ts';
 import { objectGeometry, poseFromMatrix, poseReport, summarizePoses, testedComponents, type FramePoseInput } from '../../../lambdas/core/pose/summary.ts';
 import { renderSyntheticObject, type SyntheticKind } from '../../../lambdas/core/synthetic/objects.ts';
+import { maskPose } from '../../../lambdas/core/align/coarse-pose.ts';
+import { momentsMatrix } from '../../../lambdas/core/pose/moments.ts';
+import { wrappedDifference } from '../../../lambdas/core/pose/robust.ts';
 import { placementMatrix, placementPoses, type PlacedPose, type PlacementSpread } from '../../../lambdas/core/synthetic/placements.ts';
 import type { Affine, Mask } from '../../../lambdas/core/types.ts';
 
@@ -108,6 +111,7 @@ describe('pose summary and flag (exact generated poses)', () => {
     const s = summarizePoses(frames, c.mask)!;
     assert.equal(s.frames, 10);
     assert.equal(s.excluded, 2);
+    assert.deepEqual(s, { ...summarizePoses(c.frames, c.mask)!, excluded: 2 });
     assert.equal(summarizePoses(c.frames.slice(0, 1), c.mask), null);
   });
 
@@ -121,7 +125,7 @@ describe('pose summary and flag (exact generated poses)', () => {
     assert.equal(poseModelOf({ ...old, pose: recorded } as Manifest, c.mask).source, 'manifest');
   });
 
-  it('translation model (translation and none modes): the position only is tested, rotation and scale are not', () => {
+  it('translation model (summaries written before the moments): the position only is tested, rotation and scale are not', () => {
     const c = poseClass('asymmetric', 'tight', { train: 60, good: 200, misplaced: 200 }, 10);
     // what a translation-mode dataset records: the centroid shift of each frame, no rotation or scale
     const shiftOnly = (m: Affine): Affine => {
@@ -154,5 +158,22 @@ describe('pose summary and flag (exact generated poses)', () => {
     assert.match(none.reason!, /no object mask/);
     const unaligned = { ...m, alignment: { enabled: false }, decisions: { alignment: { mode: 'none' } }, pose: undefined } as unknown as Manifest;
     assert.match(poseModelOf(unaligned, c.mask).reason!, /not aligned \(alignment: none\)/);
+  });
+
+  it('moments pose: centroid, axis (modulo 180) and area of a mask give the shift, turn and scale against the reference', () => {
+    const render = (angleDeg: number, scale: number, tx: number, ty: number) =>
+      maskPose(renderSyntheticObject({ kind: 'screw', width: SIZE, height: SIZE, angleDeg, scale, tx, ty, seed: 1 }).mask);
+    const ref = render(30, 1, 0, 0);
+    const anchor = ref.centroid;
+    for (const [angleDeg, scale, tx, ty] of [[30, 1, 0, 0], [42, 1, 5, -3], [18, 1.05, -4, 2], [30 + 180, 0.95, 0, 0]]) {
+      const image = render(angleDeg, scale, tx, ty);
+      const m = momentsMatrix(ref, image)!;
+      const p = poseFromMatrix(m, anchor);
+      const turn = wrappedDifference(180)(p.angleDeg, 0);
+      assert.ok(Math.abs(turn - wrappedDifference(180)(angleDeg - 30, 0)) < 0.5, `turn ${turn} for ${angleDeg}`);
+      assert.ok(Math.abs(p.scale - scale) < 0.01, `scale ${p.scale} for ${scale}`);
+      assert.ok(Math.hypot(p.x - image.centroid[0], p.y - image.centroid[1]) < 1e-6, "the position is the object's centroid");
+    }
+    assert.equal(momentsMatrix(ref, { ...ref, area: 0 }), null);
   });
 });
