@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { decodeImage, isImageName } from '../lambdas/core/image-io.ts';
 import { measureAlignmentQuality, type FrameQuality, type QualityReport } from '../lambdas/core/metrics/alignment-quality.ts';
 import { DEFAULT_MARGIN_PX } from '../lambdas/core/compress/options.ts';
+import { positiveInt, walkArgs } from './lib/args.ts';
 import { screwDir } from './lib/shared-data.ts';
 
 interface Args {
@@ -23,26 +24,14 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { dir: join(screwDir(), 'train', 'good'), margins: [DEFAULT_MARGIN_PX] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
+  walkArgs(argv, (a, value) => {
     if (a === '--limit') args.limit = positiveInt(value(), a);
     else if (a === '--json') args.json = value();
     else if (a === '--margins') args.margins = value().split(',').map((m) => nonNegative(m, a));
     else if (a.startsWith('--')) throw new Error(`unknown option ${a} (use --limit N, --json PATH, --margins A,B,...)`);
     else args.dir = a;
-  }
+  });
   return args;
-}
-
-function positiveInt(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got ${v}`);
-  return n;
 }
 
 function nonNegative(v: string, flag: string): number {

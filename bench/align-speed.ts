@@ -33,6 +33,8 @@ import { frameSilhouette, silhouetteIou, silhouetteThreshold, summarise, unionFr
 import type { Affine, Image, Mask } from '../lambdas/core/types.ts';
 import { applyMask, UnionMaskBuilder } from '../lambdas/core/union-mask.ts';
 import { DEFAULT_MARGIN_PX } from '../lambdas/core/compress/options.ts';
+import { median } from '../lambdas/core/decide/robust-stats.ts';
+import { positiveInt, walkArgs } from './lib/args.ts';
 import { sharedDir } from './lib/shared-data.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -68,13 +70,7 @@ function parseArgs(argv: string[]): Args {
     parent: DEFAULT_PARENT,
     modelPath: join(repoRoot, 'models', 'isnet.onnx'),
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
+  walkArgs(argv, (a, value) => {
     if (a === '--limit') args.limit = positiveInt(value(), a);
     else if (a === '--model-limit') args.modelLimit = positiveInt(value(), a);
     else if (a === '--runs') args.runs = positiveInt(value(), a);
@@ -85,15 +81,9 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--model') args.modelPath = resolve(value());
     else if (a === '--json') args.json = value();
     else throw new Error(`unknown option ${a} (see the header of bench/align-speed.ts)`);
-  }
+  });
   if (args.limit !== undefined && args.limit < 2) throw new Error('--limit must be at least 2 (a reference and one image)');
   return args;
-}
-
-function positiveInt(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got ${v}`);
-  return n;
 }
 
 function listOf<T extends string>(v: string, allowed: readonly T[], flag: string): T[] {
@@ -300,13 +290,6 @@ async function transformTiming(impl: Implementation, engine: Engine, reference: 
 }
 
 // ---- driver -------------------------------------------------------------------------------------------------------
-
-function median(values: number[]): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 function log(line: string): void {
   process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);

@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evaluateCategory, type EvalResult } from '../lambdas/eval/evaluate.ts';
+import { walkArgs } from './lib/args.ts';
 
 interface BenchArguments {
   seeds: number[];
@@ -16,19 +17,13 @@ function parseArguments(argv: string[]): BenchArguments {
   const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const sharedRoot = process.env.ADREEL_SHARED || path.resolve(repoRoot, '..', 'shared');
   const parsed: BenchArguments = { seeds: [], dataDir: path.join(sharedRoot, 'data', 'mvtec-screw') };
-  for (let i = 0; i < argv.length; i++) {
-    const argument = argv[i];
-    const value = () => {
-      const next = argv[++i];
-      if (next === undefined) throw new Error(`${argument} needs a value`);
-      return next;
-    };
+  walkArgs(argv, (argument, value) => {
     if (argument === '--json') parsed.jsonPath = value();
     else if (argument === '--data') parsed.dataDir = value();
     else if (argument === '--backbone') parsed.backbone = value();
     else if (/^\d+$/.test(argument)) parsed.seeds.push(Number(argument));
     else throw new Error(`unknown argument ${argument}; usage: eval-screw.ts [seed ...] [--json PATH] [--data DIR] [--backbone PATH]`);
-  }
+  });
   if (parsed.seeds.length === 0) parsed.seeds.push(0);
   return parsed;
 }

@@ -1,7 +1,7 @@
 // The pose check's figures (issue 13):
 // 1. generated classes with known misplacements (shift 5-10% of the object's length or turn 10-20 deg), through
 //    compress + transform: share of misplaced and of good test images flagged, for classes whose training poses
-//    are tight (a part in a fixed pose) and spread (screw-like);
+//    are tight (a part in a fixed pose) and spread (screw-like), and for the alignment modes translation and none;
 // 2. real classes (../shared: screw, bottle): compress train/good, transform test/, the share of good and of
 //    defective test images flagged; with --eval, PaDiM image AUROC on the restored training frames and the
 //    transformed test images with and without the flag, over seeds 0-4 x kernels linear/lanczos3.
@@ -24,6 +24,7 @@ import { evaluateRobustFromFolders, ROBUST_KERNELS, ROBUST_SEEDS } from '../lamb
 import { runPlacementClass, type PlacementOutcome } from './lib/pose-placements.ts';
 import { sharedDir } from './lib/shared-data.ts';
 import { parseCompressOptions } from '../lambdas/core/compress/options.ts';
+import { parseManifest } from '../lambdas/core/manifest.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -48,19 +49,22 @@ if (!args['real-only']) {
   const n = Number(args.count);
   const size = Number(args.size);
   console.log(`# generated classes: ${n} training, ${n} good and ${n} misplaced test shots each, ${size} px`);
+  // the last two are classes the data align by translation (a round part) or not at all (registered): shifts only
   const classes = [
     { kind: 'asymmetric', spread: 'tight', seed: 11 },
     { kind: 'screw', spread: 'tight', seed: 12 },
     { kind: 'screw', spread: 'spread', seed: 13 },
     { kind: 'asymmetric', spread: 'spread', seed: 14 },
+    { kind: 'disc', spread: 'tight', shiftJitter: 0.01, turns: false, seed: 15 },
+    { kind: 'asymmetric', spread: 'fixed', turns: false, seed: 16 },
   ] as const;
-  const outcomes: PlacementOutcome[] = [];
+  const outcomes: Omit<PlacementOutcome, 'entries'>[] = [];
   for (const c of classes) {
-    const r = await runPlacementClass({ ...c, size, train: n, good: n, misplaced: n });
+    const { entries: _entries, ...r } = await runPlacementClass({ ...c, size, train: n, good: n, misplaced: n });
     outcomes.push(r);
     const s = r.summary;
     console.log(
-      `${c.kind.padEnd(10)} ${c.spread.padEnd(6)}: misplaced flagged ${r.misplaced.flagged}/${r.misplaced.images} (${pct(r.misplaced.share)}), ` +
+      `${c.kind.padEnd(10)} ${c.spread.padEnd(6)} (alignment ${r.mode}, pose ${s?.model ?? 'none'}): misplaced flagged ${r.misplaced.flagged}/${r.misplaced.images} (${pct(r.misplaced.share)}), ` +
         `good flagged ${r.good.flagged}/${r.good.images} (${pct(r.good.share)}); threshold ${s?.threshold.value.toFixed(2)} ` +
         `(rank ${s?.threshold.rank}/${s?.frames}, bound ${s ? pct(s.threshold.boundRate) : '-'}), angle period ${s?.angle.periodDeg}, ` +
         `spreads x ${s?.components.x.scale.toFixed(2)} px, angle ${s?.components.angleDeg.scale.toFixed(2)} deg; ${r.seconds.toFixed(0)} s`,
@@ -86,7 +90,7 @@ if (!args['synthetic-only']) {
     if (!existsSync(join(out, 'manifest.json'))) {
       await compressFolder(category, out, parseCompressOptions({ crf: 28, modelPath: existsSync('models/isnet.onnx') ? 'models/isnet.onnx' : undefined }));
     }
-    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
+    const manifest = parseManifest(JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')), join(out, 'manifest.json'));
     // --retransform: the pose rule changed (the images and the detector's scores do not)
     if (args.retransform) await rm(transformed, { recursive: true, force: true });
     if (!existsSync(join(transformed, 'transform-report.json'))) await transformFolder(out, category, transformed);
@@ -111,6 +115,7 @@ if (!args['synthetic-only']) {
         `angle period ${s?.angle.periodDeg}, spreads x ${s?.components.x.scale.toFixed(1)} px, y ${s?.components.y.scale.toFixed(1)} px, ` +
         `angle ${s?.components.angleDeg.scale.toFixed(1)} deg, scale ${s ? pct(s.components.logScale.scale) : '-'}`,
     );
+    console.log(`${name}: alignment ${manifest.decisions?.alignment.mode}, pose model ${s?.model ?? 'none'}${report.poseModel.reason ? ` (${report.poseModel.reason})` : ''}`);
     console.log(`${name}: good flagged ${good.flagged}/${good.images} (${pct(good.share)}), defective flagged ${defective.flagged}/${defective.images} (${pct(defective.share)}); by type ${JSON.stringify(byType)}`);
     const entry: Record<string, unknown> = { good, defective, byType, poseModel: report.poseModel };
     if (args.eval) {

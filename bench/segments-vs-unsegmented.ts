@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalStorage } from '../lambdas/storage/local.ts';
 import { listDataset } from '../lambdas/core/dataset.ts';
-import { alignMaskStage, openAlignWorker } from '../lambdas/core/compress/align-mask.ts';
+import { alignFramesStage } from '../lambdas/core/compress/compress-folder.ts';
 import { encodeStage } from '../lambdas/core/compress/encode.ts';
-import type { FrameDraft, JobState, StageContext } from '../lambdas/core/compress/job.ts';
+import type { JobState, StageContext } from '../lambdas/core/compress/job.ts';
 import { parseCompressOptions } from '../lambdas/core/compress/options.ts';
 import { prepareReferenceStage } from '../lambdas/core/compress/prepare-reference.ts';
 import { unionMaskStage } from '../lambdas/core/compress/union.ts';
@@ -28,16 +28,9 @@ const ctx: StageContext = { source, target: new LocalStorage(work) };
 const options = parseCompressOptions({ crf: Number(values.crf), threads: 2 });
 const t0 = performance.now();
 const job = await prepareReferenceStage(ctx, listing, 'mvtec', options);
-const worker = await openAlignWorker(ctx, job);
-const drafts: FrameDraft[] = [];
-try {
-  for (let i = 0; i < job.entries.length; i++) {
-    drafts.push(await alignMaskStage(ctx, job, worker, i));
-    if ((i + 1) % 40 === 0) console.error(`[segcmp] aligned ${i + 1}/${job.entries.length}`);
-  }
-} finally {
-  await worker.close();
-}
+const drafts = await alignFramesStage(ctx, job, (done, total) => {
+  if (done % 40 === 0) console.error(`[segcmp] aligned ${done}/${total}`);
+});
 const union = await unionMaskStage(ctx, job, drafts);
 console.error(`[segcmp] ${drafts.length} images aligned in ${((performance.now() - t0) / 1000).toFixed(0)} s; crop ${JSON.stringify(union?.crop)}`);
 

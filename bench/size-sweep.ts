@@ -23,6 +23,7 @@ import { LocalStorage } from '../lambdas/storage/local.ts';
 import { screenshotReport } from './lib/chromium.ts';
 import { screwDir } from './lib/shared-data.ts';
 import { prepareInputs } from './lib/table1/inputs.ts';
+import { runMain } from './lib/run-main.ts';
 
 const { values } = parseArgs({
   options: {
@@ -275,7 +276,4 @@ function reportInput(s: Summary): Parameters<typeof writeReport>[1] {
   };
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-  process.exitCode = 1;
-});
+runMain(main);

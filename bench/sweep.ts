@@ -17,28 +17,20 @@ import type { OperatingPoint, SweepPoint, SweepResults, Table1Results } from './
 import { writeBenchReport } from './lib/table1/report-file.ts';
 import { summarisePoint } from './lib/table1/results.ts';
 import { runJobs, type JobOutcome } from './lib/table1/scheduler.ts';
-import { openSession, parseSeeds, positiveInt, type Session } from './lib/table1/session.ts';
+import { openSession, parseSeeds, positiveInt, SESSION_FLAGS, type Session } from './lib/table1/session.ts';
 import { formatStats } from './lib/table1/stats.ts';
 import { TABLE1_ENCODER, type ImageCodec, type VariantSpec } from './lib/table1/variants.ts';
+import { runMain } from './lib/run-main.ts';
 
 const { values } = parseArgs({
   options: {
-    quick: { type: 'boolean' },
-    limit: { type: 'string' },
-    'test-limit': { type: 'string' },
-    jobs: { type: 'string', default: '2' },
-    cache: { type: 'string' },
-    data: { type: 'string' },
-    backbone: { type: 'string' },
-    out: { type: 'string' },
+    ...SESSION_FLAGS,
     series: { type: 'string' },
     'no-confirm': { type: 'boolean' },
     'confirm-seeds': { type: 'string', default: '0,1,2' },
     'tuned-x265': { type: 'string' },
     'tuned-preset': { type: 'string' },
     'tuned-crfs': { type: 'string' },
-    screenshot: { type: 'string' },
-    'no-family': { type: 'boolean' },
   },
 });
 
@@ -277,7 +269,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-  process.exitCode = 1;
-});
+runMain(main);

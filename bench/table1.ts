@@ -21,25 +21,17 @@ import type { SweepResults, Table1Results, Table1Row } from './lib/table1/report
 import { writeBenchReport } from './lib/table1/report-file.ts';
 import { summarisePoint } from './lib/table1/results.ts';
 import { runJobs } from './lib/table1/scheduler.ts';
-import { openSession, parseSeeds, positiveInt } from './lib/table1/session.ts';
+import { openSession, parseSeeds, positiveInt, SESSION_FLAGS } from './lib/table1/session.ts';
 import { formatStats } from './lib/table1/stats.ts';
 import { TABLE1_ROWS, type VariantSpec } from './lib/table1/variants.ts';
 import { readJson } from './lib/table1/cache.ts';
+import { runMain } from './lib/run-main.ts';
 
 const { values } = parseArgs({
   options: {
-    quick: { type: 'boolean' },
+    ...SESSION_FLAGS,
     seeds: { type: 'string' },
-    limit: { type: 'string' },
-    'test-limit': { type: 'string' },
     rows: { type: 'string' },
-    jobs: { type: 'string', default: '2' },
-    cache: { type: 'string' },
-    data: { type: 'string' },
-    backbone: { type: 'string' },
-    out: { type: 'string' },
-    screenshot: { type: 'string' },
-    'no-family': { type: 'boolean' },
   },
 });
 
@@ -132,7 +124,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-  process.exitCode = 1;
-});
+runMain(main);

@@ -18,6 +18,7 @@ import { decodeCheckedFrames } from '../lambdas/core/restore.ts';
 import type { Image } from '../lambdas/core/types.ts';
 import { LocalStorage } from '../lambdas/storage/local.ts';
 import { similarityOrder, thumbnail } from '../lambdas/core/reel/frame-order.ts';
+import { runMain } from './lib/run-main.ts';
 
 /** Candidate x265 settings: preset and parameters appended after adreel's own. */
 export const SETTINGS: Record<string, { preset: string; x265Params: string }> = {
@@ -97,7 +98,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-  process.exitCode = 1;
-});
+runMain(main);

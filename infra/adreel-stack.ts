@@ -13,6 +13,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { handlerFunction, REPO_ROOT } from './functions.ts';
 import { buildPipeline, type MapSettings } from './pipeline.ts';
+import { DEFAULT_MAP, FUNCTION_SIZING, memoryMb, type FunctionName } from './sizing.ts';
 import { acknowledgeStackFindings } from './nag.ts';
 
 export interface AdreelStackProps extends StackProps {
@@ -23,12 +24,7 @@ export interface AdreelStackProps extends StackProps {
   map?: Partial<MapSettings>;
 }
 
-/**
- * Per-image align+mask takes ~0.3-1 s (threshold engine, 1 MP) and ~2-4 s with the model: batches of 8 fit 5 min.
- * Classes: 10 at a time (each fans out again). Segments: up to 20 encode Lambdas per class (a segment is sized to
- * encode in ~2 minutes, lambdas/core/reel/segments.ts).
- */
-export const DEFAULT_MAP: MapSettings = { maxConcurrency: 40, maxItemsPerBatch: 8, toleratedFailurePercentage: 0, classConcurrency: 10, encodeConcurrency: 20 };
+const timeout = (fn: FunctionName) => Duration.seconds(FUNCTION_SIZING[fn].timeoutSeconds);
 
 export class AdreelStack extends Stack {
   readonly ingest: s3.Bucket;
@@ -38,9 +34,7 @@ export class AdreelStack extends Stack {
 
   constructor(scope: Construct, id: string, props: AdreelStackProps = {}) {
     super(scope, id, props);
-    const model = Boolean(props.modelS3Uri);
-    // the model engine needs >= 3 GB (onnxruntime + a U2-Net at 1 MP); the threshold engine much less
-    const segMemory = model ? 3008 : 2048;
+    const engine = props.modelS3Uri ? 'model' : 'threshold';
 
     const accessLogs = new s3.Bucket(this, 'AccessLogs', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -82,23 +76,22 @@ export class AdreelStack extends Stack {
 
     const env: Record<string, string> = { INGEST_BUCKET: this.ingest.bucketName, OUTPUT_BUCKET: this.output.bucketName };
     if (props.modelS3Uri) env.ADREEL_MODEL_S3_URI = props.modelS3Uri;
-    const fn = (name: string, handler: string, memoryMb: number, timeout: Duration) =>
-      handlerFunction(this, name, { handler, memoryMb, timeout, environment: env });
+    const fn = (name: string, handler: string, sized: FunctionName) =>
+      handlerFunction(this, name, { handler, memoryMb: memoryMb(sized, engine), timeout: timeout(sized), environment: env });
 
-    const prepare = fn('PrepareReferenceFn', 'prepare-reference', segMemory, Duration.minutes(5));
-    const align = fn('AlignMaskFn', 'align-mask', segMemory, Duration.minutes(5));
-    const union = fn('UnionMaskFn', 'union-mask', 1024, Duration.minutes(5));
-    const verify = fn('VerifyFn', 'verify', 1024, Duration.minutes(10));
-    // 1024 MB and 5 min: at 100k images the manifest holds 100k frame records (cost model: ~35 s of work)
-    const publish = fn('PublishFn', 'publish', 1024, Duration.minutes(5));
-    const restore = fn('RestoreFn', 'restore', 2048, Duration.minutes(15));
-    const restoreSegment = fn('RestoreSegmentFn', 'restore-segment', 2048, Duration.minutes(15));
+    const prepare = fn('PrepareReferenceFn', 'prepare-reference', 'prepare');
+    const align = fn('AlignMaskFn', 'align-mask', 'align');
+    const union = fn('UnionMaskFn', 'union-mask', 'union');
+    const verify = fn('VerifyFn', 'verify', 'verify');
+    const publish = fn('PublishFn', 'publish', 'publish');
+    const restore = fn('RestoreFn', 'restore', 'restore');
+    const restoreSegment = fn('RestoreSegmentFn', 'restore-segment', 'restoreSegment');
     restore.addEnvironment('RESTORE_SEGMENT_FUNCTION', restoreSegment.functionName);
     restore.addEnvironment('RESTORE_FANOUT', '16');
     restoreSegment.grantInvoke(restore);
-    const discover = fn('DiscoverFn', 'discover', 512, Duration.minutes(2));
-    const summarize = fn('SummarizeFn', 'summarize', 512, Duration.minutes(2));
-    const transform = fn('TransformFn', 'transform', segMemory, Duration.minutes(15));
+    const discover = fn('DiscoverFn', 'discover', 'discover');
+    const summarize = fn('SummarizeFn', 'summarize', 'summarize');
+    const transform = fn('TransformFn', 'transform', 'transform');
     const encode = new lambda.DockerImageFunction(this, 'EncodeFn', {
       code: props.encodeImage
         ? lambda.DockerImageCode.fromEcr(
@@ -112,8 +105,8 @@ export class AdreelStack extends Stack {
             exclude: ['*', '!package.json', '!package-lock.json', '!tsconfig.json', '!lambdas', '!layers'],
           }),
       architecture: lambda.Architecture.X86_64,
-      memorySize: 3008,
-      timeout: Duration.minutes(15),
+      memorySize: memoryMb('encode'),
+      timeout: timeout('encode'),
       ephemeralStorageSize: Size.mebibytes(4096),
       tracing: lambda.Tracing.ACTIVE,
       environment: { ...env, POWERTOOLS_SERVICE_NAME: 'adreel-encode' },
@@ -144,16 +137,6 @@ export class AdreelStack extends Stack {
       { discover, summarize, prepare, align, union, encode, verify, publish },
       this.output,
       { ...DEFAULT_MAP, ...props.map },
-      {
-        discover: Duration.minutes(2),
-        summarize: Duration.minutes(2),
-        prepare: Duration.minutes(5),
-        align: Duration.minutes(5),
-        union: Duration.minutes(5),
-        encode: Duration.minutes(15),
-        verify: Duration.minutes(10),
-        publish: Duration.minutes(5),
-      },
     );
     this.stateMachine = new sfn.StateMachine(this, 'CompressPipeline', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
@@ -163,7 +146,7 @@ export class AdreelStack extends Stack {
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
 
-    const start = fn('StartFn', 'start', 256, Duration.seconds(30));
+    const start = fn('StartFn', 'start', 'start');
     start.addEnvironment('STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
     this.ingest.grantRead(start, `*/_READY`);
     this.stateMachine.grantStartExecution(start);

@@ -12,6 +12,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { FUNCTION_SIZING } from './sizing.ts';
 
 /** Error names worth retrying: Lambda service hiccups, timeouts, and what handlers classify as TransientError. */
 export const RETRYABLE_ERRORS = [
@@ -62,20 +63,11 @@ export interface MapSettings {
   encodeConcurrency: number;
 }
 
-export interface PipelineTimeouts {
-  discover: Duration;
-  summarize: Duration;
-  prepare: Duration;
-  align: Duration;
-  union: Duration;
-  encode: Duration;
-  verify: Duration;
-  publish: Duration;
-}
-
 const RUN = { 'dataset.$': '$.dataset', 'runId.$': '$.runId' };
 
-export function buildPipeline(scope: Construct, fns: PipelineFunctions, output: IBucket, map: MapSettings, t: PipelineTimeouts): sfn.IChainable {
+export function buildPipeline(scope: Construct, fns: PipelineFunctions, output: IBucket, map: MapSettings): sfn.IChainable {
+  // a task waits as long as its function may run (infra/sizing.ts)
+  const t = (fn: keyof PipelineFunctions) => Duration.seconds(FUNCTION_SIZING[fn].timeoutSeconds);
   const failed = new sfn.Fail(scope, STATE_NAMES.failed, { errorPath: '$.error.Error', causePath: '$.error.Cause' });
   const classFailed = new sfn.Fail(scope, STATE_NAMES.classFailed, { errorPath: '$.error.Error', causePath: '$.error.Cause' });
   const retry = <T extends sfn.TaskStateBase | sfn.DistributedMap>(s: T): T =>
@@ -100,8 +92,8 @@ export function buildPipeline(scope: Construct, fns: PipelineFunctions, output: 
     );
 
   // one class (its input: {dataset, runId, options})
-  const prepare = task(STATE_NAMES.prepare, fns.prepare, { ...RUN, 'options.$': '$.options' }, '$.prepare', t.prepare);
-  const align = task(STATE_NAMES.align, fns.align, { 'BatchInput.$': '$.BatchInput', 'Items.$': '$.Items' }, '$', t.align);
+  const prepare = task(STATE_NAMES.prepare, fns.prepare, { ...RUN, 'options.$': '$.options' }, '$.prepare', t('prepare'));
+  const align = task(STATE_NAMES.align, fns.align, { 'BatchInput.$': '$.BatchInput', 'Items.$': '$.Items' }, '$', t('align'));
   const alignMap = new sfn.DistributedMap(scope, STATE_NAMES.map, {
     itemReader: new sfn.S3JsonItemReader({ bucket: output, key: sfn.JsonPath.stringAt('$.prepare.itemsKey') }),
     itemBatcher: new sfn.ItemBatcher({ maxItemsPerBatch: map.maxItemsPerBatch, batchInput: { 'dataset.$': '$.dataset', 'runId.$': '$.runId' } }),
@@ -113,11 +105,11 @@ export function buildPipeline(scope: Construct, fns: PipelineFunctions, output: 
   });
   alignMap.itemProcessor(align);
   retry(alignMap);
-  const union = task(STATE_NAMES.union, fns.union, RUN, '$.union', t.union);
+  const union = task(STATE_NAMES.union, fns.union, RUN, '$.union', t('union'));
   // one segment of the reel per iteration (its input: {dataset, runId, segment}); results stay in S3
   const SEGMENT = { ...RUN, 'segment.$': '$.segment' };
-  const encode = task(STATE_NAMES.encode, fns.encode, SEGMENT, '$.encode', t.encode);
-  const verify = task(STATE_NAMES.verify, fns.verify, SEGMENT, '$.verify', t.verify);
+  const encode = task(STATE_NAMES.encode, fns.encode, SEGMENT, '$.encode', t('encode'));
+  const verify = task(STATE_NAMES.verify, fns.verify, SEGMENT, '$.verify', t('verify'));
   const encodeMap = new sfn.Map(scope, STATE_NAMES.encodeMap, {
     itemsPath: '$.union.segments',
     itemSelector: { 'dataset.$': '$.dataset', 'runId.$': '$.runId', 'segment.$': '$$.Map.Item.Value' },
@@ -125,12 +117,12 @@ export function buildPipeline(scope: Construct, fns: PipelineFunctions, output: 
     resultPath: sfn.JsonPath.DISCARD,
   });
   encodeMap.itemProcessor(encode.next(verify));
-  const publish = task(STATE_NAMES.publish, fns.publish, RUN, '$.publish', t.publish);
+  const publish = task(STATE_NAMES.publish, fns.publish, RUN, '$.publish', t('publish'));
   for (const s of [prepare, alignMap, union, encodeMap, publish]) s.addCatch(classFailed, { resultPath: '$.error' });
   const perClass = prepare.next(alignMap).next(union).next(encodeMap).next(publish);
 
   // the upload: its classes, each a complete output, then one summary
-  const discover = task(STATE_NAMES.discover, fns.discover, { ...RUN, 'options.$': '$.options' }, '$.discover', t.discover);
+  const discover = task(STATE_NAMES.discover, fns.discover, { ...RUN, 'options.$': '$.options' }, '$.discover', t('discover'));
   const classMap = new sfn.DistributedMap(scope, STATE_NAMES.classMap, {
     itemReader: new sfn.S3JsonItemReader({ bucket: output, key: sfn.JsonPath.stringAt('$.discover.classesKey') }),
     itemSelector: { 'dataset.$': '$$.Map.Item.Value.dataset', 'runId.$': '$.runId', 'options.$': '$.options' },
@@ -141,7 +133,7 @@ export function buildPipeline(scope: Construct, fns: PipelineFunctions, output: 
     resultPath: sfn.JsonPath.DISCARD,
   });
   classMap.itemProcessor(perClass);
-  const summarize = task(STATE_NAMES.summarize, fns.summarize, RUN, '$.summary', t.summarize);
+  const summarize = task(STATE_NAMES.summarize, fns.summarize, RUN, '$.summary', t('summarize'));
   for (const s of [discover, classMap, summarize]) s.addCatch(failed, { resultPath: '$.error' });
   return discover.next(classMap).next(summarize).next(new sfn.Succeed(scope, STATE_NAMES.done));
 }

@@ -8,10 +8,11 @@
 //   - the union reducer and publish's record reads: from the partial unions (PARTIAL_UNION, measured by
 //     bench/union-partials.ts), not per image: see the analysis there.
 //   - peak memory per stage: measured; reported beside the configured Lambda memory (billing uses the configured size).
-//   - Lambda memory sizes and Map settings: the stack's (infra/adreel-stack.ts), copied in LAMBDA_MB below.
+//   - Lambda memory sizes, timeouts and Map settings: the stack's own table (infra/sizing.ts), threshold engine.
 //   - requests per image: counted from the handlers' code (lambdas/handlers), listed in S3_PER_IMAGE.
 //   - work/ intermediates (aligned PNG + mask + record per image) live until the 7-day lifecycle rule removes them;
 //     their size is taken as the input image size (an aligned PNG is the same kind of image).
+import { DEFAULT_MAP, FUNCTION_SIZING, memoryMb, type FunctionName } from '../../infra/sizing.ts';
 import { PRICES, type Prices } from './prices.ts';
 
 export interface StageResults {
@@ -26,14 +27,23 @@ export interface StageResults {
   frame?: { width: number; height: number; mode: 'grey' | 'rgb'; crop: { width: number; height: number } | null };
 }
 
-/** Configured Lambda memory (MB), from infra/adreel-stack.ts. */
-export const LAMBDA_MB = { start: 256, discover: 512, prepare: 2048, align: 2048, union: 1024, encode: 3008, verify: 1024, publish: 1024, summarize: 512 } as const;
-/** Configured Lambda timeouts (s), from infra/adreel-stack.ts, by invocation kind (see CostLine.invocations). */
-export const LAMBDA_TIMEOUT_S: Record<string, number> = { prepare: 300, 'align (batch)': 300, union: 300, 'encode (segment)': 900, 'verify (segment)': 600, publish: 300 };
-/** Align items per Distributed Map batch (DEFAULT_MAP.maxItemsPerBatch). */
-export const ALIGN_BATCH = 8;
-/** Encode Lambdas per class at once (DEFAULT_MAP.encodeConcurrency). */
-export const ENCODE_CONCURRENCY = 20;
+const PRICED = ['start', 'discover', 'prepare', 'align', 'union', 'encode', 'verify', 'publish', 'summarize'] as const;
+/** Configured Lambda memory (MB) of the functions a compress run invokes (infra/sizing.ts, threshold engine). */
+export const LAMBDA_MB = Object.fromEntries(PRICED.map((fn) => [fn, memoryMb(fn)])) as Record<(typeof PRICED)[number], number>;
+const timeoutS = (fn: FunctionName) => FUNCTION_SIZING[fn].timeoutSeconds;
+/** Configured Lambda timeouts (s), infra/sizing.ts, by invocation kind (see CostLine.invocations). */
+export const LAMBDA_TIMEOUT_S: Record<string, number> = {
+  prepare: timeoutS('prepare'),
+  'align (batch)': timeoutS('align'),
+  union: timeoutS('union'),
+  'encode (segment)': timeoutS('encode'),
+  'verify (segment)': timeoutS('verify'),
+  publish: timeoutS('publish'),
+};
+/** Align items per Distributed Map batch. */
+export const ALIGN_BATCH = DEFAULT_MAP.maxItemsPerBatch;
+/** Encode Lambdas per class at once. */
+export const ENCODE_CONCURRENCY = DEFAULT_MAP.encodeConcurrency;
 /** Small functions whose time was not measured by the benchmark (they do a listing or a few reads): estimates. */
 export const FIXED_SECONDS = { start: 0.3, discover: 0.5, summarize: 0.5 } as const;
 /**

@@ -10,14 +10,22 @@ import type { PoseSummary } from '../../lambdas/core/pose/summary.ts';
 import { placementClass, type PlacementClassOptions, type PlacedShot } from '../../lambdas/core/synthetic/placements.ts';
 import type { TransformSummary } from '../../lambdas/core/transform-folder.ts';
 import { parseCompressOptions } from '../../lambdas/core/compress/options.ts';
+import type { AlignMode } from '../../lambdas/core/decide/index.ts';
+import type { Manifest } from '../../lambdas/core/manifest.ts';
 
 export interface PlacementOutcome {
   options: PlacementClassOptions;
+  /** the alignment mode compress decided from the training set (decide/alignment-mode.ts) */
+  mode: AlignMode | undefined;
   summary: PoseSummary | null;
+  /** why there is no pose model, when there is none */
+  reason?: string;
   good: { images: number; flagged: number; share: number };
   misplaced: { images: number; flagged: number; share: number };
   /** the misplaced shots that were not flagged, with what had been done to them and their distance */
   missed: { name: string; misplacement: PlacedShot['misplacement']; distance: number | null }[];
+  /** the test images' report entries */
+  entries: TransformSummary['report'];
   seconds: number;
 }
 
@@ -38,6 +46,7 @@ export async function runPlacementClass(options: PlacementClassOptions, workDir?
     const dest = join(root, 'transformed');
     await transformFolder(out, category, dest);
     const report = JSON.parse(await readFile(join(dest, 'transform-report.json'), 'utf8')) as TransformSummary;
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as Manifest;
     const count = (type: string) => {
       const entries = report.report.filter((e) => e.file.startsWith(`test/${type}/`));
       const flagged = entries.filter((e) => e.pose?.flagged).length;
@@ -51,10 +60,13 @@ export async function runPlacementClass(options: PlacementClassOptions, workDir?
       });
     return {
       options,
+      mode: manifest.decisions?.alignment.mode,
       summary: report.poseModel.summary,
+      ...(report.poseModel.reason ? { reason: report.poseModel.reason } : {}),
       good: count('good'),
       misplaced: count('misplaced'),
       missed,
+      entries: report.report.filter((e) => e.file.startsWith('test/')),
       seconds: (performance.now() - started) / 1000,
     };
   } finally {

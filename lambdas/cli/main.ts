@@ -89,8 +89,11 @@ export function installSignalHandlers(): void {
     process.on(signal, () => {
       if (stopping) return;
       stopping = true;
-      void runInterruptCleanups().then((n) => {
-        process.stderr.write(`adreel: interrupted by ${signal}; ${n > 0 ? 'removed the partial output, nothing was published' : 'nothing was written'}\n`);
+      void runInterruptCleanups().then(({ count, destinations }) => {
+        const of = destinations.length > 0 ? ` of ${destinations.join(', ')}` : '';
+        process.stderr.write(
+          `adreel: interrupted by ${signal}; ${count > 0 ? `removed the partial output${of}, nothing was published; run the command again to write it` : 'nothing was written'}\n`,
+        );
         process.exit(code);
       });
     });

@@ -1,23 +1,69 @@
 // The manifest: everything needed to trust, restore and transform a reel, as versioned JSON checked by zod.
 // Names inside it become file names on restore, so every name must be a single safe path segment and names
 // must stay distinct on case-insensitive file systems.
-// Version 2 (written now): compact JSON (no indentation), one digest of the decoded frames per reel segment instead
-// of one per frame, no per-frame source sha256 (dataset.id covers the inputs), and `digest`: the sha256 of the
-// canonical serialization of the whole manifest without `digest`, so an edit of any field (present or added later)
-// is detected. Version 1 (per-frame decodedSha256, no digest) is still read: users may have deleted the originals.
+// Version 3 (written now) holds the same document as version 2 (below), packed: the per-frame records as columns
+// (lambdas/core/manifest-pack.ts), the whole document brotli-compressed, in a one-line JSON envelope
+// {schema, version, encoding, document}. Transforms are stored rounded (storedTransform: compress warps with the
+// rounded matrix, so the stored transform is the one used) and alignment figures to FIGURE_DECIMALS.
+// Version 2: compact JSON (no indentation), one digest of the decoded frames per reel segment instead of one per
+// frame, no per-frame source sha256 (dataset.id covers the inputs), and `digest`: the sha256 of the canonical
+// serialization of the whole manifest without `digest`, so an edit of any field (present or added later) is
+// detected. In v3 the digest is over the same unpacked document, so packing cannot hide an edit. Versions 1 (per-frame
+// decodedSha256, no digest) and 2 are still read: users may have deleted the originals.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { decisionsSchema } from './decide/schema.ts';
 import { IntegrityError } from '../ground/errors.ts';
 import { CrfSchema } from './compress/options.ts';
 import { PoseSummarySchema } from './pose/summary.ts';
+import { packManifest, unpackManifest } from './manifest-pack.ts';
 import { EffectiveX265Schema } from './reel/x265-settings.ts';
 
 export const MANIFEST_SCHEMA = 'adreel.manifest';
 /** the version written */
-export const MANIFEST_VERSION = 2;
+export const MANIFEST_VERSION = 3;
 /** the versions read */
-export const MANIFEST_VERSIONS_READ = [1, 2] as const;
+export const MANIFEST_VERSIONS_READ = [1, 2, 3] as const;
+
+/**
+ * Decimals a transform is stored with: the linear part to 1e-5 (0.01 px over a 1,000 px frame), the translation to
+ * 0.01 px. Compress rounds each transform with storedTransform before warping with it.
+ */
+export const TRANSFORM_DECIMALS = { linear: 5, translation: 2 } as const;
+/** Decimals of the per-frame alignment figures (score, silhouette IoU, NCC, outlier value/margin): diagnostics only. */
+export const FIGURE_DECIMALS = 3;
+
+function roundTo(value: number, decimals: number): number {
+  const f = 10 ** decimals;
+  const r = Math.round(value * f) / f;
+  return r === 0 ? 0 : r; // no -0
+}
+
+/** A source -> reference transform at the precision the manifest stores. */
+export function storedTransform(m: readonly number[]): [number, number, number, number, number, number] {
+  const { linear, translation } = TRANSFORM_DECIMALS;
+  return [roundTo(m[0], linear), roundTo(m[1], linear), roundTo(m[2], translation), roundTo(m[3], linear), roundTo(m[4], linear), roundTo(m[5], translation)];
+}
+
+/** Every number in `value` (the decisions' per-sample evidence: diagnostics) to FIGURE_DECIMALS + 1 decimals. */
+export function storedEvidence(value: unknown): unknown {
+  if (typeof value === 'number') return Number.isInteger(value) ? value : roundTo(value, FIGURE_DECIMALS + 1);
+  if (Array.isArray(value)) return value.map(storedEvidence);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, storedEvidence(v)]));
+  return value;
+}
+
+/** A frame's alignment record at the precision the manifest stores. */
+export function storedAlignment<T extends { score: number; silhouetteIou: number; ncc: number; outlier?: { value: number; margin: number } }>(a: T): T {
+  const d = FIGURE_DECIMALS;
+  return {
+    ...a,
+    score: roundTo(a.score, d),
+    silhouetteIou: roundTo(a.silhouetteIou, d),
+    ncc: roundTo(a.ncc, d),
+    ...(a.outlier ? { outlier: { value: roundTo(a.outlier.value, d), margin: roundTo(a.outlier.margin, d) } } : {}),
+  };
+}
 
 /** Why `name` is not usable as one file name inside an output folder, or undefined when it is. */
 export function unsafeSegmentReason(name: string): string | undefined {
@@ -56,7 +102,8 @@ const sourceSchema = z.strictObject({
   bitDepth: z.number().int().refine((bits) => [8, 16].includes(bits), 'must be 8 or 16'),
   hadAlpha: z.boolean(),
   exifOrientation: z.number().int().min(1).max(8).optional(),
-  bytes: count,
+  /** v1, v2 (v3: dataset.inputBytes is the total; like the sources' sha256, provenance that restore does not need) */
+  bytes: count.optional(),
   /** v1 only (v2: dataset.id covers the source files) */
   sha256: sha256Hex.optional(),
 });
@@ -102,7 +149,7 @@ const segmenterSchema = z.strictObject({
 export const ManifestSchema = z
   .strictObject({
     schema: z.literal(MANIFEST_SCHEMA),
-    version: z.union([z.literal(1), z.literal(2)]),
+    version: z.union([z.literal(1), z.literal(2), z.literal(3)]),
     createdAt: z.iso.datetime({ offset: true }),
     tool: z.strictObject({ name: z.literal('adreel'), version: z.string().min(1) }),
     dataset: z.strictObject({
@@ -178,9 +225,15 @@ export const ManifestSchema = z
         if (frame.decodedSha256 === undefined) issue(['frames', i, 'decodedSha256'], 'is required in a version 1 manifest');
       });
     } else {
-      if (m.digest === undefined) issue(['digest'], 'is required in a version 2 manifest');
+      if (m.digest === undefined) issue(['digest'], `is required in a version ${m.version} manifest`);
       m.reels.forEach((reel, i) => {
-        if (reel.framesSha256 === undefined) issue(['reels', i, 'framesSha256'], 'is required in a version 2 manifest');
+        if (reel.framesSha256 === undefined) issue(['reels', i, 'framesSha256'], `is required in a version ${m.version} manifest`);
+      });
+      m.frames.forEach((frame, i) => {
+        if (frame.decodedSha256 !== undefined) issue(['frames', i, 'decodedSha256'], `is a version 1 field, not allowed in version ${m.version}`);
+        if (frame.source.sha256 !== undefined) issue(['frames', i, 'source', 'sha256'], `is a version 1 field, not allowed in version ${m.version}`);
+        if (m.version === 2 && frame.source.bytes === undefined) issue(['frames', i, 'source', 'bytes'], 'is required in a version 2 manifest');
+        if (m.version >= 3 && frame.source.bytes !== undefined) issue(['frames', i, 'source', 'bytes'], `is not kept in version ${m.version} (dataset.inputBytes is the total)`);
       });
     }
 
@@ -231,7 +284,7 @@ export type Manifest = z.output<typeof ManifestSchema>;
 export type FrameRecord = Manifest['frames'][number];
 export type ReelRecord = Manifest['reels'][number];
 
-/** Validate parsed JSON as a manifest; `file` names the manifest in errors. */
+/** Validate the parsed JSON of a manifest file (any version read; v3 is unpacked first); `file` names it in errors. */
 export function parseManifest(json: unknown, file: string): Manifest {
   // Check the header first so a foreign file or another version gets one clear sentence, not a list of issues.
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
@@ -244,13 +297,18 @@ export function parseManifest(json: unknown, file: string): Manifest {
   if (!(MANIFEST_VERSIONS_READ as readonly unknown[]).includes(header.version)) {
     throw new IntegrityError(
       file,
-      `manifest version ${JSON.stringify(header.version)} is not supported: this adreel reads versions ${MANIFEST_VERSIONS_READ.join(' and ')}`,
+      `manifest version ${JSON.stringify(header.version)} is not supported: this adreel reads versions ${MANIFEST_VERSIONS_READ.join(', ')}`,
     );
   }
-  if (header.version !== 1) {
+  return checkDocument(header.version === 3 ? unpackManifest(json, file) : json, header.version as number, file);
+}
+
+/** The digest (v2 and later) and the schema, on the (unpacked) document. */
+function checkDocument(json: unknown, version: number, file: string): Manifest {
+  if (version !== 1) {
     // Before the schema, so that an edit gets this one sentence rather than whatever the schema makes of it.
     const recorded = (json as { digest?: unknown }).digest;
-    if (typeof recorded !== 'string') throw new IntegrityError(file, 'has no "digest": a version 2 manifest always carries one; damaged or edited');
+    if (typeof recorded !== 'string') throw new IntegrityError(file, `has no "digest": a version ${version} manifest always carries one; damaged or edited`);
     const actual = manifestDigest(json);
     if (actual !== recorded) {
       throw new IntegrityError(
@@ -267,13 +325,15 @@ export function parseManifest(json: unknown, file: string): Manifest {
   return result.data;
 }
 
-/** Validated compact JSON with its digest and a trailing newline. Refuses to write a manifest that would not parse. */
+/** The manifest file's text: sealed with its digest, packed (v3 envelope). Refuses to write a manifest that would not parse. */
 export function serializeManifest(m: Manifest): string {
   if (m.version !== MANIFEST_VERSION) throw new IntegrityError('manifest being written', `is version ${m.version}; only version ${MANIFEST_VERSION} is written`);
   const { digest: _old, ...body } = JSON.parse(JSON.stringify(m)) as Manifest;
   const sealed = { ...body, digest: manifestDigest(body) };
-  const checked = parseManifest(sealed, 'manifest being written');
-  return `${JSON.stringify(checked)}\n`;
+  checkDocument(sealed, MANIFEST_VERSION, 'manifest being written');
+  const text = `${JSON.stringify(packManifest(sealed))}\n`;
+  parseManifest(JSON.parse(text), 'manifest being written'); // the packed form reads back to the same, sealed document
+  return text;
 }
 
 /**
@@ -327,4 +387,10 @@ function reportCollisions(
 function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(manifest)';
   return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`)).join('');
+}
+
+/** The document a manifest file holds, unvalidated (v3 unpacked; earlier versions as they are): for tools and tests that read fields. */
+export function manifestDocument(json: unknown, file: string): Record<string, unknown> {
+  const header = json as { version?: unknown };
+  return header.version === 3 ? unpackManifest(json, file) : (json as Record<string, unknown>);
 }

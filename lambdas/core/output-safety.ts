@@ -102,7 +102,7 @@ export async function lockDestination(dest: string, log?: (m: string) => void): 
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw fsError(err, path, 'cannot create the lock file');
       const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
         throw new DatasetError(
           `another adreel (pid ${holder}) is writing to ${dest}; wait for it to finish (if no adreel is running, delete ${path})`,
           dest,
@@ -130,11 +130,13 @@ export async function lockDestination(dest: string, log?: (m: string) => void): 
   };
   const unregister = onInterrupt(async () => {
     await release();
+    return dest;
   });
   return { path, removed, release };
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` still runs (EPERM: it does, owned by someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

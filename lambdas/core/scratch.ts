@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from './output-safety.ts';
 
 const root = new AsyncLocalStorage<string>();
 
@@ -59,18 +60,9 @@ async function removeStaleInvocationDirs(): Promise<string[]> {
     const pid = INVOCATION_DIR.exec(name)?.[1];
     const dir = join(base, name);
     if (pid === undefined || live.has(dir)) continue;
-    if (Number(pid) !== process.pid && isAlive(Number(pid))) continue;
+    if (Number(pid) !== process.pid && processAlive(Number(pid))) continue;
     await rm(dir, { recursive: true, force: true });
     removed.push(dir);
   }
   return removed;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

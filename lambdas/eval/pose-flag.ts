@@ -16,7 +16,7 @@ export interface PoseFlags {
   file: string;
   /** '<defect type>/<stem>' (an MVTec test set) or '<stem>' (a flat folder) -> flagged */
   byKey: Map<string, boolean>;
-  /** entries with a pose (a dataset that was not aligned has none) */
+  /** entries with a pose (none without training poses: see the report's poseModel.reason) */
   withPose: number;
 }
 
@@ -25,22 +25,25 @@ function stemOf(file: string): string {
 }
 
 export async function loadPoseFlags(file: string): Promise<PoseFlags> {
-  let entries;
+  let report;
   try {
-    entries = parseTransformReport(await readFile(file), file).report;
+    report = parseTransformReport(await readFile(file), file);
   } catch (err) {
     if (err instanceof AdreelError) throw new EvalDataError(err.message.replace(`${file}: `, ''), file);
     throw new EvalDataError(`cannot read the transform report: ${(err as Error).message}`, file);
   }
   const byKey = new Map<string, boolean>();
   let withPose = 0;
-  for (const e of entries) {
+  for (const e of report.report) {
     const parts = e.file.split('/');
     const key = parts.length >= 2 ? `${parts[parts.length - 2]}/${stemOf(e.file)}` : stemOf(e.file);
     byKey.set(key, e.pose?.flagged ?? false);
     if (e.pose) withPose++;
   }
-  if (withPose === 0) throw new EvalDataError('the transform report holds no pose for any image (dataset not aligned, or too few training poses)', file);
+  if (withPose === 0) {
+    const why = report.poseModel.reason ?? 'no test image had an object to pose';
+    throw new EvalDataError(`the transform report holds no pose for any image: ${why}; --pose-flag needs one`, file);
+  }
   return { file, byKey, withPose };
 }
 

@@ -14,7 +14,7 @@ import { readPlan, readUnion } from '../core/run-state/read.ts';
 
 export const EncodeEvent = RunRef.extend({ segment: z.number().int().min(0).optional() });
 
-export interface EncodeResult {
+export interface EncodeSegmentResult {
   segment: number;
   reelKey: string;
   recordKey: string;
@@ -24,14 +24,14 @@ export interface EncodeResult {
 }
 
 export function createEncodeHandler(deps: () => HandlerDeps = defaultDeps) {
-  return defineHandler('encode', EncodeEvent, async (event): Promise<EncodeResult | EncodeResult[]> => {
+  return defineHandler('encode', EncodeEvent, async (event): Promise<EncodeSegmentResult | EncodeSegmentResult[]> => {
     const d = deps();
     const target = runStore(d, event);
     const job = await readJob(target);
     const plan = await readPlan(target);
     const union = await readUnion(target);
     const ctx = { source: d.ingest, target };
-    const one = async (i: number): Promise<EncodeResult> => {
+    const one = async (i: number): Promise<EncodeSegmentResult> => {
       const segment = plan[i];
       if (!segment) throw new UsageError(`segment ${i} does not exist: the reel has ${plan.length}`);
       const encoded: EncodedSegment = await encodeSegmentStage(ctx, job, union, segment);
@@ -39,7 +39,7 @@ export function createEncodeHandler(deps: () => HandlerDeps = defaultDeps) {
       return { segment: i, reelKey: encoded.file, recordKey: RUN_STATE.segment(i).key, frames: encoded.frameCount, bytes: encoded.bytes, sha256: encoded.sha256 };
     };
     if (event.segment !== undefined) return one(event.segment);
-    const all: EncodeResult[] = [];
+    const all: EncodeSegmentResult[] = [];
     for (const s of plan) all.push(await one(s.index));
     return all;
   });

@@ -16,7 +16,7 @@ import { s3Deps } from '../../lambdas/handlers/commons/deps.ts';
 import { startLocalS3, type LocalS3 } from '../../infra/local/s3rver.ts';
 import { LocalPipeline, toEventBridge, type TaskHandler } from '../../infra/local/pipeline.ts';
 import { STATE_NAMES } from '../../infra/pipeline.ts';
-import { DEFAULT_MAP } from '../../infra/adreel-stack.ts';
+import { DEFAULT_MAP } from '../../infra/sizing.ts';
 import type { UnionMaskResult } from '../../lambdas/handlers/union-mask.ts';
 import { writeSyntheticFolder } from '../helpers/synthetic-folder.ts';
 import { INGEST, OPTIONS, OUTPUT, pixelHashesOfFolder, pixelHashesOfPrefix, restoreToFolder, uploadFolder, waitFor, writeMarker } from './harness.ts';

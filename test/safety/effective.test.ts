@@ -5,21 +5,15 @@ import assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { assertNoStack, assertUnchanged, exists, runCli, snapshot, visibleEntries } from './helpers.ts';
-import { tempDir, writeSyntheticFolder } from '../helpers/synthetic-folder.ts';
+import { assertNoStack, assertUnchanged, exists, FAST, runCli, safetyFixture, visibleEntries } from '../helpers/safety.ts';
 import { DEFAULT_RATE_FPS } from '../../lambdas/core/compress/options.ts';
-
-const FAST = ['--preset', 'ultrafast', '--threads', '1', '--quiet'];
 
 describe('safety: effective encoder settings', () => {
   let root: string;
   let input: string;
   let inputSnap: Map<string, string>;
   before(async () => {
-    root = await tempDir('adreel-safety-effective-');
-    input = join(root, 'in');
-    await writeSyntheticFolder(input, { count: 4, size: 128, seed: 3, kind: 'asymmetric' });
-    inputSnap = await snapshot(input);
+    ({ root, input, inputSnap } = await safetyFixture('adreel-safety-effective-'));
   });
   after(async () => rm(root, { recursive: true, force: true }));
 

@@ -46,7 +46,7 @@ async function eventPatterns(): Promise<{ file: string; source: string; flags: s
 }
 
 describe('handlers: event validation is ReDoS-safe', () => {
-  it('recheck rates every regular expression in the handlers and the run contract safe', async () => {
+  it('rule 4: recheck rates every regular expression in the handlers and the run contract safe', async () => {
     const patterns = await eventPatterns();
     assert.ok(patterns.length >= 5, `found only ${patterns.length} patterns`);
     const flagged: string[] = [];
@@ -57,12 +57,12 @@ describe('handlers: event validation is ReDoS-safe', () => {
     assert.deepEqual(flagged, []);
   });
 
-  it('the checker does flag the pattern restore used before (so the test above can fail)', async () => {
+  it('rule 4: the checker does flag the pattern restore used before (so the test above can fail)', async () => {
     const r = await check('^restored\\/([A-Za-z0-9_-][A-Za-z0-9._-]*\\/?)+$', '');
     assert.equal(r.status, 'vulnerable');
   });
 
-  it('the probe that took 35 s is refused at once, each handler against its own prefix', () => {
+  it('found 5: the probe that took 35 s is refused at once, each handler against its own prefix', () => {
     const evil = `restored/${'a'.repeat(30)}!`;
     const long = `restored/${'a/'.repeat(50_000)}!`;
     const t0 = performance.now();
@@ -106,7 +106,7 @@ describe('start: a bad _READY marker is never retried (mock logger records the l
     }
   }
 
-  it('bad JSON: one line naming the marker key, no run started, no error thrown', async () => {
+  it('found 5: bad JSON: one line naming the marker key, no run started, no error thrown', async () => {
     const { result, started, lines } = await startWith('{"options": {"crf": 20,');
     assert.equal(result.started, false);
     assert.deepEqual(started, []);
@@ -114,7 +114,7 @@ describe('start: a bad _READY marker is never retried (mock logger records the l
     assert.match(lines[0], /bad marker s3:\/\/ingest\/ds\/_READY: not JSON/);
   });
 
-  it('a bad field: the line names the key and the field', async () => {
+  it('found 5: a bad field: the line names the key and the field', async () => {
     const { result, started, lines } = await startWith('{"options": {"crf": 99}}');
     assert.equal(result.started, false);
     assert.deepEqual(started, []);
@@ -123,7 +123,7 @@ describe('start: a bad _READY marker is never retried (mock logger records the l
     assert.match(result.rejected ?? '', /options\.crf/);
   });
 
-  it('an unknown field is named too; a good marker starts exactly one run', async () => {
+  it('rule 4: an unknown field is named too; a good marker starts exactly one run', async () => {
     const bad = await startWith('{"options": {"crff": 20}}');
     assert.equal(bad.result.started, false);
     assert.match(bad.lines[0] ?? '', /options/);
@@ -135,7 +135,7 @@ describe('start: a bad _READY marker is never retried (mock logger records the l
 });
 
 describe('local harness', () => {
-  it('a delivery the start function rejects fails the test (settle throws), and no s3rver child is left behind', async () => {
+  it('found 5: a delivery the start function rejects fails the test (settle throws), and no s3rver child is left behind', async () => {
     const s3 = await startLocalS3(['in', 'out']);
     let pipeline: LocalPipeline | undefined;
     try {

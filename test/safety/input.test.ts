@@ -6,18 +6,16 @@ import { cp, mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'no
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { assertNoStack, assertUnchanged, runCli, snapshot, visibleEntries } from './helpers.ts';
-import { tempDir, writeSyntheticFolder } from '../helpers/synthetic-folder.ts';
+import { assertNoStack, assertUnchanged, FAST as FAST_QUIET, runCli, safetyFixture, snapshot, visibleEntries } from '../helpers/safety.ts';
 
-const FAST = ['--preset', 'ultrafast', '--threads', '1'];
+/** with progress lines: the mixed-sizes case reads the warning */
+const FAST = FAST_QUIET.filter((a) => a !== '--quiet');
 
 describe('safety: input checked up front', () => {
   let root: string;
   let input: string;
   before(async () => {
-    root = await tempDir('adreel-safety-input-');
-    input = join(root, 'in');
-    await writeSyntheticFolder(input, { count: 4, size: 128, seed: 3, kind: 'asymmetric' });
+    ({ root, input } = await safetyFixture('adreel-safety-input-'));
   });
   after(async () => rm(root, { recursive: true, force: true }));
 
@@ -50,9 +48,12 @@ describe('safety: input checked up front', () => {
       await rename(join(d, a!), join(d, 'Part.png'));
       await rename(join(d, b!), join(d, 'part.png'));
     });
+    const before = await snapshot(dir);
     const r = await runCli(['compress', dir, join(root, 'case-out'), ...FAST]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /"Part\.png" and "part\.png" would both restore to part\.png/);
+    assert.match(r.stderr, new RegExp(`${dir}/?: .*"Part\\.png" and "part\\.png" would both restore to part\\.png`));
+    assertNoStack(r.stderr);
+    await assertUnchanged(dir, before);
     assert.deepEqual(await visibleEntries(root, 'case-out'), []);
   });
 
@@ -62,6 +63,7 @@ describe('safety: input checked up front', () => {
     const r = await runCli(['compress', dir, join(root, 'dangling-out'), ...FAST]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /dangling\/zz-link\.png: is a symbolic link to .*gone\.png, which does not exist; restore the target or remove the link/);
+    assertNoStack(r.stderr);
     await assertUnchanged(dir, before);
     assert.deepEqual(await visibleEntries(root, 'dangling-out'), []);
   });
@@ -72,13 +74,17 @@ describe('safety: input checked up front', () => {
       const resized = await sharp(join(d, name)).resize(96, 96).png().toBuffer();
       await writeFile(join(d, name), resized);
     });
+    const before = await snapshot(dir);
     const r1 = await runCli(['compress', dir, join(root, 'mixed-noalign'), '--no-align', ...FAST]);
     assert.equal(r1.code, 1);
-    assert.match(r1.stderr, /mixed: images of mixed sizes: 3 at 128x128 \(e\.g\. .*\), 1 at 96x96 \(e\.g\. asymmetric-001\.png\): mixed sizes need alignment/);
+    assertNoStack(r1.stderr);
+    await assertUnchanged(dir, before);
+    assert.match(r1.stderr, /\/mixed: images of mixed sizes: 3 at 128x128 \(e\.g\. .*\), 1 at 96x96 \(e\.g\. asymmetric-001\.png\): mixed sizes need alignment/);
     assert.deepEqual(await visibleEntries(root, 'mixed-noalign'), []);
     const r2 = await runCli(['compress', dir, join(root, 'mixed-out'), ...FAST, '--on-align-failure', 'keep']);
     const warning = r2.stderr.indexOf('images of mixed sizes: 3 at 128x128');
     assert.ok(warning >= 0, r2.stderr);
+    await assertUnchanged(dir, before);
   });
 
   it('found 9: in a multi-class run one corrupt class is named; the other class stays complete; summary.json marks it', async () => {

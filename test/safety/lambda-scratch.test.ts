@@ -22,6 +22,7 @@ import { createRestoreSegmentHandler, type RestoreSegmentEvent, type RestoreSegm
 import { createTransformHandler } from '../../lambdas/handlers/transform.ts';
 import { createSummarizeHandler } from '../../lambdas/handlers/summarize.ts';
 import { tempDir, writeSyntheticFolder } from '../helpers/synthetic-folder.ts';
+import { assertUnchanged, snapshot } from '../helpers/safety.ts';
 import { fakeDeps, INGEST, markerEvent } from '../unit/handlers/fakes.ts';
 
 const DATASET = 'parts/screws';
@@ -35,6 +36,8 @@ describe('safety: Lambda handlers keep their temporary files in one per-invocati
   let base: HandlerDeps;
   /** local paths handed to putFile/getFile, per handler call */
   let localPaths: string[] = [];
+  /** keys written through put/putFile, in order */
+  let putKeys: string[] = [];
   /** the storage method that fails (after doing its work, so the temporary file exists), or none */
   let fault: { method: Method; match: RegExp } | undefined;
   let run: { dataset: string; runId: string };
@@ -46,6 +49,7 @@ describe('safety: Lambda handlers keep their temporary files in one per-invocati
         if (typeof value !== 'function') return value;
         return async (...args: unknown[]) => {
           if (prop === 'putFile' || prop === 'getFile') localPaths.push(String(args[1]));
+          if (prop === 'put' || prop === 'putFile') putKeys.push(String(args[0]));
           const result = await value.apply(target, args);
           if (fault && prop === fault.method && fault.match.test(String(args[0]))) throw new Error(`mock fault: ${String(prop)} ${String(args[0])}`);
           return result;
@@ -129,6 +133,21 @@ describe('safety: Lambda handlers keep their temporary files in one per-invocati
     assert.deepEqual(await readdir(tmp), []);
     await clean('restoreSegment', () => segmentHandler({ ...segmentEvent!, outputPrefix: 'restored/one/' }));
     await clean('transform', () => createTransformHandler(d)({ dataset: DATASET, inputPrefix: 'new', outputPrefix: 'transformed/new' }));
+  });
+
+  it('rule 1: cloud restore and transform refuse a non-empty outputPrefix unless "overwrite": true; adreel.manifest is written last', async () => {
+    const restored = join(root, 'output', 'restored', 'all');
+    const before = await snapshot(restored);
+    await assert.rejects(createRestoreHandler(d, () => undefined)({ dataset: DATASET, outputPrefix: 'restored/all/' }), (e: Error) => {
+      assert.match(e.message, /restored\/all\/?: output prefix is not empty \(\d+ objects: .*\); choose a new prefix, or pass "overwrite": true/);
+      return true;
+    });
+    await assert.rejects(createTransformHandler(d)({ dataset: DATASET, inputPrefix: 'new', outputPrefix: 'transformed/new' }), /transformed\/new\/?: output prefix is not empty/);
+    await assertUnchanged(restored, before);
+    putKeys = [];
+    await createRestoreHandler(d, () => undefined)({ dataset: DATASET, outputPrefix: 'restored/all/', overwrite: true });
+    assert.equal(putKeys.at(-1), 'adreel.manifest');
+    assert.ok(putKeys.filter((k) => k.endsWith('.png')).length > 0);
   });
 
   it('rule 5 (mock storage faults): restore, restore-segment and transform that throw mid-way leave /tmp as they found it', async () => {

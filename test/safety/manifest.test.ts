@@ -5,44 +5,58 @@ import { cp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sha256 } from '../../lambdas/core/hash.ts';
-import { runCli, snapshot, assertUnchanged, visibleEntries } from './helpers.ts';
-import { tempDir, writeSyntheticFolder } from '../helpers/synthetic-folder.ts';
+import { manifestDocument } from '../../lambdas/core/manifest.ts';
+import { packManifest } from '../../lambdas/core/manifest-pack.ts';
+import { assertNoStack, assertUnchanged, FAST, runCli, safetyFixture, snapshot, visibleEntries } from '../helpers/safety.ts';
 
-const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'manifest-v1');
-const FIXTURE_RESTORED = join(import.meta.dirname, '..', 'fixtures', 'manifest-v1.restored.sha256');
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 
 describe('safety: manifest', () => {
   let root: string;
-  let input: string;
   let out: string;
   before(async () => {
-    root = await tempDir('adreel-safety-manifest-');
-    input = join(root, 'in');
-    out = join(root, 'out');
-    await writeSyntheticFolder(input, { count: 4, size: 128, seed: 3, kind: 'asymmetric' });
-    const r = await runCli(['compress', input, out, '--preset', 'ultrafast', '--threads', '1', '--segment-frames', '2', '--quiet']);
-    assert.equal(r.code, 0, r.stderr);
+    ({ root, out } = await safetyFixture('adreel-safety-manifest-', [...FAST, '--segment-frames', '2']));
   });
   after(async () => rm(root, { recursive: true, force: true }));
 
-  it('v1 fixture: verify passes and restore writes the frames the v1 code wrote', async () => {
-    const v = await runCli(['verify', FIXTURE]);
-    assert.equal(v.code, 0, v.stdout + v.stderr);
-    const dest = join(root, 'v1-restored');
-    const r = await runCli(['restore', FIXTURE, dest, '--quiet']);
-    assert.equal(r.code, 0, r.stderr);
-    const expected = (await readFile(FIXTURE_RESTORED, 'utf8')).trim().split('\n').map((l) => l.split(/\s+/)).map(([h, n]) => [n, h]);
-    const actual = await Promise.all((await readdir(dest)).sort().map(async (n) => [n, sha256(await readFile(join(dest, n)))]));
-    assert.deepEqual(actual, expected);
+  // Fixtures made from generated images by the v1 and the v2 code (v2: compact reference, 1-bit masks, 2 segments).
+  for (const version of [1, 2]) {
+    it(`v${version} fixture: verify passes and restore writes the frames the v${version} code wrote`, async () => {
+      const fixture = join(FIXTURES, `manifest-v${version}`);
+      assert.equal(JSON.parse(await readFile(join(fixture, 'manifest.json'), 'utf8')).version, version);
+      const v = await runCli(['verify', fixture]);
+      assert.equal(v.code, 0, v.stdout + v.stderr);
+      const dest = join(root, `v${version}-restored`);
+      const r = await runCli(['restore', fixture, dest, '--quiet']);
+      assert.equal(r.code, 0, r.stderr);
+      const expected = (await readFile(join(FIXTURES, `manifest-v${version}.restored.sha256`), 'utf8')).trim().split('\n').map((l) => l.split(/\s+/)).map(([h, n]) => [n, h]);
+      const actual = await Promise.all((await readdir(dest)).sort().map(async (n) => [n, sha256(await readFile(join(dest, n)))]));
+      assert.deepEqual(actual, expected);
+    });
+  }
+
+  it('rule 2: a v3 manifest is one line: a packed document with a digest, per-segment frame digests, no per-frame hashes', async () => {
+    const text = await readFile(join(out, 'manifest.json'), 'utf8');
+    assert.equal(text.trimEnd().includes('\n'), false);
+    const envelope = JSON.parse(text);
+    assert.deepEqual(Object.keys(envelope), ['schema', 'version', 'encoding', 'document']);
+    assert.equal(envelope.version, 3);
+    const m = manifestDocument(envelope, 'manifest.json') as any;
+    assert.match(m.digest, /^[0-9a-f]{64}$/);
+    for (const r of m.reels) assert.match(r.framesSha256, /^[0-9a-f]{64}$/);
+    for (const f of m.frames) assert.equal(f.decodedSha256 ?? f.source.sha256, undefined);
   });
 
-  it('v2 manifest is one compact line with a digest', async () => {
-    const text = await readFile(join(out, 'manifest.json'), 'utf8');
-    const m = JSON.parse(text);
-    assert.equal(m.version, 2);
-    assert.match(m.digest, /^[0-9a-f]{64}$/);
-    assert.equal(text.trimEnd().includes('\n'), false);
-    for (const r of m.reels) assert.match(r.framesSha256, /^[0-9a-f]{64}$/);
+  it('rule 2: verify --expect-digest catches a manifest rewritten together with its digest', async () => {
+    const m = manifestDocument(JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')), 'manifest.json') as any;
+    assert.equal((await runCli(['verify', out, '--expect-digest', m.digest, '--quiet'])).code, 0);
+    const other = m.digest.replace(/^./, (c: string) => (c === '0' ? '1' : '0'));
+    const before = await snapshot(out);
+    const v = await runCli(['verify', out, '--expect-digest', other, '--quiet']);
+    assert.equal(v.code, 1);
+    assert.match(v.stderr, /manifest\.json: .*digest/);
+    assertNoStack(v.stderr);
+    await assertUnchanged(out, before);
   });
 
   // Found 4: each edit was called intact by verify and changed what restore writes.
@@ -65,9 +79,9 @@ describe('safety: manifest', () => {
     it(`found 4: ${what}: verify exits 1 and restore refuses, naming manifest.json and the digest`, async () => {
       const copy = join(root, `edit-${what.replace(/\W+/g, '-')}`);
       await cp(out, copy, { recursive: true });
-      const m = JSON.parse(await readFile(join(copy, 'manifest.json'), 'utf8'));
+      const m = manifestDocument(JSON.parse(await readFile(join(copy, 'manifest.json'), 'utf8')), 'manifest.json');
       edit(m);
-      await writeFile(join(copy, 'manifest.json'), JSON.stringify(m));
+      await writeFile(join(copy, 'manifest.json'), JSON.stringify(packManifest(m)));
       const before = await snapshot(copy);
       const v = await runCli(['verify', copy]);
       assert.equal(v.code, 1);
@@ -76,7 +90,7 @@ describe('safety: manifest', () => {
       const r = await runCli(['restore', copy, dest, '--quiet']);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /manifest\.json: content digest .*edited or damaged/);
-      assert.equal(r.stderr.includes('    at '), false, 'no stack trace');
+      assertNoStack(r.stderr + v.stderr);
       await assertUnchanged(copy, before);
       assert.deepEqual(await visibleEntries(root, `dest-${what.replace(/\W+/g, '-')}`), []);
     });

@@ -4,26 +4,19 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { assertNoStack, assertUnchanged, exists, runCli, snapshot, visibleEntries } from './helpers.ts';
-import { tempDir, writeSyntheticFolder } from '../helpers/synthetic-folder.ts';
-
-const FAST = ['--preset', 'ultrafast', '--threads', '1', '--quiet'];
+import { assertNoStack, assertUnchanged, exists, FAST, runCli, safetyFixture, snapshot, visibleEntries } from '../helpers/safety.ts';
 
 describe('safety: output folders', () => {
   let root: string;
   let input: string;
   let out: string;
   let inputSnap: Map<string, string>;
+  let outSnap: Map<string, string>;
   before(async () => {
-    root = await tempDir('adreel-safety-output-');
-    input = join(root, 'in');
-    out = join(root, 'out');
-    await writeSyntheticFolder(input, { count: 4, size: 128, seed: 3, kind: 'asymmetric' });
-    inputSnap = await snapshot(input);
-    const r = await runCli(['compress', input, out, ...FAST]);
-    assert.equal(r.code, 0, r.stderr);
+    ({ root, input, out, inputSnap } = await safetyFixture('adreel-safety-output-', FAST));
+    outSnap = await snapshot(out);
   });
   after(async () => rm(root, { recursive: true, force: true }));
 
@@ -44,19 +37,22 @@ describe('safety: output folders', () => {
     assert.match(r.stderr, new RegExp(`${o}: the output folder contains the input folder`));
     assertNoStack(r.stderr);
     await assertUnchanged(o, before);
+    assert.deepEqual(await visibleEntries(root, 'f1a'), ['f1a']);
   });
 
   it('found 1: the output inside the input, and an output that is a symlink into the input, are refused', async () => {
     const inside = join(input, 'out');
     const r1 = await runCli(['compress', input, inside, ...FAST]);
     assert.equal(r1.code, 1);
-    assert.match(r1.stderr, /the output folder is inside the input folder/);
+    assert.match(r1.stderr, new RegExp(`${inside}: the output folder is inside the input folder`));
+    assertNoStack(r1.stderr);
     const link = join(root, 'link-to-in');
     await symlink(input, link);
     const r2 = await runCli(['compress', input, link, ...FAST]);
     assert.equal(r2.code, 1);
-    assert.match(r2.stderr, /link-to-in: the output folder is the same folder as the input folder .*after resolving symlinks/);
+    assert.match(r2.stderr, new RegExp(`${link}: the output folder is the same folder as the input folder .*after resolving symlinks`));
     await assertUnchanged(input, inputSnap);
+    assert.deepEqual(await visibleEntries(root, 'in'), ['in']);
     await rm(link);
   });
 
@@ -77,6 +73,7 @@ describe('safety: output folders', () => {
       assertNoStack(r.stderr);
       await assertUnchanged(o, before);
       await assertUnchanged(input, inputSnap);
+      assert.deepEqual(await visibleEntries(root, basename(o)), [basename(o)]);
     });
   }
 
@@ -98,7 +95,10 @@ describe('safety: output folders', () => {
       const r = await runCli(['compress', input, o, ...FAST]);
       assert.equal(r.code, 1);
       assert.match(r.stderr, new RegExp(`${o}: another adreel \\(pid ${holder.pid}\\) is writing to .*locked; wait for it`));
+      assertNoStack(r.stderr);
       assert.equal(await exists(o), false);
+      assert.deepEqual(await visibleEntries(root, 'locked'), ['.locked.adreel-lock'], 'only the holder\'s lock');
+      await assertUnchanged(input, inputSnap);
     } finally {
       holder.kill();
     }
@@ -117,26 +117,32 @@ describe('safety: output folders', () => {
     const r = await runCli(['restore', out, dest, '--quiet']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, new RegExp(`${dest}: destination is not empty \\("000\\.png"\\)`));
+    assertNoStack(r.stderr);
     assert.equal(await readFile(join(dest, '000.png'), 'utf8'), 'precious');
     assert.deepEqual(await visibleEntries(root, 'holds-000'), ['holds-000']);
+    await assertUnchanged(out, outSnap);
   });
 
   it('found 3: restore into the original input folder is refused; the originals are unchanged', async () => {
     const r = await runCli(['restore', out, input, '--quiet']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /destination is not empty/);
+    assert.match(r.stderr, new RegExp(`${input}: destination is not empty`));
+    assertNoStack(r.stderr);
     await assertUnchanged(input, inputSnap);
+    assert.deepEqual(await visibleEntries(root, 'in'), ['in']);
   });
 
   it('found 3: restore into the output folder itself (or inside it) is refused; verify still passes', async () => {
     const before = await snapshot(out);
     const r1 = await runCli(['restore', out, out, '--quiet']);
     assert.equal(r1.code, 1);
-    assert.match(r1.stderr, /the destination is the same folder as the adreel output folder/);
+    assert.match(r1.stderr, new RegExp(`${out}: the destination is the same folder as the adreel output folder`));
     const r2 = await runCli(['restore', out, join(out, 'restored'), '--quiet']);
     assert.equal(r2.code, 1);
-    assert.match(r2.stderr, /the destination is inside the adreel output folder/);
+    assert.match(r2.stderr, new RegExp(`${out}/restored: the destination is inside the adreel output folder`));
+    assertNoStack(r1.stderr + r2.stderr);
     await assertUnchanged(out, before);
+    assert.deepEqual(await visibleEntries(root, 'out'), ['out']);
     assert.equal((await runCli(['verify', out])).code, 0);
   });
 
@@ -146,9 +152,11 @@ describe('safety: output folders', () => {
     const before = await snapshot(dest);
     const r = await runCli(['restore', out, dest, '--quiet']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /destination is not empty \("asymmetric-001\.png"\)/);
+    assert.match(r.stderr, new RegExp(`${dest}: destination is not empty \\("asymmetric-001\\.png"\\)`));
     assertNoStack(r.stderr);
     await assertUnchanged(dest, before);
+    await assertUnchanged(out, outSnap);
+    assert.deepEqual(await visibleEntries(root, 'dir-like-frame'), ['dir-like-frame']);
   });
 
   it('rule 1: restore publishes with one rename; --overwrite replaces only a previous restore, never foreign files', async () => {
@@ -191,7 +199,7 @@ describe('safety: output folders', () => {
     const dest = join(root, 'tout');
     const r = await runCli(['transform', out, tin, dest, '--quiet']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /"asymmetric-000\.jpg" and "asymmetric-000\.png" would both be written as asymmetric-000\.png/);
+    assert.match(r.stderr, new RegExp(`${tin}.*: .*"asymmetric-000\\.jpg" and "asymmetric-000\\.png" would both be written as asymmetric-000\\.png`));
     assertNoStack(r.stderr);
     await assertUnchanged(tin, before);
     assert.deepEqual(await visibleEntries(root, 'tout'), []);
@@ -200,10 +208,12 @@ describe('safety: output folders', () => {
   it('rule 1: transform into its own input folder or the adreel output is refused', async () => {
     const r1 = await runCli(['transform', out, input, join(input, 't'), '--quiet']);
     assert.equal(r1.code, 1);
-    assert.match(r1.stderr, /the destination is inside the input folder/);
+    assert.match(r1.stderr, new RegExp(`${input}/t: the destination is inside the input folder`));
     const r2 = await runCli(['transform', out, input, out, '--quiet']);
     assert.equal(r2.code, 1);
-    assert.match(r2.stderr, /the destination is the same folder as the adreel output folder/);
+    assert.match(r2.stderr, new RegExp(`${out}: the destination is the same folder as the adreel output folder`));
+    assertNoStack(r1.stderr + r2.stderr);
     await assertUnchanged(input, inputSnap);
+    await assertUnchanged(out, outSnap);
   });
 });

@@ -7,9 +7,12 @@ import {
   manifestDigest,
   parseManifest,
   serializeManifest,
+  storedAlignment,
+  storedTransform,
   type FrameRecord,
   type Manifest,
 } from '../../lambdas/core/manifest.ts';
+import { packManifest, unpackManifest, z85Decode, z85Encode } from '../../lambdas/core/manifest-pack.ts';
 
 const HEX_A = 'a'.repeat(64);
 const HEX_B = 'b'.repeat(64);
@@ -19,7 +22,7 @@ function frame(index: number, name: string): FrameRecord {
     index,
     name,
     stem: name.replace(/\.[^.]*$/, ''),
-    source: { width: 1024, height: 1024, mode: 'grey', format: 'png', bitDepth: 8, hadAlpha: false, bytes: 1000 + index },
+    source: { width: 1024, height: 1024, mode: 'grey', format: 'png', bitDepth: 8, hadAlpha: false },
     transform: [1, 0, 2.5, 0, 1, -3],
     alignment: { score: 0.93, silhouetteIou: 0.97, ncc: 0.88, method: 'moments+ecc', ok: true },
   };
@@ -56,10 +59,19 @@ function validManifest(): Manifest {
   };
 }
 
-/** `m` with a correct digest, so that parsing reaches the schema checks. */
+/**
+ * `m` with a correct digest, so that parsing reaches the schema checks; as a plain version 2 document (the schema
+ * checks are the same for the unpacked v3 document, and a v2 file can carry what a v3 packer would refuse to write).
+ */
 function sealed(m: unknown): unknown {
   if (typeof m !== 'object' || m === null || Array.isArray(m)) return m;
-  return { ...(m as object), digest: manifestDigest(JSON.parse(JSON.stringify(m))) };
+  const v2 = 'version' in m && (m as { version: unknown }).version === MANIFEST_VERSION ? asVersion2(m as Manifest) : m;
+  return { ...(v2 as object), digest: manifestDigest(JSON.parse(JSON.stringify(v2))) };
+}
+
+/** A v3 manifest as the v2 document it would have been (v2 also keeps each source's bytes). */
+function asVersion2(m: Manifest): unknown {
+  return { ...m, version: 2, frames: m.frames.map((f) => (f && typeof f === 'object' && f.source ? { ...f, source: { ...f.source, bytes: 1000 } } : f)) };
 }
 
 /** Asserts parseManifest refuses `json` (sealed with a correct digest) with an IntegrityError whose message matches every pattern. */
@@ -80,16 +92,79 @@ function assertRefusedAsIs(json: unknown, ...patterns: RegExp[]): void {
 }
 
 describe('manifest', () => {
-  it('round-trips a valid manifest through compact JSON with its digest and a trailing newline', () => {
+  it('round-trips a valid manifest through the packed one-line v3 envelope with its digest and a trailing newline', () => {
     const manifest = validManifest();
     const text = serializeManifest(manifest);
     assert.ok(text.endsWith('}\n'));
     assert.equal(text.split('\n').length, 2, 'one line');
-    assert.ok(text.startsWith('{"schema":"adreel.manifest","version":2,'));
+    assert.ok(text.startsWith('{"schema":"adreel.manifest","version":3,"encoding":"brotli-z85","document":"'));
     const parsed = parseManifest(JSON.parse(text), 'manifest.json');
     assert.match(parsed.digest ?? '', /^[0-9a-f]{64}$/);
     const { digest: _d, ...rest } = parsed;
     assert.deepEqual(rest, manifest);
+  });
+
+  it('packs losslessly: a general affine, a frame without transform or alignment, an outlier, an EXIF orientation', () => {
+    const manifest = validManifest();
+    manifest.frames[0] = { ...manifest.frames[0]!, transform: [1.00001, 0.02, 3.25, -0.01, 0.99, -4.5], source: { ...manifest.frames[0]!.source, exifOrientation: 6 } };
+    manifest.frames[1] = { ...manifest.frames[1]!, stem: 'not-its-name', transform: null, alignment: null };
+    manifest.frames[2] = { ...manifest.frames[2]!, alignment: { ...manifest.frames[2]!.alignment!, ok: false, outlier: { value: 0.5, margin: -0.25 } } };
+    const { digest: _d, ...rest } = parseManifest(JSON.parse(serializeManifest(manifest)), 'm.json');
+    assert.deepEqual(rest, manifest);
+  });
+
+  it('a similarity transform is stored as four columns, and packing shrinks a large manifest to a few bytes per frame', () => {
+    const manifest = validManifest();
+    const n = 320;
+    manifest.frames = Array.from({ length: n }, (_, i) => {
+      const angle = (i * 2.399) % (2 * Math.PI);
+      const t = storedTransform([Math.cos(angle), -Math.sin(angle), 100 + i * 1.37, Math.sin(angle), Math.cos(angle), -50 + i * 0.71]);
+      const base = frame(i, `${String(i).padStart(3, '0')}.png`);
+      return { ...base, transform: t, alignment: storedAlignment({ ...base.alignment!, score: 0.7 + (i % 17) / 100 }) };
+    });
+    manifest.dataset.frameCount = n;
+    manifest.dropped = [];
+    manifest.reels = [{ ...manifest.reels[0]!, frameCount: n }];
+    const text = serializeManifest(manifest);
+    const doc = JSON.parse(JSON.stringify(unpackManifest(JSON.parse(text), 'm.json')));
+    assert.deepEqual(doc.frames[5].transform, manifest.frames[5]!.transform);
+    const plain = JSON.stringify(asVersion2(manifest));
+    assert.ok(text.length < plain.length / 5, `packed ${text.length} B vs plain ${plain.length} B`);
+  });
+
+  it('Z85: the spec\'s example, and every length round-trips (a last partial group takes n + 1 characters)', () => {
+    assert.equal(z85Encode(Buffer.from([0x86, 0x4f, 0xd2, 0x6f, 0xb5, 0x59, 0xf7, 0x5b])), 'HelloWorld');
+    for (let n = 0; n < 13; n++) {
+      const bytes = Buffer.from(Array.from({ length: n }, (_, i) => (i * 97 + n * 31 + 255) % 256));
+      const text = z85Encode(bytes);
+      assert.equal(text.length, Math.floor(n / 4) * 5 + (n % 4 ? (n % 4) + 1 : 0));
+      assert.deepEqual(z85Decode(text), bytes);
+    }
+    assert.deepEqual(z85Decode(z85Encode(Buffer.from([0xff, 0xff, 0xff]))), Buffer.from([0xff, 0xff, 0xff]));
+    assert.equal(z85Decode('abcdef'), undefined, 'a lone last character');
+    assert.equal(z85Decode('ab"cd'), undefined);
+    assert.equal(z85Decode('#####'), undefined, 'above 2^32');
+  });
+
+  it('stores transforms and alignment figures rounded, and rounding twice changes nothing', () => {
+    const t = storedTransform([0.123456789, -0.987654321, 12.3456, 0.987654321, 0.123456789, -0.004]);
+    assert.deepEqual(t, [0.12346, -0.98765, 12.35, 0.98765, 0.12346, 0]);
+    assert.deepEqual(storedTransform(t), t);
+    const a = storedAlignment({ score: 0.123456, silhouetteIou: 0.99999, ncc: -0.00001, method: 'm', ok: true, outlier: { value: 0.33333, margin: -0.066666 } });
+    assert.deepEqual(a, { score: 0.123, silhouetteIou: 1, ncc: 0, method: 'm', ok: true, outlier: { value: 0.333, margin: -0.067 } });
+  });
+
+  it('refuses a damaged or inconsistent envelope, naming the file', () => {
+    const envelope = JSON.parse(serializeManifest(validManifest()));
+    const doc = envelope.document as string;
+    assertRefusedAsIs({ ...envelope, document: doc.slice(0, 5 * Math.floor(doc.length / 10)) }, /"document" does not unpack .*damaged/);
+    assertRefusedAsIs({ ...envelope, document: `${doc.slice(0, 40)}~${doc.slice(41)}` }, /"document" is not Z85 text/);
+    assertRefusedAsIs({ ...envelope, encoding: 'gzip' }, /"encoding" is "gzip", expected "brotli-z85"/);
+    assertRefusedAsIs({ ...envelope, note: 'x' }, /unexpected top-level field\(s\) note/);
+    const inner = unpackManifest(envelope, 'm.json');
+    assertRefusedAsIs({ ...packManifest({ ...inner, version: 2 }), version: 3 }, /the envelope says "adreel\.manifest" version 3 but the document "adreel\.manifest" version 2/);
+    const { digest: _d, ...unsealed } = inner;
+    assertRefusedAsIs(packManifest(unsealed), /has no "digest": a version 3 manifest always carries one/);
   });
 
   it('the digest does not depend on key order or whitespace', () => {
@@ -118,14 +193,14 @@ describe('manifest', () => {
     ['a field added (as a later version might)', (m: Manifest) => { (m as unknown as Record<string, unknown>).extra = 1; }],
   ] as const) {
     it(`refuses a manifest whose digest no longer matches: ${what}`, () => {
-      const json = JSON.parse(serializeManifest(validManifest())) as Manifest;
+      const json = unpackManifest(JSON.parse(serializeManifest(validManifest())), 'm.json') as unknown as Manifest;
       edit(json);
-      assertRefusedAsIs(json, /content digest [0-9a-f]{16}\.\.\. differs from the recorded "digest" .*: the manifest was edited or damaged/);
+      assertRefusedAsIs(packManifest(json as unknown as Record<string, unknown>), /content digest [0-9a-f]{16}\.\.\. differs from the recorded "digest" .*: the manifest was edited or damaged/);
     });
   }
 
   it('refuses a version 2 manifest without a digest', () => {
-    assertRefusedAsIs(validManifest(), /has no "digest"/);
+    assertRefusedAsIs({ ...validManifest(), version: 2 }, /has no "digest": a version 2 manifest/);
   });
 
   it('accepts --no-mask, no alignment and a lossless reel', () => {
@@ -177,7 +252,7 @@ describe('manifest', () => {
   });
 
   it('refuses another version or a foreign file with one clear sentence', () => {
-    assertRefused({ ...validManifest(), version: 3 }, /manifest version 3 is not supported: this adreel reads versions 1 and 2/);
+    assertRefused({ ...validManifest(), version: 4 }, /manifest version 4 is not supported: this adreel reads versions 1, 2, 3/);
     assertRefused({ name: 'package' }, /not an adreel manifest: "schema" is undefined, expected "adreel\.manifest"/);
     assertRefused([1, 2], /not an adreel manifest: expected a JSON object/);
   });

@@ -2,6 +2,7 @@
 // entry that exists is whole; a lock folder (holding the builder's pid) keeps two workers from building one key.
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { processAlive } from '../../../lambdas/core/output-safety.ts';
 
 export async function exists(p: string): Promise<boolean> {
   try {
@@ -9,15 +10,6 @@ export async function exists(p: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -32,7 +24,7 @@ async function acquire(lock: string): Promise<void> {
     }
     const pid = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => ''));
     // A lock whose owner died (killed run) is broken; a lock without a pid yet is being taken right now.
-    if (pid && !alive(pid)) await rm(lock, { recursive: true, force: true });
+    if (pid && !processAlive(pid)) await rm(lock, { recursive: true, force: true });
     else await new Promise((r) => setTimeout(r, 2000));
   }
 }
@@ -86,7 +78,7 @@ async function removeAbandoned(dir: string): Promise<void> {
   for (const name of await readdir(dirname(dir))) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(name.slice(prefix.length));
-    if (pid && pid !== process.pid && !alive(pid)) await rm(join(dirname(dir), name), { recursive: true, force: true });
+    if (pid && pid !== process.pid && !processAlive(pid)) await rm(join(dirname(dir), name), { recursive: true, force: true });
   }
 }
 

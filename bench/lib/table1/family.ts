@@ -8,11 +8,10 @@
 // compressFolder makes with the same options: if compressFolder's orchestration changes, that test fails.
 import { link, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { alignMaskStage, openAlignWorker } from '../../../lambdas/core/compress/align-mask.ts';
 import { resolveInputFolder, summarizeOutput } from '../../../lambdas/cli/local-runs.ts';
-import type { CompressSummary, RunHooks } from '../../../lambdas/core/compress/compress-folder.ts';
+import { alignFramesStage, type CompressSummary, type RunHooks } from '../../../lambdas/core/compress/compress-folder.ts';
 import { encodeStage } from '../../../lambdas/core/compress/encode.ts';
-import { KEYS, type FrameDraft, type JobState, type StageContext } from '../../../lambdas/core/compress/job.ts';
+import { KEYS, type JobState, type StageContext } from '../../../lambdas/core/compress/job.ts';
 import { parseCompressOptions, type CompressOptions, type CompressOptionsInput } from '../../../lambdas/core/compress/options.ts';
 import { prepareReferenceStage } from '../../../lambdas/core/compress/prepare-reference.ts';
 import { datasetId, publishManifestStage } from '../../../lambdas/core/compress/publish.ts';
@@ -72,16 +71,7 @@ export async function compressFamily(inputDir: string, members: FamilyMember[], 
     const job = await prepareReferenceStage(sharedCtx, listing, input.layout, sharedOptions);
     const referenceSeconds = (performance.now() - t) / 1000;
     t = performance.now();
-    const worker = await openAlignWorker(sharedCtx, job);
-    const drafts: FrameDraft[] = [];
-    try {
-      for (let i = 0; i < job.entries.length; i++) {
-        drafts.push(await alignMaskStage(sharedCtx, job, worker, i));
-        hooks.onProgress?.(sharedOptions.align ? 'align+mask' : 'prepare', i + 1, job.entries.length);
-      }
-    } finally {
-      await worker.close();
-    }
+    const drafts = await alignFramesStage(sharedCtx, job, (done, total) => hooks.onProgress?.(sharedOptions.align ? 'align+mask' : 'prepare', done, total));
     if (drafts.every((d) => d.dropped)) throw new DatasetError('every image was dropped; nothing to encode', input.dir);
     const alignSeconds = (performance.now() - t) / 1000;
 

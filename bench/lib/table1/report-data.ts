@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { Manifest } from '../../../lambdas/core/manifest.ts';
+import { parseManifest, type Manifest } from '../../../lambdas/core/manifest.ts';
 import { formatBytes } from '../../../lambdas/report/html.ts';
 import type { AlignmentSection, RatePlot, RateSeries, ReportInput, ReportTable } from '../../../lambdas/report/types.ts';
 import { exists, readJson } from './cache.ts';
@@ -170,7 +170,7 @@ async function cropPng(file: string, crop: Manifest['frame']['crop']): Promise<U
 /** The reference, union mask, a grid of restored aligned frames, the score histogram and the worst frames. */
 export async function alignmentSection(point: PointSummary, source: string, gridSize = 24, worstCount = 8): Promise<AlignmentSection | undefined> {
   if (!point.outDir || !(await exists(join(point.outDir, 'manifest.json')))) return undefined;
-  const m = (await readJson<Manifest>(join(point.outDir, 'manifest.json')))!;
+  const m = parseManifest(await readJson<unknown>(join(point.outDir, 'manifest.json')), join(point.outDir, 'manifest.json'));
   if (!m.alignment.enabled) return undefined;
   const crop = m.frame.crop;
   const frameFile = (i: number) => join(point.trainDir, `${m.frames[i].stem}.png`);

@@ -9,11 +9,19 @@ import type { WorkerJob, WorkerResult } from './worker.ts';
 
 /** Children still running, killed with us (an interrupted run must not leave workers encoding for minutes). */
 const running = new Set<ChildProcess>();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
+
+/** While jobs run (not on import): SIGINT / SIGTERM kill the workers, then exit. Returns the removal. */
+function killWorkersOnSignal(): () => void {
+  const onSignal = () => {
     for (const child of running) child.kill('SIGTERM');
     process.exit(130);
-  });
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
 }
 
 export type JobOutcome = { ok: true; result: WorkerResult } | { ok: false; id: string; error: string };
@@ -49,7 +57,6 @@ function runWorker(codeRoot: string, jobFile: string, log: (line: string) => voi
   });
 }
 
-/** Runs every job with the code frozen at `codeRoot` (see session.ts). */
 /**
  * Runs every job with the code frozen at `codeRoot` (see session.ts), at most `concurrency` at once, in the order
  * given, except that a job naming another in `after` starts only once that one has ended (a point waits for the
@@ -63,6 +70,7 @@ export async function runJobs(
   after: (string | undefined)[] = [],
 ): Promise<JobOutcome[]> {
   const work = await mkdtemp(join(tmpdir(), 'adreel-bench-jobs-'));
+  const removeSignalHandlers = killWorkersOnSignal();
   try {
     const outcomes: JobOutcome[] = new Array(jobs.length);
     const started = new Array<boolean>(jobs.length).fill(false);
@@ -97,6 +105,7 @@ export async function runJobs(
     await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, jobs.length)) }, lane));
     return outcomes;
   } finally {
+    removeSignalHandlers();
     await rm(work, { recursive: true, force: true });
   }
 }

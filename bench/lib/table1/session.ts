@@ -13,6 +13,20 @@ import type { FamilyJob, PointJob } from './worker.ts';
 
 export const DEFAULT_CACHE = join(REPO_ROOT, '.cache', 'table1');
 
+/** The flags every session-based benchmark (table1, sweep) takes, for node:util parseArgs. */
+export const SESSION_FLAGS = {
+  quick: { type: 'boolean' },
+  limit: { type: 'string' },
+  'test-limit': { type: 'string' },
+  jobs: { type: 'string', default: '2' },
+  cache: { type: 'string' },
+  data: { type: 'string' },
+  backbone: { type: 'string' },
+  out: { type: 'string' },
+  screenshot: { type: 'string' },
+  'no-family': { type: 'boolean' },
+} as const;
+
 export interface SessionOptions extends SubsetOptions {
   dataDir?: string;
   cacheDir?: string;

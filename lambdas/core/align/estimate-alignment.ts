@@ -49,7 +49,8 @@ import type { Box, FloatPlane } from './raster.ts';
 import { FEATURE_SIDE, type ReferenceLevel, type ReferenceModel } from './reference.ts';
 import { refineSimilarity } from './refine.ts';
 import { estimateSimilarityRansac } from './similarity-ransac.ts';
-import { combinedScore, warpedMaskIou, warpedNcc, type Verification } from './verify.ts';
+import { maskIou } from './translation.ts';
+import { combinedScore, warpedMaskIou, warpedNcc, type Verification } from './hypothesis-score.ts';
 import { warpMask } from './warp.ts';
 
 export interface AlignmentResult {
@@ -573,16 +574,4 @@ function dedupeAngles(angles: number[]): number[] {
   const kept: number[] = [];
   for (const a of angles) if (kept.every((k) => angleGap(a, k) > SAME_HYPOTHESIS_DEG / 2)) kept.push(a);
   return kept;
-}
-
-function maskIou(a: Uint8Array, b: Uint8Array): number {
-  let inter = 0;
-  let union = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] !== 0;
-    const y = b[i] !== 0;
-    if (x && y) inter++;
-    if (x || y) union++;
-  }
-  return union === 0 ? 0 : inter / union;
 }

@@ -3,6 +3,7 @@
 // so a rotation estimate would be noise; the centroid of a filled silhouette is stable to a fraction of a pixel.
 import type { Affine, Mask } from '../types.ts';
 import { maskPose } from './coarse-pose.ts';
+import { NccSums } from './ncc.ts';
 import { warpMask } from './warp.ts';
 
 export interface TranslationResult {
@@ -51,26 +52,10 @@ export async function objectNcc(referenceGrey: Uint8Array, referenceMask: Mask, 
   const { width, height } = referenceMask;
   const warped = await warpMask({ width: imageWidth, height: imageHeight, data: imageGrey }, matrix, width, height);
   const inside = await warpMask({ width: imageWidth, height: imageHeight, data: new Uint8Array(imageGrey.length).fill(255) }, matrix, width, height);
-  let n = 0;
-  let sr = 0;
-  let si = 0;
-  let srr = 0;
-  let sii = 0;
-  let sri = 0;
+  const sums = new NccSums();
   for (let i = 0; i < referenceMask.data.length; i++) {
     if (!referenceMask.data[i] || !inside.data[i]) continue;
-    const r = referenceGrey[i];
-    const v = warped.data[i];
-    n++;
-    sr += r;
-    si += v;
-    srr += r * r;
-    sii += v * v;
-    sri += r * v;
+    sums.add(referenceGrey[i], warped.data[i]);
   }
-  if (n < 16) return 0;
-  const cov = sri - (sr * si) / n;
-  const vr = srr - (sr * sr) / n;
-  const vi = sii - (si * si) / n;
-  return vr <= 1e-9 || vi <= 1e-9 ? 0 : cov / Math.sqrt(vr * vi);
+  return sums.value(1e-9, 16);
 }

@@ -7,9 +7,12 @@ import type { Segmenter } from '../segment/index.ts';
 import type { Affine, Image, Mask } from '../types.ts';
 import { luminance } from '../align/raster.ts';
 import { estimateTranslation, maskIou, objectNcc } from '../align/translation.ts';
+import { maskPose, type MaskPose } from '../align/coarse-pose.ts';
+import { momentsMatrix } from '../pose/moments.ts';
 import type { AlignMode } from '../decide/index.ts';
 import { expandCompactReference } from '../compact-reference.ts';
 import { toStoredImage, toStoredMask } from '../frame-scale.ts';
+import { storedTransform } from '../manifest.ts';
 import { KEYS, referenceKey, storedSizeOf, type FrameDraft, type JobState, type StageContext } from './job.ts';
 import { openSegmenter } from './segmenter.ts';
 import { RUN_STATE, writeState } from '../run-state/index.ts';
@@ -22,6 +25,8 @@ export interface AlignWorker {
   reference?: ReferenceModel;
   /** the reference's object mask (translation and the unaligned silhouette IoU) */
   referenceMask?: Mask;
+  /** the reference mask's moments (the pose check of translation and none modes) */
+  referencePose?: MaskPose;
   /** the reference's luminance (NCC of unmasked, unaligned datasets) */
   referenceGrey?: Uint8Array;
   close(): Promise<void>;
@@ -44,13 +49,16 @@ export async function openAlignWorker(ctx: StageContext, job: JobState, modelPat
     worker.segmenter = await openSegmenter(job.segmenter, modelPath);
     worker.referenceMask = await decodeMask(await ctx.target.get(KEYS.referenceMask), KEYS.referenceMask);
   }
-  if (alignModeOf(job) === 'similarity' && worker.referenceMask) {
+  // similarity aligns with it; none measures each frame's pose with it (core/pose), moving nothing
+  const mode = alignModeOf(job);
+  if ((mode === 'similarity' || mode === 'none') && worker.referenceMask) {
     const png = await ctx.target.get(referenceKey(job));
     // the training set is aligned to exactly the reference the output keeps for its test images
     const ref = job.referenceLayout
       ? await expandCompactReference(png, job.referenceLayout, job.width, job.height, job.mode, referenceKey(job))
       : (await decodeImage(png, KEYS.reference)).image;
-    worker.reference = await prepareReference(ref, worker.referenceMask);
+    // (none, unmasked, mixed sizes: the stored reference is padded to the largest frame and matches no mask)
+    if (ref.width === worker.referenceMask.width && ref.height === worker.referenceMask.height) worker.reference = await prepareReference(ref, worker.referenceMask);
   }
   if (job.decisions?.misalignment.metric === 'ncc') {
     worker.referenceGrey = luminance((await decodeImage(await ctx.target.get(KEYS.reference), KEYS.reference)).image);
@@ -104,9 +112,11 @@ export async function alignMaskStage(
     }
     if (entryIndex === job.reference.index) {
       draft.alignment = { score: 1, silhouetteIou: 1, ncc: 1, method: 'reference', ok: true };
+      if (frameMask && worker.referenceMask) draft.poseMatrix = IDENTITY;
     } else if (frameMask && worker.referenceMask) {
       const iou = maskIou(frameMask.data, worker.referenceMask.data);
       draft.alignment = { score: iou, silhouetteIou: iou, ncc: 0, method: 'identity', ok: true };
+      draft.poseMatrix = await poseMatrixOf(worker, mode, image, objectMask, entry.name);
     } else if (worker.referenceGrey) {
       const ncc = await objectNcc(worker.referenceGrey, fullMask(job.width, job.height), luminance(image), image.width, image.height, IDENTITY);
       draft.alignment = { score: Math.max(0, ncc), silhouetteIou: 0, ncc: Math.max(-1, Math.min(1, ncc)), method: 'identity', ok: true };
@@ -115,6 +125,7 @@ export async function alignMaskStage(
     if (entryIndex === job.reference.index) {
       draft.transform = IDENTITY;
       draft.alignment = { score: 1, silhouetteIou: 1, ncc: 1, method: 'reference', ok: true };
+      if (mode === 'translation') draft.poseMatrix = IDENTITY;
     } else if (mode === 'translation') {
       const result = await estimateTranslation(worker.referenceMask!, objectMask);
       if (!result) {
@@ -122,6 +133,7 @@ export async function alignMaskStage(
       }
       draft.transform = result.matrix;
       draft.alignment = { score: result.silhouetteIou, silhouetteIou: result.silhouetteIou, ncc: 0, method: 'translation', ok: true };
+      draft.poseMatrix = await poseMatrixOf(worker, mode, image, objectMask, entry.name);
     } else {
       const result = await estimateAlignment(worker.reference!, image, objectMask, { name: entry.name });
       draft.transform = result.matrix;
@@ -142,8 +154,10 @@ export async function alignMaskStage(
         draft.warnings.push(`${err.message}; kept with its best estimate (--on-align-failure ${options.onAlignFailure})`);
       }
     }
-    frame = await warpImage(image, draft.transform!, job.width, job.height);
-    frameMask = await warpMask(objectMask, draft.transform!, job.width, job.height);
+    // at the manifest's precision, so that the stored transform is exactly the one the frame was warped with
+    draft.transform = storedTransform(draft.transform!);
+    frame = await warpImage(image, draft.transform, job.width, job.height);
+    frameMask = await warpMask(objectMask, draft.transform, job.width, job.height);
   }
   const stored = storedSizeOf(job);
   frame = await toStoredImage(frame, stored);
@@ -153,6 +167,22 @@ export async function alignMaskStage(
   if (frameMask && options.mask) await ctx.target.put(RUN_STATE.objectMask(entryIndex), await encodeMaskPng(frameMask));
   await writeState(ctx.target, RUN_STATE.record(entryIndex), draft);
   return draft;
+}
+
+/**
+ * The pose a test image's is compared with (core/pose) in the modes whose frames do not carry it: none, the
+ * aligner's estimate (measured only: the frame is not moved; a poor fit has no pose); translation, the mask's
+ * moments against the reference's (the frame is moved by the translation only).
+ */
+async function poseMatrixOf(worker: AlignWorker, mode: AlignMode, image: Image, objectMask: Mask | undefined, name: string): Promise<Affine | undefined> {
+  if (!objectMask || !worker.referenceMask) return undefined;
+  if (mode === 'none') {
+    if (!worker.reference) return undefined;
+    const r = await estimateAlignment(worker.reference, image, objectMask, { name });
+    return r.ok ? r.matrix : undefined;
+  }
+  worker.referencePose ??= maskPose(worker.referenceMask);
+  return momentsMatrix(worker.referencePose, maskPose(objectMask)) ?? undefined;
 }
 
 /** fail: stop the run naming the file; drop: leave it out, recorded; keep: keep it unaligned, flagged. */

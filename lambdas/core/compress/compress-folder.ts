@@ -18,6 +18,7 @@ import { outputOverhead, type OutputOverhead } from '../inspect.ts';
 import { buildRunSummary, classFigures, RUN_SUMMARY_FILE, serializeRunSummary, type ClassSummary, type RunSummary } from '../run-summary.ts';
 import { alignMaskStage, openAlignWorker } from './align-mask.ts';
 import { encodeStage, type EncodedReel } from './encode.ts';
+import { resolveFfmpeg } from '../reel/ffmpeg.ts';
 import { KEYS, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
 import { reuseAlignmentStages } from './reuse-alignment.ts';
 import type { CompressOptions } from './options.ts';
@@ -89,6 +90,8 @@ export async function compressFolder(
     throw new DatasetError(`${mixed.replace(/; each is warped.*$/, '')}: mixed sizes need alignment (drop --no-align or resize the inputs)`, input.dir);
   }
   if (mixed) hooks.log?.(`warning: ${mixed}`);
+  // an unusable FFMPEG_PATH (or no ffmpeg at all) is named now, not after the alignment
+  await resolveFfmpeg();
   const seconds: Record<string, number> = {};
   let t = performance.now();
   const lap = (stage: string) => {
@@ -162,21 +165,27 @@ async function alignStages(
 ): Promise<{ job: JobState; drafts: FrameDraft[]; union: UnionResult | null }> {
   const job = await prepareReferenceStage(ctx, listing, layout, options);
   lap('reference');
-  const worker = await openAlignWorker(ctx, job);
-  const drafts: FrameDraft[] = [];
-  try {
-    for (let i = 0; i < job.entries.length; i++) {
-      drafts.push(await alignMaskStage(ctx, job, worker, i));
-      ctx.onProgress?.(options.align ? 'align+mask' : 'prepare', i + 1, job.entries.length);
-    }
-  } finally {
-    await worker.close();
-  }
+  const drafts = await alignFramesStage(ctx, job, (done, total) => ctx.onProgress?.(options.align ? 'align+mask' : 'prepare', done, total));
   lap('align');
   if (drafts.every((d) => d.dropped)) return { job, drafts, union: null };
   const union = await unionMaskStage(ctx, job, drafts);
   lap('union');
   return { job, drafts, union };
+}
+
+/** Stage 2 over every image, one after another in this process (one align worker): the drafts in entry order. */
+export async function alignFramesStage(ctx: StageContext, job: JobState, onAligned?: (done: number, total: number) => void): Promise<FrameDraft[]> {
+  const worker = await openAlignWorker(ctx, job);
+  const drafts: FrameDraft[] = [];
+  try {
+    for (let i = 0; i < job.entries.length; i++) {
+      drafts.push(await alignMaskStage(ctx, job, worker, i));
+      onAligned?.(i + 1, job.entries.length);
+    }
+  } finally {
+    await worker.close();
+  }
+  return drafts;
 }
 
 /**

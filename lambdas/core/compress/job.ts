@@ -81,6 +81,11 @@ export interface FrameDraft {
   source: SourceInfo & { bytes: number; sha256: string };
   transform: Affine | null;
   alignment: AlignmentRecord | null;
+  /**
+   * translation and none modes: image -> reference pose from the object mask's moments (core/pose/moments.ts), for
+   * the pose check; the frame is moved by `transform` only. Summarised in the manifest's `pose`, not in its frames.
+   */
+  poseMatrix?: Affine;
   /** set when the image is left out of the reel (policy drop), with the reason */
   dropped?: string;
   warnings: string[];

@@ -4,8 +4,10 @@ import { judgeMisalignment, type Decisions } from '../decide/index.ts';
 import { AlignmentError, EncoderError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
 import { decodeMask } from '../image-io.ts';
+import { poseModelKind } from '../pose/model.ts';
 import { summarizePoses } from '../pose/summary.ts';
-import { MANIFEST_SCHEMA, MANIFEST_VERSION, parseManifest, segmentFramesSha256, serializeManifest, type Manifest } from '../manifest.ts';
+import { alignModeOf } from './align-mask.ts';
+import { MANIFEST_SCHEMA, MANIFEST_VERSION, parseManifest, segmentFramesSha256, serializeManifest, storedAlignment, storedEvidence, type Manifest } from '../manifest.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { REEL_FPS } from '../reel/encode.ts';
 import type { EncodedReel } from './encode.ts';
@@ -26,7 +28,8 @@ export async function publishManifestStage(
   reel: EncodedReel,
 ): Promise<Manifest> {
   const judged = job.decisions ? flagOutliers(job, drafts.filter((d) => !d.dropped)) : undefined;
-  const decisions = judged?.decisions;
+  const decided = judged?.decisions;
+  const decisions = decided && decided.alignment.evidence !== undefined ? { ...decided, alignment: { ...decided.alignment, evidence: storedEvidence(decided.alignment.evidence) } } : decided;
   if (judged) drafts = drafts.map((d) => judged.flagged.get(d.entryIndex) ?? d);
   const kept = drafts.filter((d) => !d.dropped);
   const inReelOrder = reelOrder(kept, reel);
@@ -92,15 +95,18 @@ export async function publishManifestStage(
       framesSha256: segmentFramesSha256(s.decodedSha256),
     })),
     frames: inReelOrder.map((d, i) => {
-      const { sha256: _inDatasetId, ...source } = d.source;
-      return { index: i, name: d.name, stem: d.stem, source, transform: d.transform, alignment: d.alignment };
+      const { sha256: _inDatasetId, bytes: _inInputBytes, ...source } = d.source;
+      return { index: i, name: d.name, stem: d.stem, source, transform: d.transform, alignment: d.alignment && storedAlignment(d.alignment) };
     }),
     dropped: drafts.filter((d) => d.dropped).map((d) => ({ name: d.name, reason: d.dropped as string })),
     warnings: [...job.warnings, ...drafts.flatMap((d) => d.warnings)],
     ...(decisions ? { decisions } : {}),
   };
-  if (options.align && refMask) {
-    const pose = summarizePoses(manifest.frames, await decodeMask(refMask, KEYS.referenceMask));
+  if (refMask) {
+    // how a pose is measured follows the alignment mode; translation and none frames carry it aside (moments)
+    const mode = alignModeOf(job);
+    const frames = mode !== 'similarity' ? inReelOrder.map((d) => ({ transform: d.poseMatrix ?? null, alignment: d.alignment })) : manifest.frames;
+    const pose = summarizePoses(frames, await decodeMask(refMask, KEYS.referenceMask), { model: poseModelKind(mode) });
     if (pose) manifest.pose = pose;
   }
   // Validated and sealed with its digest before writing, so a manifest that would not parse is never published.

@@ -2,6 +2,7 @@
 // compared with the reference at reduced size (about 128 px on the long side) at every shift within +-4 pixels
 // there: if the unshifted position is (one of) the best by full-frame NCC for every image, nothing would be
 // gained by moving the images, and they can be stored as they are.
+import { NccSums } from '../align/ncc.ts';
 import { luminance } from '../align/raster.ts';
 import type { Image } from '../types.ts';
 
@@ -40,28 +41,11 @@ function reduce(image: Image, width: number, height: number): Float64Array {
 }
 
 function nccAt(a: Float64Array, b: Float64Array, width: number, height: number, dx: number, dy: number): number {
-  let n = 0;
-  let sa = 0;
-  let sb = 0;
-  let saa = 0;
-  let sbb = 0;
-  let sab = 0;
+  const sums = new NccSums();
   for (let y = MAX_SHIFT; y < height - MAX_SHIFT; y++) {
-    for (let x = MAX_SHIFT; x < width - MAX_SHIFT; x++) {
-      const va = a[y * width + x];
-      const vb = b[(y + dy) * width + x + dx];
-      n++;
-      sa += va;
-      sb += vb;
-      saa += va * va;
-      sbb += vb * vb;
-      sab += va * vb;
-    }
+    for (let x = MAX_SHIFT; x < width - MAX_SHIFT; x++) sums.add(a[y * width + x], b[(y + dy) * width + x + dx]);
   }
-  const cov = sab - (sa * sb) / n;
-  const va = saa - (sa * sa) / n;
-  const vb = sbb - (sb * sb) / n;
-  return va <= 1e-9 || vb <= 1e-9 ? 0 : cov / Math.sqrt(va * vb);
+  return sums.value(1e-9);
 }
 
 export function checkRegistration(reference: Image, name: string, image: Image): RegistrationCheck {

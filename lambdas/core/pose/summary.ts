@@ -13,6 +13,12 @@
 // probability at most (n + 1 - k) / (n + 1)); with fewer than 1/alpha - 1 frames that is the maximum.
 // Angles wrap. When good training parts appear turned by 180 degrees (at least FLIP_EVIDENCE_FRAMES of them
 // near the centre + 180), the part's two ends are not told apart in practice and angles are compared modulo 180.
+// How a pose is measured follows the dataset's alignment mode (decide/alignment-mode.ts): similarity: the aligner's
+// matrix; none (a registered dataset, a part in a fixed pose: exactly where a misplaced part is the defect): the
+// same aligner, run to measure only (the images are not moved); translation (the data found rotation not
+// observable, e.g. a round part): the object mask's moments against the reference's (pose/moments.ts: centroid,
+// principal axis modulo 180 degrees, area). Summaries of translation-mode datasets written before the moments took
+// the translation's matrix ('translation': position only; rotation and scale are not tested, z null).
 import { z } from 'zod';
 import { applyAffine, invertAffine, paramsFromAffine, type Point } from '../align/affine.ts';
 import { maskPose } from '../align/coarse-pose.ts';
@@ -29,11 +35,18 @@ export const QUANTISATION_SIGMA_PX = 1 / Math.sqrt(12);
 export const POSE_COMPONENTS = ['x', 'y', 'angleDeg', 'logScale'] as const;
 export type PoseComponent = (typeof POSE_COMPONENTS)[number];
 
+/** How the poses were measured: the aligner's similarity, the object mask's moments, or its centroid only (older summaries). */
+export const POSE_MODELS = ['similarity', 'moments', 'translation'] as const;
+export type PoseModelKind = (typeof POSE_MODELS)[number];
+const TESTED: Record<PoseModelKind, readonly PoseComponent[]> = { similarity: POSE_COMPONENTS, moments: POSE_COMPONENTS, translation: ['x', 'y'] };
+
 const componentSchema = z.strictObject({ centre: z.number(), mad: z.number().nonnegative(), scale: z.number().positive(), floor: z.number().positive() });
 
 export const PoseSummarySchema = z.strictObject({
   /** names the rule, so a later change of rule is visible in old manifests */
   method: z.literal('max-robust-z-loo-conformal'),
+  /** what a pose holds (POSE_MODELS); absent in summaries written before it existed: similarity */
+  model: z.enum(POSE_MODELS).optional(),
   /** training frames whose pose was used (aligned, ok) and those left out */
   frames: z.number().int().min(2),
   excluded: z.number().int().nonnegative(),
@@ -59,6 +72,11 @@ export const PoseSummarySchema = z.strictObject({
 });
 export type PoseSummary = z.output<typeof PoseSummarySchema>;
 
+/** The components a summary's distance is taken over. */
+export function testedComponents(summary: Pick<PoseSummary, 'model'>): readonly PoseComponent[] {
+  return TESTED[summary.model ?? 'similarity'];
+}
+
 export interface Pose {
   x: number;
   y: number;
@@ -76,7 +94,8 @@ export const PoseReportSchema = z.strictObject({
   shiftPct: z.number(),
   /** signed angle from the training centre (modulo the period), degrees */
   turnDeg: z.number(),
-  z: z.strictObject({ x: z.number(), y: z.number(), angleDeg: z.number(), logScale: z.number() }),
+  /** per component; null for one the pose model does not measure (rotation and scale in translation mode) */
+  z: z.strictObject({ x: z.number(), y: z.number(), angleDeg: z.number().nullable(), logScale: z.number().nullable() }),
   distance: z.number(),
   threshold: z.number(),
   flagged: z.boolean(),
@@ -153,7 +172,14 @@ function unwrapAngles(angles: number[], periodDeg: number): number[] {
  * The pose distribution of the training frames (aligned and ok) around the reference's object; null when fewer
  * than two frames have a pose or the reference mask is empty (nothing to compare a test pose with).
  */
-export function summarizePoses(frames: readonly FramePoseInput[], referenceMask: Mask, alpha = POSE_FLAG_ALPHA): PoseSummary | null {
+export function summarizePoses(
+  frames: readonly FramePoseInput[],
+  referenceMask: Mask,
+  opts: { model?: PoseModelKind; alpha?: number } = {},
+): PoseSummary | null {
+  const model = opts.model ?? 'similarity';
+  const alpha = opts.alpha ?? POSE_FLAG_ALPHA;
+  const tested = TESTED[model];
   const geometry = objectGeometry(referenceMask);
   if (!geometry) return null;
   const used = frames.filter((f) => f.transform && f.alignment?.ok);
@@ -173,7 +199,8 @@ export function summarizePoses(frames: readonly FramePoseInput[], referenceMask:
   const wrap360 = wrappedDifference(360);
   const flippedFrames = rawAngles.filter((a) => Math.abs(wrap360(a, half.centre)) > 90).length;
   const minority = Math.min(flippedFrames, n - flippedFrames);
-  const periodDeg: 360 | 180 = minority >= FLIP_EVIDENCE_FRAMES ? 180 : 360;
+  // a mask's axis has no direction: moments give angles modulo 180 whatever the training parts show
+  const periodDeg: 360 | 180 = model === 'moments' || minority >= FLIP_EVIDENCE_FRAMES ? 180 : 360;
 
   const values: Record<PoseComponent, number[]> = {
     x: poses.map((p) => p.x),
@@ -187,6 +214,7 @@ export function summarizePoses(frames: readonly FramePoseInput[], referenceMask:
     const diff = differenceOf(c, periodDeg);
     const s = robustStats(values[c], floors[c], diff);
     components[c] = { centre: c === 'angleDeg' ? wrap360(s.centre, 0) : s.centre, mad: s.mad, scale: s.scale, floor: floors[c] };
+    if (!tested.includes(c)) continue;
     const zs = leaveOneOutZ(values[c], floors[c], diff);
     for (let i = 0; i < n; i++) loo[i] = Math.max(loo[i], zs[i]);
   }
@@ -196,12 +224,13 @@ export function summarizePoses(frames: readonly FramePoseInput[], referenceMask:
   const scoreStats = robustStats(scores, 0);
   return {
     method: 'max-robust-z-loo-conformal',
+    model,
     frames: n,
     excluded: frames.length - n,
     anchor: geometry.anchor,
     leverPx: geometry.leverPx,
     lengthPx: geometry.lengthPx,
-    angle: { periodDeg, flippedFrames: periodDeg === 180 ? minority : 0 },
+    angle: { periodDeg, flippedFrames: periodDeg === 180 && model !== 'moments' ? minority : 0 },
     components,
     score: { median: scoreStats.centre, mad: scoreStats.mad },
     threshold: {
@@ -218,15 +247,18 @@ export function summarizePoses(frames: readonly FramePoseInput[], referenceMask:
 export function poseReport(summary: PoseSummary, matrix: Affine): PoseReport {
   const pose = poseFromMatrix(matrix, summary.anchor);
   const v = componentValues(pose);
-  const zs = {} as PoseReport['z'];
+  const zs: PoseReport['z'] = { x: 0, y: 0, angleDeg: null, logScale: null };
   let main: PoseComponent = 'x';
-  for (const c of POSE_COMPONENTS) {
+  let distance = 0;
+  for (const c of testedComponents(summary)) {
     const s = summary.components[c];
-    const d = differenceOf(c, summary.angle.periodDeg)(v[c], s.centre);
-    zs[c] = d / s.scale;
-    if (Math.abs(zs[c]) > Math.abs(zs[main])) main = c;
+    const zc = differenceOf(c, summary.angle.periodDeg)(v[c], s.centre) / s.scale;
+    zs[c] = zc;
+    if (Math.abs(zc) > distance) {
+      distance = Math.abs(zc);
+      main = c;
+    }
   }
-  const distance = Math.abs(zs[main]);
   const dx = pose.x - summary.components.x.centre;
   const dy = pose.y - summary.components.y.centre;
   return {

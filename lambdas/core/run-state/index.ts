@@ -43,6 +43,7 @@ const FrameDraftSchema = z.looseObject({
   source: z.looseObject({ width: count, height: count, mode: z.enum(['grey', 'rgb']), format: z.string(), bitDepth: count, hadAlpha: z.boolean(), bytes: count, sha256: sha256Hex }),
   transform: affine.nullable(),
   alignment: z.object({ score: z.number(), silhouetteIou: z.number(), ncc: z.number(), method: z.string(), ok: z.boolean() }).nullable(),
+  poseMatrix: affine.optional(),
   dropped: z.string().optional(),
   warnings: z.array(z.string()),
 });

@@ -4,14 +4,14 @@ import { loadCv, type CV } from '../cv.ts';
 import type { Mask } from '../types.ts';
 
 // connectedComponentsWithStats' stats row: left, top, width, height, area.
-const STAT_COLUMNS = 5;
+export const STAT_COLUMNS = 5;
 const LEFT = 0;
 const TOP = 1;
 const WIDTH = 2;
 const HEIGHT = 3;
-const AREA = 4;
+export const AREA = 4;
 
-interface Labelled {
+export interface Labelled {
   /** number of labels, background (label 0) included */
   count: number;
   labels: Int32Array;
@@ -19,7 +19,7 @@ interface Labelled {
 }
 
 /** Labels the non-zero pixels of `binary` (w x h, one byte per pixel); copies the results out of OpenCV. */
-function label(cv: CV, binary: Uint8Array, width: number, height: number, connectivity: 4 | 8): Labelled {
+export function labelComponents(cv: CV, binary: Uint8Array, width: number, height: number, connectivity: 4 | 8): Labelled {
   const src = new cv.Mat(height, width, cv.CV_8UC1);
   const labels = new cv.Mat();
   const stats = new cv.Mat();
@@ -39,7 +39,7 @@ function label(cv: CV, binary: Uint8Array, width: number, height: number, connec
 /** Areas of the 8-connected object components, largest first. */
 export async function componentAreas(mask: Mask): Promise<number[]> {
   const cv = await loadCv();
-  const { count, stats } = label(cv, mask.data, mask.width, mask.height, 8);
+  const { count, stats } = labelComponents(cv, mask.data, mask.width, mask.height, 8);
   const areas: number[] = [];
   for (let i = 1; i < count; i++) areas.push(stats[i * STAT_COLUMNS + AREA]!);
   return areas.sort((a, b) => b - a);
@@ -53,7 +53,7 @@ export async function largestComponentFilled(mask: Mask): Promise<Mask> {
   const cv = await loadCv();
   const { width, height } = mask;
   const out = new Uint8Array(width * height);
-  const objects = label(cv, mask.data, width, height, 8);
+  const objects = labelComponents(cv, mask.data, width, height, 8);
   let largest = 0;
   for (let i = 1; i < objects.count; i++) {
     if (largest === 0 || objects.stats[i * STAT_COLUMNS + AREA]! > objects.stats[largest * STAT_COLUMNS + AREA]!) largest = i;
@@ -63,7 +63,7 @@ export async function largestComponentFilled(mask: Mask): Promise<Mask> {
 
   const background = new Uint8Array(out.length);
   for (let p = 0; p < out.length; p++) background[p] = out[p] === 0 ? 255 : 0;
-  const regions = label(cv, background, width, height, 4);
+  const regions = labelComponents(cv, background, width, height, 4);
   const isHole = new Uint8Array(regions.count);
   for (let i = 1; i < regions.count; i++) {
     const row = i * STAT_COLUMNS;

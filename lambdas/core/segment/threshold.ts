@@ -7,6 +7,7 @@
 // The plane thresholded is the luminance, or for a colour object of the background's brightness the distance from
 // the border's colour (channel.ts; the caller says which, threshold-test.ts decides it per image).
 import { loadCv, type CV } from '../cv.ts';
+import { AREA, labelComponents, STAT_COLUMNS } from './components.ts';
 import { SegmentationError } from '../../ground/errors.ts';
 import type { Image, Mask } from '../types.ts';
 import { closeDisc, openDisc } from '../align/morphology.ts';
@@ -280,39 +281,21 @@ export interface LargestComponent {
 }
 
 export async function largestComponent(binary: Uint8Array, width: number, height: number): Promise<LargestComponent> {
-  const cv = await loadCv();
-  const src = new cv.Mat(height, width, cv.CV_8UC1);
-  const labels = new cv.Mat();
-  const stats = new cv.Mat();
-  const centroids = new cv.Mat();
-  try {
-    src.data.set(binary);
-    const count = cv.connectedComponentsWithStats(src, labels, stats, centroids, 8, cv.CV_32S);
-    const areaColumn = cv.CC_STAT_AREA;
-    const columns = stats.cols;
-    let best = 0;
-    let bestArea = 0;
-    let foreground = 0;
-    for (let label = 1; label < count; label++) {
-      const area = stats.data32S[label * columns + areaColumn];
-      foreground += area;
-      if (area > bestArea) {
-        bestArea = area;
-        best = label;
-      }
+  const { count, labels, stats } = labelComponents(await loadCv(), binary, width, height, 8);
+  let best = 0;
+  let bestArea = 0;
+  let foreground = 0;
+  for (let label = 1; label < count; label++) {
+    const area = stats[label * STAT_COLUMNS + AREA]!;
+    foreground += area;
+    if (area > bestArea) {
+      bestArea = area;
+      best = label;
     }
-    const largest = new Uint8Array(width * height);
-    if (best > 0) {
-      const lab = labels.data32S;
-      for (let i = 0; i < largest.length; i++) if (lab[i] === best) largest[i] = 255;
-    }
-    return { largest, componentCount: count - 1, largestShare: foreground > 0 ? bestArea / foreground : 0 };
-  } finally {
-    src.delete();
-    labels.delete();
-    stats.delete();
-    centroids.delete();
   }
+  const largest = new Uint8Array(width * height);
+  if (best > 0) for (let i = 0; i < largest.length; i++) if (labels[i] === best) largest[i] = 255;
+  return { largest, componentCount: count - 1, largestShare: foreground > 0 ? bestArea / foreground : 0 };
 }
 
 /**

@@ -1,13 +1,14 @@
 // Generated classes with known poses and known misplacements, for the pose check (core/pose): a part in a fixed
-// pose ('tight': small jitter around one pose) or lying anywhere ('spread': like the screws), and test shots
-// that are good (same pose distribution as training) or misplaced (shifted by 5-10% of the object's length in a
-// random direction, or turned by 10-20 degrees either way, on top of the jitter).
+// pose ('tight': small jitter around one pose; 'fixed': sub-pixel jitter only, an already registered dataset) or
+// lying anywhere ('spread': like the screws), and test shots that are good (same pose distribution as training)
+// or misplaced (shifted by 5-10% of the object's length in a random direction, or turned by 10-20 degrees either
+// way, on top of the jitter; shifts only with `turns: false`, e.g. for a round part whose turn is invisible).
 import { similarityFromParams } from '../align/affine.ts';
 import type { Affine, Image } from '../types.ts';
 import { mulberry32 } from '../../ground/prng.ts';
 import { renderSyntheticObject, type SyntheticKind } from './objects.ts';
 
-export type PlacementSpread = 'tight' | 'spread';
+export type PlacementSpread = 'fixed' | 'tight' | 'spread';
 export type ShotRole = 'train' | 'good' | 'misplaced';
 
 export interface PlacementClassOptions {
@@ -18,6 +19,10 @@ export interface PlacementClassOptions {
   good: number;
   misplaced: number;
   seed: number;
+  /** the tight class's translation jitter (standard deviation, share of the length); default TIGHT_JITTER's */
+  shiftJitter?: number;
+  /** misplacements alternate shifts and turns (default); false: shifts only */
+  turns?: boolean;
 }
 
 export interface PlacedPose {
@@ -35,6 +40,8 @@ export interface PlacedShot extends PlacedPose {
 
 /** The tight class's jitter (standard deviations): translation as a share of the object's length, rotation, scale. */
 export const TIGHT_JITTER = { shiftOfLength: 0.005, angleDeg: 1, scale: 0.005 };
+/** The fixed class's jitter: uniform, pixels (as synthetic/classes.ts 'registered'). */
+export const FIXED_JITTER_PX = 0.3;
 /** Misplacements: a shift of [5%, 10%] of the length or a turn of [10, 20] degrees (alternating). */
 export const MISPLACEMENT = { shiftPct: [5, 10] as const, turnDeg: [10, 20] as const };
 
@@ -51,10 +58,12 @@ export function* placementPoses(opts: PlacementClassOptions): Iterable<PlacedPos
   const gauss = () => Math.sqrt(-2 * Math.log(Math.max(random(), 1e-12))) * Math.cos(2 * Math.PI * random());
   const length = objectLength(opts.kind, opts.size);
   const normalPose = () =>
-    opts.spread === 'tight'
+    opts.spread === 'fixed'
+      ? { tx: (random() * 2 - 1) * FIXED_JITTER_PX, ty: (random() * 2 - 1) * FIXED_JITTER_PX, angleDeg: 0, scale: 1 }
+      : opts.spread === 'tight'
       ? {
-          tx: gauss() * TIGHT_JITTER.shiftOfLength * length,
-          ty: gauss() * TIGHT_JITTER.shiftOfLength * length,
+          tx: gauss() * (opts.shiftJitter ?? TIGHT_JITTER.shiftOfLength) * length,
+          ty: gauss() * (opts.shiftJitter ?? TIGHT_JITTER.shiftOfLength) * length,
           angleDeg: gauss() * TIGHT_JITTER.angleDeg,
           scale: 1 + gauss() * TIGHT_JITTER.scale,
         }
@@ -76,7 +85,7 @@ export function* placementPoses(opts: PlacementClassOptions): Iterable<PlacedPos
     let misplacement: PlacedShot['misplacement'];
     if (role === 'misplaced') {
       const lerp = (r: readonly [number, number]) => r[0] + (r[1] - r[0]) * random();
-      if (misplacedIndex++ % 2 === 0) {
+      if (opts.turns === false || misplacedIndex++ % 2 === 0) {
         const shiftPct = lerp(MISPLACEMENT.shiftPct);
         const direction = random() * 2 * Math.PI;
         truth.tx += (Math.cos(direction) * shiftPct * length) / 100;

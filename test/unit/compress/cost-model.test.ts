@@ -19,7 +19,7 @@ import {
 } from '../../../bench/lib/cost-model.ts';
 import { GROUP_ENTRIES } from '../../../lambdas/core/compress/partial-union.ts';
 import { UNION_READ_CONCURRENCY } from '../../../lambdas/core/compress/union.ts';
-import { DEFAULT_MAP } from '../../../infra/adreel-stack.ts';
+import { DEFAULT_MAP } from '../../../infra/sizing.ts';
 import { PRICES } from '../../../bench/lib/prices.ts';
 
 // 10 images: align 1 s/image, union 0.1, encode 0.5, verify 0.2, publish 0.01; reference 2 s; 1 MB in, 10 kB out each

@@ -6,11 +6,9 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { compressFolder } from '../../../lambdas/cli/local-runs.ts';
-import { frameSha256 } from '../../../lambdas/core/hash.ts';
-import { decodeImage, encodePng } from '../../../lambdas/core/image-io.ts';
+import { encodePng } from '../../../lambdas/core/image-io.ts';
 import { mulberry32 } from '../../../lambdas/ground/prng.ts';
-import { restoreFrames } from '../../../lambdas/core/restore.ts';
-import { LocalStorage } from '../../../lambdas/storage/local.ts';
+import { restoredByName } from '../../helpers/restored.ts';
 import { tempDir } from '../../helpers/synthetic-folder.ts';
 import { barFrame } from '../report/synthetic-report.ts';
 import { parseCompressOptions } from '../../../lambdas/core/compress/options.ts';
@@ -18,12 +16,6 @@ import { parseCompressOptions } from '../../../lambdas/core/compress/options.ts'
 const COUNT = 24;
 // no alignment or mask: the order is the subject, so the frames reach the encoder as generated
 const OPTS = { preset: 'ultrafast' as const, threads: 1, align: false, mask: false };
-
-async function restoredByName(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for await (const f of restoreFrames(new LocalStorage(dir))) out[f.fileName] = frameSha256((await decodeImage(f.png, f.fileName)).image);
-  return out;
-}
 
 describe('frame order by similarity (CLI path)', () => {
   let root: string;

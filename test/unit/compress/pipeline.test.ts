@@ -17,6 +17,7 @@ import { warpImage } from '../../../lambdas/core/align/index.ts';
 import { tempDir, writeSyntheticFolder } from '../../helpers/synthetic-folder.ts';
 import { parseCompressOptions } from '../../../lambdas/core/compress/options.ts';
 import { parseTransformReport, TRANSFORM_REPORT_FILE } from '../../../lambdas/core/transform-report.ts';
+import { manifestDocument } from '../../../lambdas/core/manifest.ts';
 
 const SIZE = 256;
 const COUNT = 10;
@@ -76,7 +77,7 @@ describe('compress / restore / verify on generated screws', () => {
     const part = join(root, 'part');
     assert.equal(await main(['restore', lossy, part, '--frames', '2-4', '--quiet']), 0);
     // reel positions, not name order: frames are ordered by similarity inside the reel; the manifest says which
-    const manifest = JSON.parse(await readFile(join(lossy, 'manifest.json'), 'utf8')) as { frames: { stem: string }[] };
+    const manifest = (manifestDocument(JSON.parse(await readFile(join(lossy, 'manifest.json'), 'utf8')), 'manifest.json') as any) as { frames: { stem: string }[] };
     assert.deepEqual((await readdir(part)).sort(), manifest.frames.slice(2, 5).map((f) => `${f.stem}.png`).sort());
     const orig = join(root, 'orig');
     assert.equal(await main(['restore', lossy, orig, '--frames', '1-1', '--original-geometry', '--quiet']), 0);

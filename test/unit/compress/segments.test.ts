@@ -9,10 +9,11 @@ import { compressClasses, compressFolder, listClasses } from '../../../lambdas/c
 import { RunSummarySchema } from '../../../lambdas/core/run-summary.ts';
 import { frameSha256 } from '../../../lambdas/core/hash.ts';
 import { decodeImage } from '../../../lambdas/core/image-io.ts';
-import { parseManifest } from '../../../lambdas/core/manifest.ts';
+import { parseManifest, manifestDocument } from '../../../lambdas/core/manifest.ts';
 import { restoreFrames, restoreFramesParallel } from '../../../lambdas/core/restore.ts';
 import { verifyOutput } from '../../../lambdas/core/verify.ts';
 import { LocalStorage } from '../../../lambdas/storage/local.ts';
+import { restoredByName } from '../../helpers/restored.ts';
 import { tempDir, writeSyntheticFolder } from '../../helpers/synthetic-folder.ts';
 import { parseCompressOptions } from '../../../lambdas/core/compress/options.ts';
 
@@ -74,12 +75,7 @@ describe('segmented reels (CLI path)', () => {
     const lossless4 = await compressFolder(input, join(root, 'l4'), parseCompressOptions({ lossless: true, ...OPTS, segmentFrames: 4 }));
     assert.equal(lossless4.segments, 3);
     // each segment orders its own frames, so compare frame by frame under their names
-    const byName = async (dir: string) => {
-      const out: Record<string, string> = {};
-      for await (const f of restoreFrames(new LocalStorage(dir))) out[f.fileName] = frameSha256((await decodeImage(f.png, f.fileName)).image);
-      return out;
-    };
-    assert.deepEqual(await byName(lossless4.outDir), await byName(lossless1.outDir));
+    assert.deepEqual(await restoredByName(lossless4.outDir), await restoredByName(lossless1.outDir));
   });
 
   it('parallel restore writes the same frames as the sequential one', async () => {
@@ -137,7 +133,7 @@ describe('segmented reels (CLI path)', () => {
     assert.equal(summary.totals.frames, 9);
     for (const c of ['bolt', 'bracket']) {
       assert.equal((await verifyOutput(new LocalStorage(join(out, c)))).ok, true, c);
-      const m = JSON.parse(await readFile(join(out, c, 'manifest.json'), 'utf8'));
+      const m = (manifestDocument(JSON.parse(await readFile(join(out, c, 'manifest.json'), 'utf8')), 'manifest.json') as any);
       assert.equal(m.dataset.sourceLayout, 'mvtec');
     }
     // the same thing through the function, which also refuses a folder without categories

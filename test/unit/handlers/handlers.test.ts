@@ -12,7 +12,7 @@ import { createDiscoverHandler, type DiscoverResult } from '../../../lambdas/han
 import { createPrepareReferenceHandler, type PrepareResult } from '../../../lambdas/handlers/prepare-reference.ts';
 import { createAlignMaskHandler, type AlignResult } from '../../../lambdas/handlers/align-mask.ts';
 import { createUnionMaskHandler, type UnionMaskResult } from '../../../lambdas/handlers/union-mask.ts';
-import { createEncodeHandler, type EncodeResult } from '../../../lambdas/handlers/encode.ts';
+import { createEncodeHandler, type EncodeSegmentResult } from '../../../lambdas/handlers/encode.ts';
 import { createVerifyHandler, type VerifyResult } from '../../../lambdas/handlers/verify.ts';
 import { createPublishHandler, type PublishResult } from '../../../lambdas/handlers/publish.ts';
 import { createRestoreHandler, type RestoreResult } from '../../../lambdas/handlers/restore.ts';
@@ -78,7 +78,7 @@ describe('handlers with fake deps (local folders as buckets)', () => {
     const encode = createEncodeHandler(d);
     const verify = createVerifyHandler(d);
     for (const segment of union.segments) {
-      const e = (await encode({ ...run, segment })) as EncodeResult;
+      const e = (await encode({ ...run, segment })) as EncodeSegmentResult;
       assert.equal(e.frames, 3);
       const v = (await verify({ ...run, segment })) as VerifyResult;
       assert.deepEqual(v.reelSha256, [e.sha256]);

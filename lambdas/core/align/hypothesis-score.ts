@@ -3,6 +3,7 @@
 // thread looks different once the screw has rolled about its axis), so it carries most of the score.
 import type { Affine } from '../types.ts';
 import { invertAffine } from './affine.ts';
+import { NccSums } from './ncc.ts';
 import { sampleBilinear, type Box, type FloatPlane } from './raster.ts';
 
 export interface Verification {
@@ -75,12 +76,7 @@ function unionBox(a: Box | null, b: Box | null, width: number, height: number): 
 export function warpedNcc(refGrey: FloatPlane, imgGrey: FloatPlane, imageToRef: Affine, refPixels: Int32Array): number {
   const w = invertAffine(imageToRef);
   const width = refGrey.width;
-  let n = 0;
-  let sr = 0;
-  let si = 0;
-  let srr = 0;
-  let sii = 0;
-  let sri = 0;
+  const sums = new NccSums();
   for (let k = 0; k < refPixels.length; k++) {
     const idx = refPixels[k];
     const x = idx % width;
@@ -88,19 +84,7 @@ export function warpedNcc(refGrey: FloatPlane, imgGrey: FloatPlane, imageToRef: 
     const u = w[0] * x + w[1] * y + w[2];
     const v = w[3] * x + w[4] * y + w[5];
     if (u < 0 || v < 0 || u > imgGrey.width - 1 || v > imgGrey.height - 1) continue;
-    const r = refGrey.data[idx];
-    const i = sampleBilinear(imgGrey.data, imgGrey.width, imgGrey.height, u, v);
-    n++;
-    sr += r;
-    si += i;
-    srr += r * r;
-    sii += i * i;
-    sri += r * i;
+    sums.add(refGrey.data[idx], sampleBilinear(imgGrey.data, imgGrey.width, imgGrey.height, u, v));
   }
-  if (n < 16) return 0;
-  const cov = sri - (sr * si) / n;
-  const vr = srr - (sr * sr) / n;
-  const vi = sii - (si * si) / n;
-  if (vr <= 1e-12 || vi <= 1e-12) return 0;
-  return cov / Math.sqrt(vr * vi);
+  return sums.value(1e-12, 16);
 }

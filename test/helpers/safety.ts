@@ -1,11 +1,40 @@
-// Shared checks of the safety suite: run the CLI (in-process, its output captured; or as a child process when a
-// test needs signals), snapshot a folder's files by sha256 and assert it unchanged, and list what is visible.
+// Shared checks of the safety suite (test/safety): run the CLI (in-process, its output captured; or as a child
+// process when a test needs signals), snapshot a folder's files by sha256 and assert it unchanged, list what is
+// visible, and the suite's fixture (generated images, optionally compressed once).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256 } from '../../lambdas/core/hash.ts';
 import { main } from '../../lambdas/cli/main.ts';
+import { tempDir, writeSyntheticFolder } from './synthetic-folder.ts';
+
+/** The cheapest encode: the safety cases are about files, not quality. */
+export const FAST = ['--preset', 'ultrafast', '--threads', '1', '--quiet'];
+
+export interface SafetyFixture {
+  root: string;
+  /** root/in: 4 generated 128 px images */
+  input: string;
+  /** root/out: `compress in out` with `compressArgs` (absent when none were given) */
+  out: string;
+  /** input's files by sha256, before any case ran */
+  inputSnap: Map<string, string>;
+}
+
+/** A fresh temporary root holding the generated input and, with `compressArgs`, its compressed output. */
+export async function safetyFixture(prefix: string, compressArgs?: string[]): Promise<SafetyFixture> {
+  const root = await tempDir(prefix);
+  const input = join(root, 'in');
+  const out = join(root, 'out');
+  await writeSyntheticFolder(input, { count: 4, size: 128, seed: 3, kind: 'asymmetric' });
+  const inputSnap = await snapshot(input);
+  if (compressArgs) {
+    const r = await runCli(['compress', input, out, ...compressArgs]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  return { root, input, out, inputSnap };
+}
 
 export interface CliResult {
   code: number;
@@ -34,7 +63,7 @@ export async function runCli(args: string[]): Promise<CliResult> {
   }
 }
 
-const CLI = join(import.meta.dirname, '..', '..', 'lambdas', 'cli', 'main.ts');
+export const CLI = join(import.meta.dirname, '..', '..', 'lambdas', 'cli', 'main.ts');
 
 /** Starts `adreel <args>` as a child process (node --import tsx), for signals and real process exits. */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}) {
