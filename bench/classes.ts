@@ -4,9 +4,9 @@
 // only (--no-align --no-mask, CRF 28) and the default, and the robust "no worse than raw" verdict.
 //
 // Usage: node --import tsx bench/classes.ts [--classes screw,bottle,registered,...] [--train N] [--test N]
-//        [--seeds 0-4] [--kernel linear,lanczos3] [--json FILE] [--work DIR]
+//        [--seeds 0-4] [--kernel linear,lanczos3] [--json FILE] [--work DIR] [--no-eval]
 // --train / --test limit each real class to its first N training images and N test images spread over the defect
-// types (PROTOCOL "CI subset" style); the default is the whole class.
+// types (PROTOCOL "CI subset" style); the default is the whole class. --no-eval: decisions and bytes only (no PaDiM).
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -45,6 +45,7 @@ const { values } = parseArgs({
     json: { type: 'string' },
     work: { type: 'string', default: join('.cache', 'classes') },
     threads: { type: 'string', default: '2' },
+    'no-eval': { type: 'boolean' },
   },
 });
 const seeds = parseSeedList(values.seeds!);
@@ -99,6 +100,16 @@ async function realClass(name: string): Promise<Row> {
   const def = await compressFolder(category, join(base, 'default'), parseCompressOptions({ threads }), { log });
   log(`${name}: video only (--no-align --no-mask, CRF 28)`);
   const video = await compressFolder(category, join(base, 'video'), parseCompressOptions({ threads, align: false, mask: false, crf: 28 }), { log });
+  const bytes = {
+    class: name,
+    frames: def.frames,
+    inputBytes: def.inputBytes,
+    decisions: describeDecisions(def),
+    outliers: (def.outliers ?? []).map((o) => `${o.name} (${o.margin.toFixed(3)})`).join(', ') || '-',
+    default: { outputBytes: def.outputBytes, reelBytes: def.reelBytes, ratio: def.inputBytes / def.outputBytes, reelRatio: def.inputBytes / def.reelBytes },
+    videoOnly: { outputBytes: video.outputBytes, reelBytes: video.reelBytes },
+  };
+  if (values['no-eval']) return bytes;
   await restoreTo(join(base, 'default'), join(base, 'default-train'));
   await restoreTo(join(base, 'video'), join(base, 'video-train'));
   log(`${name}: transform test images`);
@@ -111,13 +122,7 @@ async function realClass(name: string): Promise<Row> {
   log(`${name}: PaDiM adreel default`);
   const adreel = await evaluateRobustFromFolders(folders(join(base, 'default-train'), join(base, 'default-test', 'test'), join(base, 'default-test', 'ground_truth')), opts);
   return {
-    class: name,
-    frames: def.frames,
-    inputBytes: def.inputBytes,
-    decisions: describeDecisions(def),
-    outliers: (def.outliers ?? []).map((o) => `${o.name} (${o.margin.toFixed(3)})`).join(', ') || '-',
-    default: { outputBytes: def.outputBytes, reelBytes: def.reelBytes, ratio: def.inputBytes / def.outputBytes, reelRatio: def.inputBytes / def.reelBytes },
-    videoOnly: { outputBytes: video.outputBytes, reelBytes: video.reelBytes },
+    ...bytes,
     eval: { raw, videoOnly, adreel, verdict: checkNoWorseThanRaw(adreel.cells, raw.cells), videoVerdict: checkNoWorseThanRaw(videoOnly.cells, raw.cells) },
   };
 }
@@ -210,7 +215,9 @@ for (const r of rows) {
     `| ${r.class} | ok, ${r.frames} frames | ${r.decisions} | ${r.outliers} | ${r.poseError ? `${r.poseError.what} ${r.poseError.median.toFixed(2)} / ${r.poseError.max.toFixed(2)}${r.poseError.deformed ? `; deformed: ${r.poseError.deformed}` : ''}` : '-'} | ${r.default.outputBytes.toLocaleString('en')} (${r.default.ratio.toFixed(1)}x) | ${r.default.reelBytes.toLocaleString('en')} (${r.default.reelRatio.toFixed(1)}x) | ` +
       (r.videoOnly ? `${r.videoOnly.outputBytes.toLocaleString('en')} / ${r.videoOnly.reelBytes.toLocaleString('en')}` : '-') +
       ' | ' +
-      (e ? `${grid(e.raw, 'image')} / ${grid(e.videoOnly, 'image')} / ${grid(e.adreel, 'image')} | ${grid(e.raw, 'pixel')} / ${grid(e.videoOnly, 'pixel')} / ${grid(e.adreel, 'pixel')} | ${describeVerdict(e.verdict)} | ${r.default.outputBytes <= r.videoOnly!.outputBytes ? 'yes' : 'no'} | ${e.adreel.summary.image.min >= e.videoOnly.summary.image.min && e.adreel.summary.image.mean >= e.videoOnly.summary.image.mean ? 'yes' : 'no'} (mean ${f4(e.adreel.summary.image.mean)} vs ${f4(e.videoOnly.summary.image.mean)}) |` : '- | - | - | - | - |'),
+      (e ? `${grid(e.raw, 'image')} / ${grid(e.videoOnly, 'image')} / ${grid(e.adreel, 'image')} | ${grid(e.raw, 'pixel')} / ${grid(e.videoOnly, 'pixel')} / ${grid(e.adreel, 'pixel')} | ${describeVerdict(e.verdict)}` : '- | - | -') +
+      ` | ${r.videoOnly ? (r.default.outputBytes <= r.videoOnly.outputBytes ? 'yes' : 'no') : '-'} | ` +
+      (e ? `${e.adreel.summary.image.min >= e.videoOnly.summary.image.min && e.adreel.summary.image.mean >= e.videoOnly.summary.image.mean ? 'yes' : 'no'} (mean ${f4(e.adreel.summary.image.mean)} vs ${f4(e.videoOnly.summary.image.mean)}) |` : '- |'),
   );
 }
 if (values.json) await writeFile(values.json, JSON.stringify(rows.map((r) => ({ ...r, eval: r.eval && { verdict: r.eval.verdict, videoVerdict: r.eval.videoVerdict, raw: { ...r.eval.raw, cells: r.eval.raw.cells.map(({ imageScores: _s, ...c }) => c) }, videoOnly: { ...r.eval.videoOnly, cells: r.eval.videoOnly.cells.map(({ imageScores: _s, ...c }) => c) }, adreel: { ...r.eval.adreel, cells: r.eval.adreel.cells.map(({ imageScores: _s, ...c }) => c) } } })), null, 2));

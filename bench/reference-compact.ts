@@ -3,8 +3,8 @@
 // the bytes it costs, how far its transform puts the object from the full reference's (RMS distance of the reference
 // mask's box corners, px in the reference frame), the silhouette IoU of the aligned test image with the reference
 // mask, and with --truth (generated data) the pose error against the known poses.
-// Candidates: "lossless" (the compact reference as compress writes it), "q90"/"q75"/"q50" (the same crop, lossy
-// WebP), "half" (lossless at half the finest level's scale), "reel" (rebuilt from the reference's own frame in each
+// Candidates: "as stored" (the compact reference in the output), "lossless"/"q90"/"q75"/"q50" (the same crop, WebP),
+// "half ..." (at half the finest level's scale), "reel" (rebuilt from the reference's own frame in each
 // --reel output's reel: 0 bytes; one candidate per --reel directory, e.g. outputs at other CRFs from --reuse-alignment).
 //
 //   node --import tsx bench/reference-compact.ts <outDir> [--data DIR] [--test-limit N] [--reel DIR]... [--json FILE]
@@ -80,7 +80,7 @@ async function realCase(): Promise<{ full: Image; refMask: Mask; candidates: [st
   const full = (await decodeImage(await readFile(join(dataDir, 'train', 'good', m.reference.name)), m.reference.name, { mode: m.frame.mode })).image;
   const candidates = await compactCandidates(full, refMask);
   const stored = (await store.list('')).find((o) => o.key === m.reference.file)!;
-  candidates.unshift(['lossless (as stored)', await loadReference(store, m), stored.bytes]);
+  candidates.unshift(['as stored', await loadReference(store, m), stored.bytes]);
   for (const dir of values.reel!) candidates.push([`reel ${dir.split('/').filter(Boolean).slice(-2).join('/')}`, await referenceFromReel(resolve(dir), refMask), 0]);
   const segmenter = await openSegmenter(m.alignment.segmenter!);
   const types = (await readdir(join(dataDir, 'test'))).sort();
@@ -94,9 +94,9 @@ async function realCase(): Promise<{ full: Image; refMask: Mask; candidates: [st
 
 async function compactCandidates(full: Image, refMask: Mask): Promise<[string, Image, number][]> {
   const out: [string, Image, number][] = [];
-  const variants: [string, { quality?: number; factor?: number }][] = [['q90', { quality: 90 }], ['q75', { quality: 75 }], ['q50', { quality: 50 }]];
+  const variants: [string, { quality?: number | 'lossless'; factor?: number }][] = [['lossless', { quality: 'lossless' }], ['q90', { quality: 90 }], ['q75', { quality: 75 }], ['q50', { quality: 50 }]];
   const base = await encodeCompactReference(full, refMask);
-  variants.push(['half', { factor: base.layout.factor / 2 }]);
+  variants.push(['half lossless', { quality: 'lossless', factor: base.layout.factor / 2 }], ['half q90', { quality: 90, factor: base.layout.factor / 2 }]);
   for (const [name, opts] of variants) {
     const { file, layout } = await encodeCompactReference(full, refMask, opts);
     out.push([name, await expandCompactReference(file, layout, full.width, full.height, full.channels === 1 ? 'grey' : 'rgb', name), file.length]);
@@ -127,7 +127,7 @@ async function generatedCase(): Promise<Awaited<ReturnType<typeof realCase>>> {
   const full = refShot.image;
   const candidates = await compactCandidates(full, refMask);
   const stored = (await store.list('')).find((o) => o.key === m.reference.file)!;
-  candidates.unshift(['lossless (as stored)', await loadReference(store, m), stored.bytes]);
+  candidates.unshift(['as stored', await loadReference(store, m), stored.bytes]);
   for (const crf of [28, 46]) candidates.push([`reel crf ${crf}`, await referenceFromReel(outs[crf], refMask), 0]);
   const segmenter = await openSegmenter(m.alignment.segmenter!);
   const refPose = placementMatrix(refShot.truth, size);

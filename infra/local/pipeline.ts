@@ -53,8 +53,8 @@ export interface LocalPipelineOptions {
 export class LocalPipeline {
   readonly executions = new Map<string, ExecutionRecord>();
   readonly startResults: unknown[] = [];
-  private readonly machine: StateMachine;
-  private readonly local: MachineDef;
+  /** synthesized on first use: a harness that only delivers events (or is refused) does not pay for a CDK synth */
+  private compiledMachine?: { local: MachineDef; machine: StateMachine };
   private readonly handlers: Record<string, TaskHandler>;
   /** what the handlers run with: this pipeline's s3rver and buckets */
   readonly deps: HandlerDeps;
@@ -67,9 +67,6 @@ export class LocalPipeline {
     // the handlers' deps point at this s3rver (no process.env rewriting, no client reset)
     this.deps = s3Deps(opts.s3.client, opts.ingestBucket, opts.outputBucket, {});
     const deps = () => this.deps;
-    const { definition } = synthesizedDefinition();
-    this.local = toLocalDefinition(definition);
-    this.machine = new StateMachine(this.local as unknown as StateMachineDefinition, { validationOptions: { checkArn: false } });
     const real: Record<string, TaskHandler> = {
       [STATE_NAMES.discover]: createDiscoverHandler(deps),
       [STATE_NAMES.summarize]: createSummarizeHandler(deps),
@@ -99,7 +96,15 @@ export class LocalPipeline {
   }
 
   get definition(): MachineDef {
-    return this.local;
+    return this.compiled.local;
+  }
+
+  private get compiled(): { local: MachineDef; machine: StateMachine } {
+    if (!this.compiledMachine) {
+      const local = toLocalDefinition(synthesizedDefinition().definition);
+      this.compiledMachine = { local, machine: new StateMachine(local as unknown as StateMachineDefinition, { validationOptions: { checkArn: false } }) };
+    }
+    return this.compiledMachine;
   }
 
   /** Delivers an event to the real start function (also used to replay a duplicate delivery). */
@@ -132,7 +137,7 @@ export class LocalPipeline {
   };
 
   private async run(record: ExecutionRecord): Promise<void> {
-    const execution = this.machine.run(record.input as unknown as Json as never, {
+    const execution = this.compiled.machine.run(record.input as unknown as Json as never, {
       overrides: {
         taskResourceLocalHandlers: Object.fromEntries(Object.entries(this.handlers).map(([k, h]) => [k, async (i: unknown) => (await h(i)) as never])),
         // backoff is asserted in the template; locally a retry need not wait

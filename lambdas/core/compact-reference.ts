@@ -2,8 +2,10 @@
 // at the reference at most at its finest pyramid level (FEATURE_SIDE on the longest side) and only in and around the
 // object (intensity and silhouette supports, AKAZE descriptors, the band-pass detail's blur). So the stored reference
 // is the part inside the reference mask grown by a rim, cropped to that part's box, at the finest level's scale,
-// lossless (WebP: about 15% smaller than PNG on screw). Expanding it back gives a full-size image the aligner treats like the original; outside the rim it holds
-// the rim's mean grey (not 0: a hard black edge would leak into the coarse levels' band-pass detail).
+// as lossy WebP at REFERENCE_WEBP_QUALITY (bench/reference-compact.ts, README "Size": on screw and on generated data
+// the test-time pose moves by hundredths of a pixel on average against lossless, at an eighth of the bytes; the
+// training set is aligned to this same stored reference, so training and test frames share it). Expanding it back
+// gives a full-size image the aligner treats like the original; outside the rim it holds the rim's mean grey (not 0: a hard black edge would leak into the coarse levels' band-pass detail).
 import { FEATURE_SIDE } from './align/reference.ts';
 import { dilateDisc } from './align/morphology.ts';
 import { resizeImage } from './frame-scale.ts';
@@ -18,6 +20,9 @@ import type { Image, Mask } from './types.ts';
  */
 export const REFERENCE_RIM_PX = 32;
 
+/** WebP quality of the stored reference (bench/reference-compact.ts measured 90, 75, 50 and lossless). */
+export const REFERENCE_WEBP_QUALITY = 75;
+
 /** Where the stored reference sits in the full frame, and its scale (stored px per full px). */
 export interface CompactReferenceLayout {
   x: number;
@@ -30,8 +35,8 @@ export interface CompactReferenceLayout {
 }
 
 export interface CompactReferenceOptions {
-  /** WebP quality for a lossy file; absent = lossless */
-  quality?: number;
+  /** WebP quality; 'lossless'; absent = REFERENCE_WEBP_QUALITY */
+  quality?: number | 'lossless';
   /** stored px per full px; absent = the finest pyramid level's scale */
   factor?: number;
 }
@@ -87,8 +92,8 @@ function rimMean(image: Image, keep: Mask, object: Mask): number[] {
   return sums.map((s) => (n ? Math.round(s / n) : 0));
 }
 
-async function encodeWebp(image: Image, quality?: number): Promise<Buffer> {
-  const webp = quality === undefined ? { lossless: true, effort: 6 } : { quality, effort: 6 };
+async function encodeWebp(image: Image, quality?: number | 'lossless'): Promise<Buffer> {
+  const webp = quality === 'lossless' ? { lossless: true, effort: 6 } : { quality: quality ?? REFERENCE_WEBP_QUALITY, effort: 6 };
   return sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } }).webp(webp).toBuffer();
 }
 

@@ -5,14 +5,15 @@
 // the part that grows with the dataset; similar values side by side is what lets brotli shrink them.
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import { IntegrityError } from '../ground/errors.ts';
+import { stemOf } from './dataset.ts';
 
-export const PACKED_ENCODING = 'brotli-base64';
+export const PACKED_ENCODING = 'brotli-z85';
 /** a packed document never needs more than this unpacked (guards the decompressor against a hostile file) */
 const MAX_UNPACKED_BYTES = 512 * 1024 * 1024;
 
 type Json = Record<string, unknown>;
 type Row = Json & { index?: unknown; source: Json; transform: number[] | null; alignment: Json | null };
-const SOURCE_KEYS = ['width', 'height', 'mode', 'format', 'bitDepth', 'hadAlpha', 'exifOrientation', 'bytes'] as const;
+const SOURCE_KEYS = ['width', 'height', 'mode', 'format', 'bitDepth', 'hadAlpha', 'exifOrientation'] as const;
 const FIGURE_KEYS = ['score', 'silhouetteIou', 'ncc', 'method', 'ok'] as const;
 const FRAME_KEYS = new Set(['index', 'name', 'stem', 'source', 'transform', 'alignment']);
 
@@ -22,8 +23,8 @@ export function packManifest(doc: Json): Json {
   const packed = { ...rest, frameTable: framesToTable(frames) };
   const document = brotliCompressSync(Buffer.from(JSON.stringify(packed)), {
     params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_LGWIN]: 24, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT },
-  }).toString('base64');
-  return { schema: doc.schema, version: doc.version, encoding: PACKED_ENCODING, document };
+  });
+  return { schema: doc.schema, version: doc.version, encoding: PACKED_ENCODING, document: z85Encode(document) };
 }
 
 /** The manifest document inside an envelope (frames as records again), not yet validated nor digest-checked. */
@@ -32,10 +33,11 @@ export function unpackManifest(envelope: unknown, file: string): Json {
   const extra = Object.keys(e).filter((k) => !['schema', 'version', 'encoding', 'document'].includes(k));
   if (extra.length) throw new IntegrityError(file, `version ${e.version} manifest has unexpected top-level field(s) ${extra.join(', ')}: edited or damaged`);
   if (e.encoding !== PACKED_ENCODING) throw new IntegrityError(file, `"encoding" is ${JSON.stringify(e.encoding)}, expected "${PACKED_ENCODING}": edited or damaged`);
-  if (typeof e.document !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(e.document)) throw new IntegrityError(file, '"document" is not base64 text: edited or damaged');
+  const bytes = typeof e.document === 'string' ? z85Decode(e.document) : undefined;
+  if (!bytes) throw new IntegrityError(file, '"document" is not Z85 text: edited or damaged');
   let packed: Json;
   try {
-    packed = JSON.parse(brotliDecompressSync(Buffer.from(e.document, 'base64'), { maxOutputLength: MAX_UNPACKED_BYTES }).toString('utf8')) as Json;
+    packed = JSON.parse(brotliDecompressSync(bytes, { maxOutputLength: MAX_UNPACKED_BYTES }).toString('utf8')) as Json;
   } catch (err) {
     throw new IntegrityError(file, `"document" does not unpack (${(err as Error).message}): truncated, edited or damaged`);
   }
@@ -51,7 +53,8 @@ export function unpackManifest(envelope: unknown, file: string): Json {
 interface FrameTable {
   count: number;
   name: unknown[];
-  stem: unknown[];
+  /** null: every stem is its name without the extension (dataset.ts stemOf) */
+  stem: unknown[] | null;
   source: Record<string, unknown[] | null>;
   /** 'similarity': columns a, c, tx, ty of the matrix [a, -c, tx, c, a, ty]; 'affine': the six entries; null = none */
   transform: { kind: 'similarity' | 'affine'; columns: (number | null)[][] };
@@ -85,7 +88,7 @@ function framesToTable(frames: Row[]): FrameTable {
   return {
     count: frames.length,
     name: frames.map((f) => f.name),
-    stem: frames.map((f) => f.stem),
+    stem: frames.every((f) => typeof f.name === 'string' && f.stem === stemOf(f.name)) ? null : frames.map((f) => f.stem),
     source,
     transform: { kind: similarity ? 'similarity' : 'affine', columns: picks.map((j) => frames.map((f) => (f.transform ? f.transform[j] : null))) },
     alignment,
@@ -105,7 +108,7 @@ function tableToFrames(table: unknown, file: string): Json[] {
     return c as unknown[];
   };
   const names = column(t.name, 'name');
-  const stems = column(t.stem, 'stem');
+  const stems = t.stem === null ? names.map((name) => (typeof name === 'string' ? stemOf(name) : bad('has a name that is not a string'))) : column(t.stem, 'stem');
   if (typeof t.source !== 'object' || t.source === null) bad('has no source columns');
   const source = Object.fromEntries(SOURCE_KEYS.map((k) => [k, k === 'exifOrientation' && t.source[k] === null ? null : column(t.source[k], `source.${k}`)]));
   if (Object.keys(t.source).length !== SOURCE_KEYS.length) bad('has unexpected source columns');
@@ -146,4 +149,43 @@ function tableToFrames(table: unknown, file: string): Json[] {
     frames.push({ index: i, name: names[i], stem: stems[i], source: src, transform, alignment });
   }
   return frames;
+}
+
+const Z85 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#';
+const Z85_VALUE = new Map([...Z85].map((c, i) => [c, i]));
+
+/** Z85 of `bytes`; a last group of n < 4 bytes is padded with zeros and written as its first n + 1 characters. */
+export function z85Encode(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 4) {
+    const n = Math.min(4, bytes.length - i);
+    let v = 0;
+    for (let k = 0; k < 4; k++) v = v * 256 + (k < n ? bytes[i + k] : 0);
+    const group = new Array<string>(5);
+    for (let k = 4; k >= 0; k--) {
+      group[k] = Z85[v % 85];
+      v = Math.floor(v / 85);
+    }
+    out += group.slice(0, n + 1).join('');
+  }
+  return out;
+}
+
+/** The bytes of a z85Encode text, or undefined when it is not one. */
+export function z85Decode(text: string): Buffer | undefined {
+  if (text.length % 5 === 1) return undefined;
+  const out: number[] = [];
+  for (let i = 0; i < text.length; i += 5) {
+    const chars = text.slice(i, i + 5);
+    const n = chars.length - 1;
+    let v = 0;
+    for (let k = 0; k < 5; k++) {
+      const d = k < chars.length ? Z85_VALUE.get(chars[k]) : 84; // pad with the highest digit: rounds up into the group
+      if (d === undefined) return undefined;
+      v = v * 85 + d;
+    }
+    if (v > 0xffffffff) return undefined;
+    for (let k = 0; k < n; k++) out.push(Math.floor(v / 256 ** (3 - k)) % 256);
+  }
+  return Buffer.from(out);
 }

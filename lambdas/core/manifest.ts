@@ -31,7 +31,7 @@ export const MANIFEST_VERSIONS_READ = [1, 2, 3] as const;
  */
 export const TRANSFORM_DECIMALS = { linear: 5, translation: 2 } as const;
 /** Decimals of the per-frame alignment figures (score, silhouette IoU, NCC, outlier value/margin): diagnostics only. */
-export const FIGURE_DECIMALS = 4;
+export const FIGURE_DECIMALS = 3;
 
 function roundTo(value: number, decimals: number): number {
   const f = 10 ** decimals;
@@ -43,6 +43,14 @@ function roundTo(value: number, decimals: number): number {
 export function storedTransform(m: readonly number[]): [number, number, number, number, number, number] {
   const { linear, translation } = TRANSFORM_DECIMALS;
   return [roundTo(m[0], linear), roundTo(m[1], linear), roundTo(m[2], translation), roundTo(m[3], linear), roundTo(m[4], linear), roundTo(m[5], translation)];
+}
+
+/** Every number in `value` (the decisions' per-sample evidence: diagnostics) to FIGURE_DECIMALS + 1 decimals. */
+export function storedEvidence(value: unknown): unknown {
+  if (typeof value === 'number') return Number.isInteger(value) ? value : roundTo(value, FIGURE_DECIMALS + 1);
+  if (Array.isArray(value)) return value.map(storedEvidence);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, storedEvidence(v)]));
+  return value;
 }
 
 /** A frame's alignment record at the precision the manifest stores. */
@@ -94,7 +102,8 @@ const sourceSchema = z.strictObject({
   bitDepth: z.number().int().refine((bits) => [8, 16].includes(bits), 'must be 8 or 16'),
   hadAlpha: z.boolean(),
   exifOrientation: z.number().int().min(1).max(8).optional(),
-  bytes: count,
+  /** v1, v2 (v3: dataset.inputBytes is the total; like the sources' sha256, provenance that restore does not need) */
+  bytes: count.optional(),
   /** v1 only (v2: dataset.id covers the source files) */
   sha256: sha256Hex.optional(),
 });
@@ -223,6 +232,8 @@ export const ManifestSchema = z
       m.frames.forEach((frame, i) => {
         if (frame.decodedSha256 !== undefined) issue(['frames', i, 'decodedSha256'], `is a version 1 field, not allowed in version ${m.version}`);
         if (frame.source.sha256 !== undefined) issue(['frames', i, 'source', 'sha256'], `is a version 1 field, not allowed in version ${m.version}`);
+        if (m.version === 2 && frame.source.bytes === undefined) issue(['frames', i, 'source', 'bytes'], 'is required in a version 2 manifest');
+        if (m.version >= 3 && frame.source.bytes !== undefined) issue(['frames', i, 'source', 'bytes'], `is not kept in version ${m.version} (dataset.inputBytes is the total)`);
       });
     }
 

@@ -12,7 +12,7 @@ import {
   type FrameRecord,
   type Manifest,
 } from '../../lambdas/core/manifest.ts';
-import { packManifest, unpackManifest } from '../../lambdas/core/manifest-pack.ts';
+import { packManifest, unpackManifest, z85Decode, z85Encode } from '../../lambdas/core/manifest-pack.ts';
 
 const HEX_A = 'a'.repeat(64);
 const HEX_B = 'b'.repeat(64);
@@ -22,7 +22,7 @@ function frame(index: number, name: string): FrameRecord {
     index,
     name,
     stem: name.replace(/\.[^.]*$/, ''),
-    source: { width: 1024, height: 1024, mode: 'grey', format: 'png', bitDepth: 8, hadAlpha: false, bytes: 1000 + index },
+    source: { width: 1024, height: 1024, mode: 'grey', format: 'png', bitDepth: 8, hadAlpha: false },
     transform: [1, 0, 2.5, 0, 1, -3],
     alignment: { score: 0.93, silhouetteIou: 0.97, ncc: 0.88, method: 'moments+ecc', ok: true },
   };
@@ -65,8 +65,13 @@ function validManifest(): Manifest {
  */
 function sealed(m: unknown): unknown {
   if (typeof m !== 'object' || m === null || Array.isArray(m)) return m;
-  const v2 = 'version' in m && (m as { version: unknown }).version === MANIFEST_VERSION ? { ...(m as object), version: 2 } : m;
+  const v2 = 'version' in m && (m as { version: unknown }).version === MANIFEST_VERSION ? asVersion2(m as Manifest) : m;
   return { ...(v2 as object), digest: manifestDigest(JSON.parse(JSON.stringify(v2))) };
+}
+
+/** A v3 manifest as the v2 document it would have been (v2 also keeps each source's bytes). */
+function asVersion2(m: Manifest): unknown {
+  return { ...m, version: 2, frames: m.frames.map((f) => (f && typeof f === 'object' && f.source ? { ...f, source: { ...f.source, bytes: 1000 } } : f)) };
 }
 
 /** Asserts parseManifest refuses `json` (sealed with a correct digest) with an IntegrityError whose message matches every pattern. */
@@ -92,7 +97,7 @@ describe('manifest', () => {
     const text = serializeManifest(manifest);
     assert.ok(text.endsWith('}\n'));
     assert.equal(text.split('\n').length, 2, 'one line');
-    assert.ok(text.startsWith('{"schema":"adreel.manifest","version":3,"encoding":"brotli-base64","document":"'));
+    assert.ok(text.startsWith('{"schema":"adreel.manifest","version":3,"encoding":"brotli-z85","document":"'));
     const parsed = parseManifest(JSON.parse(text), 'manifest.json');
     assert.match(parsed.digest ?? '', /^[0-9a-f]{64}$/);
     const { digest: _d, ...rest } = parsed;
@@ -102,7 +107,7 @@ describe('manifest', () => {
   it('packs losslessly: a general affine, a frame without transform or alignment, an outlier, an EXIF orientation', () => {
     const manifest = validManifest();
     manifest.frames[0] = { ...manifest.frames[0]!, transform: [1.00001, 0.02, 3.25, -0.01, 0.99, -4.5], source: { ...manifest.frames[0]!.source, exifOrientation: 6 } };
-    manifest.frames[1] = { ...manifest.frames[1]!, transform: null, alignment: null };
+    manifest.frames[1] = { ...manifest.frames[1]!, stem: 'not-its-name', transform: null, alignment: null };
     manifest.frames[2] = { ...manifest.frames[2]!, alignment: { ...manifest.frames[2]!.alignment!, ok: false, outlier: { value: 0.5, margin: -0.25 } } };
     const { digest: _d, ...rest } = parseManifest(JSON.parse(serializeManifest(manifest)), 'm.json');
     assert.deepEqual(rest, manifest);
@@ -123,8 +128,22 @@ describe('manifest', () => {
     const text = serializeManifest(manifest);
     const doc = JSON.parse(JSON.stringify(unpackManifest(JSON.parse(text), 'm.json')));
     assert.deepEqual(doc.frames[5].transform, manifest.frames[5]!.transform);
-    const plain = JSON.stringify({ ...manifest, version: 2 });
+    const plain = JSON.stringify(asVersion2(manifest));
     assert.ok(text.length < plain.length / 5, `packed ${text.length} B vs plain ${plain.length} B`);
+  });
+
+  it('Z85: the spec\'s example, and every length round-trips (a last partial group takes n + 1 characters)', () => {
+    assert.equal(z85Encode(Buffer.from([0x86, 0x4f, 0xd2, 0x6f, 0xb5, 0x59, 0xf7, 0x5b])), 'HelloWorld');
+    for (let n = 0; n < 13; n++) {
+      const bytes = Buffer.from(Array.from({ length: n }, (_, i) => (i * 97 + n * 31 + 255) % 256));
+      const text = z85Encode(bytes);
+      assert.equal(text.length, Math.floor(n / 4) * 5 + (n % 4 ? (n % 4) + 1 : 0));
+      assert.deepEqual(z85Decode(text), bytes);
+    }
+    assert.deepEqual(z85Decode(z85Encode(Buffer.from([0xff, 0xff, 0xff]))), Buffer.from([0xff, 0xff, 0xff]));
+    assert.equal(z85Decode('abcdef'), undefined, 'a lone last character');
+    assert.equal(z85Decode('ab"cd'), undefined);
+    assert.equal(z85Decode('#####'), undefined, 'above 2^32');
   });
 
   it('stores transforms and alignment figures rounded, and rounding twice changes nothing', () => {
@@ -132,15 +151,15 @@ describe('manifest', () => {
     assert.deepEqual(t, [0.12346, -0.98765, 12.35, 0.98765, 0.12346, 0]);
     assert.deepEqual(storedTransform(t), t);
     const a = storedAlignment({ score: 0.123456, silhouetteIou: 0.99999, ncc: -0.00001, method: 'm', ok: true, outlier: { value: 0.33333, margin: -0.066666 } });
-    assert.deepEqual(a, { score: 0.1235, silhouetteIou: 1, ncc: 0, method: 'm', ok: true, outlier: { value: 0.3333, margin: -0.0667 } });
+    assert.deepEqual(a, { score: 0.123, silhouetteIou: 1, ncc: 0, method: 'm', ok: true, outlier: { value: 0.333, margin: -0.067 } });
   });
 
   it('refuses a damaged or inconsistent envelope, naming the file', () => {
     const envelope = JSON.parse(serializeManifest(validManifest()));
     const doc = envelope.document as string;
-    assertRefusedAsIs({ ...envelope, document: doc.slice(0, doc.length / 2) }, /"document" does not unpack .*damaged/);
-    assertRefusedAsIs({ ...envelope, document: `${doc.slice(0, 40)}!${doc.slice(41)}` }, /"document" is not base64 text/);
-    assertRefusedAsIs({ ...envelope, encoding: 'gzip' }, /"encoding" is "gzip", expected "brotli-base64"/);
+    assertRefusedAsIs({ ...envelope, document: doc.slice(0, 5 * Math.floor(doc.length / 10)) }, /"document" does not unpack .*damaged/);
+    assertRefusedAsIs({ ...envelope, document: `${doc.slice(0, 40)}~${doc.slice(41)}` }, /"document" is not Z85 text/);
+    assertRefusedAsIs({ ...envelope, encoding: 'gzip' }, /"encoding" is "gzip", expected "brotli-z85"/);
     assertRefusedAsIs({ ...envelope, note: 'x' }, /unexpected top-level field\(s\) note/);
     const inner = unpackManifest(envelope, 'm.json');
     assertRefusedAsIs({ ...packManifest({ ...inner, version: 2 }), version: 3 }, /the envelope says "adreel\.manifest" version 3 but the document "adreel\.manifest" version 2/);

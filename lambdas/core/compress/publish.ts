@@ -7,7 +7,7 @@ import { decodeMask } from '../image-io.ts';
 import { poseModelKind } from '../pose/model.ts';
 import { summarizePoses } from '../pose/summary.ts';
 import { alignModeOf } from './align-mask.ts';
-import { MANIFEST_SCHEMA, MANIFEST_VERSION, parseManifest, segmentFramesSha256, serializeManifest, storedAlignment, type Manifest } from '../manifest.ts';
+import { MANIFEST_SCHEMA, MANIFEST_VERSION, parseManifest, segmentFramesSha256, serializeManifest, storedAlignment, storedEvidence, type Manifest } from '../manifest.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { REEL_FPS } from '../reel/encode.ts';
 import type { EncodedReel } from './encode.ts';
@@ -28,7 +28,8 @@ export async function publishManifestStage(
   reel: EncodedReel,
 ): Promise<Manifest> {
   const judged = job.decisions ? flagOutliers(job, drafts.filter((d) => !d.dropped)) : undefined;
-  const decisions = judged?.decisions;
+  const decided = judged?.decisions;
+  const decisions = decided && decided.alignment.evidence !== undefined ? { ...decided, alignment: { ...decided.alignment, evidence: storedEvidence(decided.alignment.evidence) } } : decided;
   if (judged) drafts = drafts.map((d) => judged.flagged.get(d.entryIndex) ?? d);
   const kept = drafts.filter((d) => !d.dropped);
   const inReelOrder = reelOrder(kept, reel);
@@ -94,7 +95,7 @@ export async function publishManifestStage(
       framesSha256: segmentFramesSha256(s.decodedSha256),
     })),
     frames: inReelOrder.map((d, i) => {
-      const { sha256: _inDatasetId, ...source } = d.source;
+      const { sha256: _inDatasetId, bytes: _inInputBytes, ...source } = d.source;
       return { index: i, name: d.name, stem: d.stem, source, transform: d.transform, alignment: d.alignment && storedAlignment(d.alignment) };
     }),
     dropped: drafts.filter((d) => d.dropped).map((d) => ({ name: d.name, reason: d.dropped as string })),

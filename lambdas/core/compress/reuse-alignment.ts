@@ -1,6 +1,7 @@
 // --reuse-alignment: one alignment, many encodings. The transforms, the union mask and the reference of an earlier
 // output of the SAME images stand in for stages 1-3 (reference, align + mask, union), so only the encoding runs
-// again. What may differ from the earlier run: crf / lossless, preset, x265 parameters, rate-control frame rate,
+// again (the compact reference is encoded again from the reference image and the earlier object mask, in this
+// version's form). What may differ from the earlier run: crf / lossless, preset, x265 parameters, rate-control frame rate,
 // threads, segment frames, frame order, crop, and a smaller max side when the earlier frames are at the reference's
 // size (the union mask is then reduced, a stored pixel inside when any of its area is). What may not (it decided the transforms and the union mask): the
 // images themselves, align, mask, reference, segmenter, model, margin, failure policy, max side. Each of those the
@@ -17,6 +18,7 @@ import { storedTransform, type Manifest } from '../manifest.ts';
 import { KEYS, referenceKey, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
 import type { CompressOptions } from './options.ts';
 import { unionResultOf } from './union.ts';
+import { encodeCompactReference } from '../compact-reference.ts';
 import { RUN_STATE, writeState } from '../run-state/index.ts';
 
 export interface ReusedAlignment {
@@ -85,10 +87,19 @@ export async function reuseAlignmentStages(
   if (referenceKey(job) !== m.reference.file) {
     throw new UsageError(`--reuse-alignment: the earlier output keeps its reference as ${m.reference.file}, which this adreel does not expect`);
   }
-  await ctx.target.put(referenceKey(job), await readChecked(prev, m.reference.file, m.reference.sha256));
+  const prevReference = await readChecked(prev, m.reference.file, m.reference.sha256);
   if (m.reference.maskFile && m.reference.maskSha256) {
-    await ctx.target.put(KEYS.referenceMask, await readChecked(prev, m.reference.maskFile, m.reference.maskSha256));
-  }
+    const maskPng = await readChecked(prev, m.reference.maskFile, m.reference.maskSha256);
+    await ctx.target.put(KEYS.referenceMask, maskPng);
+    if (m.reference.layout) {
+      // the compact reference as this version stores it, from the reference image and the earlier object mask (what
+      // compress would store: byte-identical to the earlier file when the earlier output was written by this version)
+      const { image } = await decodeImage(await ctx.source.get(listing.entries[refIndex].key), m.reference.name);
+      const compact = await encodeCompactReference(image, await decodeMask(maskPng, m.reference.maskFile));
+      job.referenceLayout = compact.layout;
+      await ctx.target.put(referenceKey(job), compact.file);
+    } else await ctx.target.put(referenceKey(job), prevReference);
+  } else await ctx.target.put(referenceKey(job), prevReference);
   let union: UnionResult | null = null;
   if (m.mask) {
     const png = await readChecked(prev, m.mask.file, m.mask.sha256);
@@ -127,7 +138,7 @@ export async function reuseAlignmentStages(
     const transform = record.transform && storedTransform(record.transform);
     const aligned = transform && m.alignment.enabled && record.alignment?.method !== 'unaligned' ? await warpImage(image, transform, width, height) : image;
     await ctx.target.put(RUN_STATE.aligned(i), await encodePng(await toStoredImage(aligned, job.stored!)));
-    drafts.push({ entryIndex: i, name: entry.name, stem: entry.stem, source: { ...record.source, sha256: sha256(sourceBytes) }, transform, alignment: record.alignment, warnings: [] });
+    drafts.push({ entryIndex: i, name: entry.name, stem: entry.stem, source: { ...record.source, bytes: sourceBytes.length, sha256: sha256(sourceBytes) }, transform, alignment: record.alignment, warnings: [] });
     ctx.onProgress?.('re-warp', drafts.length, job.entries.length);
   }
   return { job, drafts, union };
