@@ -11,7 +11,8 @@ import { placementClass, type PlacementClassOptions, type PlacedShot } from '../
 import type { TransformSummary } from '../../lambdas/core/transform-folder.ts';
 import { parseCompressOptions } from '../../lambdas/core/compress/options.ts';
 import type { AlignMode } from '../../lambdas/core/decide/index.ts';
-import type { Manifest } from '../../lambdas/core/manifest.ts';
+import { loadManifest } from '../../lambdas/core/artifacts.ts';
+import { LocalStorage } from '../../lambdas/storage/local.ts';
 
 export interface PlacementOutcome {
   options: PlacementClassOptions;
@@ -46,7 +47,7 @@ export async function runPlacementClass(options: PlacementClassOptions, workDir?
     const dest = join(root, 'transformed');
     await transformFolder(out, category, dest);
     const report = JSON.parse(await readFile(join(dest, 'transform-report.json'), 'utf8')) as TransformSummary;
-    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as Manifest;
+    const manifest = await loadManifest(new LocalStorage(out));
     const count = (type: string) => {
       const entries = report.report.filter((e) => e.file.startsWith(`test/${type}/`));
       const flagged = entries.filter((e) => e.pose?.flagged).length;
