@@ -21,6 +21,7 @@ import type { Image } from '../types.ts';
 import { median } from '../decide/robust-stats.ts';
 import { colourDistancePlane, type ThresholdChannel } from './channel.ts';
 import { componentAreas } from './components.ts';
+import { otsuFromHistogram } from './threshold.ts';
 
 export const AUTO_TEST = {
   /** at most this many images of the sample are tested (evenly spaced) */
@@ -52,43 +53,11 @@ export interface ThresholdTestStats {
   failures: string[];
 }
 
-/** Otsu's threshold on a 256-bin histogram (values <= t are one class) and between-class / total variance. */
-function otsuOfHistogram(histogram: Float64Array): { threshold: number; bimodality: number } {
-  let count = 0;
-  let sum = 0;
-  let sumSquares = 0;
-  for (let v = 0; v < 256; v++) {
-    count += histogram[v]!;
-    sum += v * histogram[v]!;
-    sumSquares += v * v * histogram[v]!;
-  }
-  const mean = sum / count;
-  const totalVariance = sumSquares / count - mean * mean;
-  let threshold = 0;
-  let bestBetween = 0;
-  let lowCount = 0;
-  let lowSum = 0;
-  for (let t = 0; t < 255; t++) {
-    lowCount += histogram[t]!;
-    lowSum += t * histogram[t]!;
-    if (lowCount === 0 || lowCount === count) continue;
-    const lowMean = lowSum / lowCount;
-    const highMean = (sum - lowSum) / (count - lowCount);
-    const lowWeight = lowCount / count;
-    const between = lowWeight * (1 - lowWeight) * (lowMean - highMean) ** 2;
-    if (between > bestBetween) {
-      bestBetween = between;
-      threshold = t;
-    }
-  }
-  return { threshold, bimodality: totalVariance > 0 ? bestBetween / totalVariance : 0 };
-}
-
 /** Conditions 1-4 on one grey plane. */
 async function testPlane(name: string, channel: ThresholdChannel, grey: Uint8Array, width: number, height: number): Promise<ThresholdTestStats> {
   const histogram = new Float64Array(256);
   for (let i = 0; i < grey.length; i++) histogram[grey[i]!]!++;
-  const { threshold, bimodality } = otsuOfHistogram(histogram);
+  const { threshold, bimodality } = otsuFromHistogram(histogram);
 
   const ring = Math.max(1, Math.round(AUTO_TEST.borderRingFraction * Math.min(width, height)));
   let ringPixels = 0;
