@@ -74,17 +74,28 @@ export async function buildPyramid(image: Image, mask: Mask, withGradients: bool
     cv.threshold(maskBytes, maskUnit, 0, 1, cv.THRESH_BINARY);
     const fullMask = own(new cv.Mat());
     maskUnit.convertTo(fullMask, cv.CV_32F, 1, 0);
+    // Each level is area-averaged from the next finer one (finest from the full frame): the full-size planes are
+    // read once, not once per level (exact for the halving sides of a 1024 px frame).
+    const resizedGreys: CV[] = new Array(sizes.length);
+    const resizedMasks: CV[] = new Array(sizes.length);
+    for (let i = sizes.length - 1; i >= 0; i--) {
+      const { width, height } = sizes[i];
+      const size = new cv.Size(width, height);
+      const srcGrey = i === sizes.length - 1 ? fullGrey : resizedGreys[i + 1];
+      const srcMask = i === sizes.length - 1 ? fullMask : resizedMasks[i + 1];
+      const interpolation = width < srcGrey.cols ? cv.INTER_AREA : cv.INTER_LINEAR;
+      resizedGreys[i] = own(new cv.Mat());
+      cv.resize(srcGrey, resizedGreys[i], size, 0, 0, interpolation);
+      resizedMasks[i] = own(new cv.Mat());
+      cv.resize(srcMask, resizedMasks[i], size, 0, 0, interpolation);
+    }
     const levels: PyramidLevel[] = [];
     for (let i = 0; i < sizes.length; i++) {
       const { width, height } = sizes[i];
-      const size = new cv.Size(width, height);
-      const interpolation = width < image.width ? cv.INTER_AREA : cv.INTER_LINEAR;
-      const resizedGrey = own(new cv.Mat());
-      cv.resize(fullGrey, resizedGrey, size, 0, 0, interpolation);
+      const resizedGrey = resizedGreys[i];
+      const levelMaskMat = resizedMasks[i];
       const levelGreyMat = own(new cv.Mat());
       blur(cv, resizedGrey, levelGreyMat, GREY_BLUR_SIGMA);
-      const levelMaskMat = own(new cv.Mat());
-      cv.resize(fullMask, levelMaskMat, size, 0, 0, interpolation);
       const softMaskMat = own(new cv.Mat());
       blur(cv, levelMaskMat, softMaskMat, MASK_BLUR_SIGMA[Math.min(i, MASK_BLUR_SIGMA.length - 1)]);
       const shadingMat = own(new cv.Mat());
