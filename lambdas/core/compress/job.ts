@@ -17,8 +17,9 @@ export const KEYS = {
   reference: 'reference.png',
   /** the compact reference (compact-reference.ts), WebP lossless */
   referenceCompact: 'reference.webp',
-  referenceMask: 'reference-mask.png',
-  mask: 'mask.png',
+  /** the published masks are packed (mask-pack.ts); outputs written before name theirs .png (the manifest says which) */
+  referenceMask: 'reference-mask.bin',
+  mask: 'mask.bin',
   reel: 'reel.mp4',
 } as const;
 
