@@ -12,7 +12,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeImage, isImageName } from '../lambdas/core/image-io.ts';
 import { median } from '../lambdas/core/decide/robust-stats.ts';
-import { summarise } from '../lambdas/core/metrics/silhouette.ts';
+// silhouetteIou is a plain IoU of two 0/255 masks.
+import { silhouetteIou as maskIou, summarise } from '../lambdas/core/metrics/silhouette.ts';
 import { createModelSegmenter, segmentThreshold } from '../lambdas/core/segment/index.ts';
 import type { Image, Mask } from '../lambdas/core/types.ts';
 import { positiveInt, walkArgs } from './lib/args.ts';
@@ -21,18 +22,6 @@ import { sharedDir } from './lib/shared-data.ts';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLASSES = { screw: { dir: 'mvtec-screw', mode: 'grey' }, bottle: { dir: 'mvtec-bottle-384', mode: 'rgb' } } as const;
 type ClassName = keyof typeof CLASSES;
-
-function maskIou(a: Mask, b: Mask): number {
-  let inter = 0;
-  let union = 0;
-  for (let i = 0; i < a.data.length; i++) {
-    const x = a.data[i]! > 0;
-    const y = b.data[i]! > 0;
-    if (x && y) inter++;
-    if (x || y) union++;
-  }
-  return union === 0 ? 1 : inter / union;
-}
 
 function modelPathFor(side: number): string {
   return join(repoRoot, 'models', side === 1024 ? 'isnet.onnx' : `isnet-${side}.onnx`);
