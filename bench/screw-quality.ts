@@ -36,7 +36,7 @@ let lossless: { frames: number; bitExact: number; reelBytes: number } | undefine
 if (values['lossless-check']) {
   const out = join(work, 'lossless');
   const s = await compressFolder(input, out, parseCompressOptions({ lossless: true }), { onProgress: progress.onProgress });
-  const union = await decodeMask(await readFile(join(out, 'mask.png')), 'mask.png');
+  const union = await decodeMask(await readFile(join(out, 'mask.bin')), 'mask.bin');
   let bitExact = 0;
   for await (const f of restoreFrames(new LocalStorage(out), { onProgress: progress.onProgress })) {
     const record = s.manifest.frames[f.index];

@@ -6,6 +6,7 @@ import path from 'node:path';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { InputImageError } from '../ground/errors.ts';
 import type { Image, Mask, SourceInfo } from './types.ts';
+import { isPackedMask, unpackMask } from './mask-pack.ts';
 
 export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp'];
 
@@ -206,7 +207,9 @@ export async function encodePng(image: Image): Promise<Buffer> {
 }
 
 /** Any readable image as a binary mask: pixels whose grey value is above 127 are object (255), the rest 0. */
+/** A binary mask (0 / 255) from a PNG or a packed mask (mask-pack.ts, the published masks since manifest v3 outputs of issue 14). */
 export async function decodeMask(bytes: Buffer, name: string): Promise<Mask> {
+  if (isPackedMask(bytes)) return unpackMask(bytes, name);
   const { image } = await decodeImage(bytes, name, { mode: 'grey' });
   const mask = new Uint8Array(image.data.length);
   for (let i = 0; i < mask.length; i++) mask[i] = image.data[i]! > 127 ? 255 : 0;

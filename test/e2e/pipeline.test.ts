@@ -88,8 +88,8 @@ describe('serverless pipeline, local end to end', () => {
     const cliOut = join(work, 'cli-out');
     await compressFolder(images, cliOut, parseCompressOptions(OPTIONS));
     // the union from the partial (cloud) and from the masks one by one (CLI): the same PNG
-    const cloudMask = await new S3Storage(s3.client, OUTPUT).get(`datasets/parts/screws/runs/${run.name}/mask.png`);
-    assert.equal(sha256(cloudMask), sha256(await readFile(join(cliOut, 'mask.png'))));
+    const cloudMask = await new S3Storage(s3.client, OUTPUT).get(`datasets/parts/screws/runs/${run.name}/mask.bin`);
+    assert.equal(sha256(cloudMask), sha256(await readFile(join(cliOut, 'mask.bin'))));
     const cliRestored = join(work, 'cli-restored');
     await restoreToFolder(cliOut, cliRestored);
     const cloud = await pixelHashesOfPrefix(s3, 'restored/screws-e2e');

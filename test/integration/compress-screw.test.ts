@@ -48,7 +48,7 @@ describe('real MVTec screws, CI subset', { skip: missing }, () => {
   it('--lossless restores every frame bit-exactly (decoded pixels = aligned, masked frames)', async () => {
     const out = join(root, 'lossless');
     const s = await compressFolder(input, out, parseCompressOptions({ lossless: true, segmenter: 'threshold' }));
-    const union = await decodeMask(await readFile(join(out, 'mask.png')), 'mask.png');
+    const union = await decodeMask(await readFile(join(out, 'mask.bin')), 'mask.bin');
     let n = 0;
     for await (const f of restoreFrames(new LocalStorage(out))) {
       const record = s.manifest.frames[f.index];

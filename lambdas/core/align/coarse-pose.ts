@@ -46,6 +46,45 @@ export function weightedPose(width: number, height: number, weight: ArrayLike<nu
       mu11 += v * dx * dy;
     }
   }
+  return poseFromMoments(m00, cx, cy, mu20, mu02, mu11);
+}
+
+/** Pose of a mask's set pixels (any nonzero byte counts once): one pass over the frame, central moments from
+ *  the raw ones (sums of integers, exact in doubles at any frame size this project reads). */
+export function maskPose(mask: Mask): MaskPose {
+  const { width, height, data } = mask;
+  let m00 = 0;
+  let m10 = 0;
+  let m01 = 0;
+  let m20 = 0;
+  let m02 = 0;
+  let m11 = 0;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    let n = 0;
+    let sx = 0;
+    let sxx = 0;
+    for (let x = 0; x < width; x++) {
+      if (data[row + x] === 0) continue;
+      n++;
+      sx += x;
+      sxx += x * x;
+    }
+    if (n === 0) continue;
+    m00 += n;
+    m10 += sx;
+    m01 += n * y;
+    m20 += sxx;
+    m02 += n * y * y;
+    m11 += sx * y;
+  }
+  if (m00 <= 0) return { area: 0, centroid: [width / 2, height / 2], axisDeg: 0, elongation: 1 };
+  const cx = m10 / m00;
+  const cy = m01 / m00;
+  return poseFromMoments(m00, cx, cy, m20 - m10 * cx, m02 - m01 * cy, m11 - m10 * cy);
+}
+
+function poseFromMoments(m00: number, cx: number, cy: number, mu20: number, mu02: number, mu11: number): MaskPose {
   const axisRad = 0.5 * Math.atan2(2 * mu11, mu20 - mu02);
   const common = Math.sqrt(((mu20 - mu02) / 2) ** 2 + mu11 ** 2);
   const major = (mu20 + mu02) / 2 + common;
@@ -53,11 +92,4 @@ export function weightedPose(width: number, height: number, weight: ArrayLike<nu
   let axisDeg = (axisRad * 180) / Math.PI;
   if (axisDeg >= 90) axisDeg -= 180;
   return { area: m00, centroid: [cx, cy], axisDeg, elongation: Math.sqrt(major / minor) };
-}
-
-/** Pose of a mask's set pixels (any nonzero byte counts once). */
-export function maskPose(mask: Mask): MaskPose {
-  const binary = new Uint8Array(mask.data.length);
-  for (let i = 0; i < binary.length; i++) binary[i] = mask.data[i] !== 0 ? 1 : 0;
-  return weightedPose(mask.width, mask.height, binary);
 }

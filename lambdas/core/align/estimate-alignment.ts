@@ -15,7 +15,7 @@
 //    and costs no more silhouette IoU than the intensity step may;
 // 5. band-passed intensities refine the pose (gain/bias, robust), kept on the same terms; a RANSAC pose refused
 //    in 4 gets the same refinement as a competing candidate.
-// Only the final IoU check touches full resolution; the finest level and AKAZE work at 512 px on the long side,
+// Only the final IoU check touches full resolution (and only the objects' boxes); the finest level and AKAZE work at 512 px on the long side,
 // and every support (refinement, NCC) is an even subset of at most MAX_SUPPORT_PIXELS, so the cost per image
 // follows the levels' sizes, not the frame's. estimateAlignment is the sequence of the stages' functions below;
 // each result carries the wall time of each stage (profile; bench/align-speed.ts prints it).
@@ -45,13 +45,11 @@ import { affineAtFullSize, affineAtReducedSize, applyAffine, invertAffine, param
 import { maskPose, type MaskPose } from './coarse-pose.ts';
 import { detectFeatures, matchFeatures } from './features.ts';
 import { buildPyramid, type PyramidLevelWithGradients } from './pyramid.ts';
-import type { Box, FloatPlane } from './raster.ts';
+import { boxAbove, type Box, type FloatPlane } from './raster.ts';
 import { FEATURE_SIDE, type ReferenceLevel, type ReferenceModel } from './reference.ts';
 import { refineSimilarity } from './refine.ts';
 import { estimateSimilarityRansac } from './similarity-ransac.ts';
-import { maskIou } from './translation.ts';
-import { combinedScore, warpedMaskIou, warpedNcc, type Verification } from './hypothesis-score.ts';
-import { warpMask } from './warp.ts';
+import { combinedScore, warpedByteMaskIou, warpedMaskIou, warpedNcc, type Verification } from './hypothesis-score.ts';
 
 export interface AlignmentResult {
   /** maps the image's pixels into reference coordinates */
@@ -364,8 +362,7 @@ async function finish(
 ): Promise<AlignmentResult> {
   const matrix = current.matrix;
   const params = paramsFromAffine(matrix);
-  const warped = await warpMask(mask, matrix, ref.width, ref.height);
-  const silhouetteIou = maskIou(warped.data, ref.internals.mask.data);
+  const silhouetteIou = warpedByteMaskIou(ref.internals.mask, ref.internals.maskBox, mask, boxAbove(mask, 0), matrix);
   const ncc = current.verification.ncc;
   const score = combinedScore(silhouetteIou, ncc);
   const result: AlignmentResult = { matrix, ...params, score, silhouetteIou, ncc, method, ...(featureReport ? { features: featureReport } : {}), ok: true };

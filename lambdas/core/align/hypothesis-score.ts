@@ -1,7 +1,7 @@
 // Verification of an alignment hypothesis: how well the warped silhouette covers the reference's (IoU) and how
 // well the intensities agree inside it (NCC). The silhouette is the more reliable signal on real screws (the
 // thread looks different once the screw has rolled about its axis), so it carries most of the score.
-import type { Affine } from '../types.ts';
+import type { Affine, Mask } from '../types.ts';
 import { invertAffine } from './affine.ts';
 import { NccSums } from './ncc.ts';
 import { sampleBilinear, type Box, type FloatPlane } from './raster.ts';
@@ -29,6 +29,8 @@ export function warpedMaskIou(refMask: FloatPlane, refBox: Box | null, imgMask: 
   const { width, height } = refMask;
   const region = unionBox(refBox, imgBox && mapBox(imgBox, imageToRef), width, height);
   if (!region) return 0;
+  const rd = refMask.data;
+  const { width: iw, height: ih, data: id } = imgMask;
   let inter = 0;
   let union = 0;
   for (let y = region.y0; y <= region.y1; y++) {
@@ -37,8 +39,49 @@ export function warpedMaskIou(refMask: FloatPlane, refBox: Box | null, imgMask: 
     let v = w[3] * region.x0 + w[4] * y + w[5];
     const row = y * width;
     for (let x = region.x0; x <= region.x1; x++, u += w[0], v += w[3]) {
-      const inRef = refMask.data[row + x] > 0.5;
-      const inImg = u >= 0 && v >= 0 && u <= imgMask.width - 1 && v <= imgMask.height - 1 && sampleBilinear(imgMask.data, imgMask.width, imgMask.height, u, v) > 0.5;
+      const inRef = rd[row + x] > 0.5;
+      let inImg = false;
+      if (u >= 0 && v >= 0 && u <= iw - 1 && v <= ih - 1) {
+        // sampleBilinear inlined (the same arithmetic; u, v are inside, so no clamping)
+        const x0 = Math.floor(u);
+        const y0 = Math.floor(v);
+        const x1 = x0 < iw - 1 ? x0 + 1 : x0;
+        const y1 = y0 < ih - 1 ? y0 + 1 : y0;
+        const fx = u - x0;
+        const fy = v - y0;
+        const r0 = y0 * iw;
+        const r1 = y1 * iw;
+        const top = id[r0 + x0] + (id[r0 + x1] - id[r0 + x0]) * fx;
+        const bottom = id[r1 + x0] + (id[r1 + x1] - id[r1 + x0]) * fx;
+        inImg = top + (bottom - top) * fy > 0.5;
+      }
+      if (inRef && inImg) inter++;
+      if (inRef || inImg) union++;
+    }
+  }
+  return union === 0 ? 0 : inter / union;
+}
+
+/**
+ * IoU of two byte masks (nonzero = inside), the image's resampled into the reference frame at the nearest pixel
+ * exactly as warpMask does it (OpenCV rounds to the nearest source pixel, zero outside the source), without
+ * producing the warped frame: only the union of both objects' boxes is visited.
+ */
+export function warpedByteMaskIou(ref: Mask, refBox: Box | null, img: Mask, imgBox: Box | null, imageToRef: Affine): number {
+  const w = invertAffine(imageToRef);
+  const region = unionBox(refBox, imgBox && mapBox(imgBox, imageToRef), ref.width, ref.height);
+  if (!region) return 0;
+  const { width: iw, height: ih, data: id } = img;
+  const rd = ref.data;
+  let inter = 0;
+  let union = 0;
+  for (let y = region.y0; y <= region.y1; y++) {
+    let u = w[0] * region.x0 + w[1] * y + w[2] + 0.5;
+    let v = w[3] * region.x0 + w[4] * y + w[5] + 0.5;
+    const row = y * ref.width;
+    for (let x = region.x0; x <= region.x1; x++, u += w[0], v += w[3]) {
+      const inRef = rd[row + x] !== 0;
+      const inImg = u >= 0 && v >= 0 && u < iw && v < ih && id[Math.floor(v) * iw + Math.floor(u)] !== 0;
       if (inRef && inImg) inter++;
       if (inRef || inImg) union++;
     }

@@ -6,7 +6,7 @@ import type { Image, Mask } from '../types.ts';
 import { maskPose, type MaskPose } from './coarse-pose.ts';
 import { detectFeatures, type FeatureSet } from './features.ts';
 import { buildPyramid, LEVEL_SIDES, type PyramidLevel } from './pyramid.ts';
-import { gaussianBlurPlane } from './raster.ts';
+import { boxAbove, gaussianBlurPlane, type Box } from './raster.ts';
 
 /** What the reference side of a level offers the refinements. */
 export interface ReferenceLevel extends PyramidLevel {
@@ -28,6 +28,8 @@ export interface ReferenceModel {
 
 export interface ReferenceInternals {
   mask: Mask;
+  /** box of the mask's pixels (the final IoU check visits only the objects' boxes) */
+  maskBox: Box | null;
   pose: MaskPose;
   levels: ReferenceLevel[];
   /** AKAZE keypoints and descriptors of the reference object, detected at FEATURE_SIDE */
@@ -67,7 +69,7 @@ export async function prepareReference(image: Image, mask: Mask): Promise<Refere
     });
   }
   const features = await detectFeatures(image, mask, { side: FEATURE_SIDE });
-  return { width: image.width, height: image.height, internals: { mask, pose, levels, features, disposed: false } };
+  return { width: image.width, height: image.height, internals: { mask, maskBox: boxAbove(mask, 0), pose, levels, features, disposed: false } };
 }
 
 /** Releases the cached rasters; the model cannot be used afterwards. */

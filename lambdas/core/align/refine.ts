@@ -83,24 +83,38 @@ export function refineSimilarity(target: RefineTarget, source: RefineSource, sou
   let bias = 0;
   let huberScale = Infinity;
 
+  // Each support pixel's offset from the centre, once (the loop below runs up to maxIterations times over them).
+  const offX = new Float64Array(pixels.length);
+  const offY = new Float64Array(pixels.length);
+  for (let k = 0; k < pixels.length; k++) {
+    const idx = pixels[k];
+    offX[k] = (idx % tw) - cx;
+    offY[k] = Math.floor(idx / tw) - cy;
+  }
+  const tv = target.values;
   const h = new Float64Array(nParams * nParams);
   const g = new Float64Array(nParams);
-  const jac = new Float64Array(nParams);
   const absResiduals = new Float64Array(robust ? (pixels.length >> 3) + 1 : 0);
   let rms = 0;
   let iterations = 0;
   let converged = false;
 
   for (; iterations < maxIterations; iterations++) {
-    h.fill(0);
-    g.fill(0);
+    // The normal equations' upper triangle and gradient in scalars (same sums, same order as a matrix would
+    // take them); the photometric columns are zero when not fitted.
+    let h00 = 0, h01 = 0, h02 = 0, h03 = 0, h04 = 0, h05 = 0;
+    let h11 = 0, h12 = 0, h13 = 0, h14 = 0, h15 = 0;
+    let h22 = 0, h23 = 0, h24 = 0, h25 = 0;
+    let h33 = 0, h34 = 0, h35 = 0;
+    let h44 = 0, h45 = 0, h55 = 0;
+    let g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0;
     let sumSq = 0;
     let used = 0;
     let sampled = 0;
+    const huberLimit = HUBER_K * huberScale;
     for (let k = 0; k < pixels.length; k++) {
-      const idx = pixels[k];
-      const dx = (idx % tw) - cx;
-      const dy = Math.floor(idx / tw) - cy;
+      const dx = offX[k];
+      const dy = offY[k];
       const u = a * dx - b * dy + tx;
       const v = b * dx + a * dy + ty;
       if (u < 0 || v < 0 || u > sw - 1 || v > sh - 1) continue;
@@ -121,30 +135,64 @@ export function refineSimilarity(target: RefineTarget, source: RefineSource, sou
       const s = sv[i00] * w00 + sv[i01] * w01 + sv[i10] * w10 + sv[i11] * w11;
       const ix = sgx[i00] * w00 + sgx[i01] * w01 + sgx[i10] * w10 + sgx[i11] * w11;
       const iy = sgy[i00] * w00 + sgy[i01] * w01 + sgy[i10] * w10 + sgy[i11] * w11;
-      const t = target.values[idx];
+      const t = tv[pixels[k]];
       const e = s - (gain * t + bias);
       let weight = 1;
       if (robust) {
         const ae = Math.abs(e);
         if ((k & 7) === 0) absResiduals[sampled++] = ae; // every 8th residual estimates the scale well enough
-        if (ae > HUBER_K * huberScale) weight = (HUBER_K * huberScale) / ae;
+        if (ae > huberLimit) weight = huberLimit / ae;
       }
-      jac[0] = ix * dx + iy * dy;
-      jac[1] = -ix * dy + iy * dx;
-      jac[2] = ix;
-      jac[3] = iy;
+      const j0 = ix * dx + iy * dy;
+      const j1 = -ix * dy + iy * dx;
+      const j2 = ix;
+      const j3 = iy;
+      const r0 = j0 * weight;
+      const r1 = j1 * weight;
+      const r2 = j2 * weight;
+      const r3 = j3 * weight;
+      g0 += r0 * e;
+      h00 += r0 * j0;
+      h01 += r0 * j1;
+      h02 += r0 * j2;
+      h03 += r0 * j3;
+      g1 += r1 * e;
+      h11 += r1 * j1;
+      h12 += r1 * j2;
+      h13 += r1 * j3;
+      g2 += r2 * e;
+      h22 += r2 * j2;
+      h23 += r2 * j3;
+      g3 += r3 * e;
+      h33 += r3 * j3;
       if (photometric) {
-        jac[4] = -t;
-        jac[5] = -1;
-      }
-      for (let r = 0; r < nParams; r++) {
-        const jr = jac[r] * weight;
-        g[r] += jr * e;
-        for (let c = r; c < nParams; c++) h[r * nParams + c] += jr * jac[c];
+        const j4 = -t;
+        const j5 = -1;
+        const r4 = j4 * weight;
+        const r5 = j5 * weight;
+        h04 += r0 * j4;
+        h05 += r0 * j5;
+        h14 += r1 * j4;
+        h15 += r1 * j5;
+        h24 += r2 * j4;
+        h25 += r2 * j5;
+        h34 += r3 * j4;
+        h35 += r3 * j5;
+        g4 += r4 * e;
+        h44 += r4 * j4;
+        h45 += r4 * j5;
+        g5 += r5 * e;
+        h55 += r5 * j5;
       }
       sumSq += e * e;
       used++;
     }
+    const upper = [h00, h01, h02, h03, h04, h05, h11, h12, h13, h14, h15, h22, h23, h24, h25, h33, h34, h35, h44, h45, h55];
+    for (let r = 0, q = 0; r < 6; r++) {
+      for (let c = r; c < 6; c++, q++) if (r < nParams && c < nParams) h[r * nParams + c] = upper[q];
+    }
+    const gs = [g0, g1, g2, g3, g4, g5];
+    for (let r = 0; r < nParams; r++) g[r] = gs[r];
     if (used < nParams * 4) break;
     rms = Math.sqrt(sumSq / used);
     if (robust) huberScale = Math.max(1e-6, 1.4826 * median(absResiduals.subarray(0, sampled)));

@@ -2,7 +2,8 @@
 // misalignment rule) on a sample of its images, store the reference and its object mask.
 import sharp from 'sharp';
 import { warpImage } from '../align/warp.ts';
-import { decodeImage, encodeMaskPng, encodePng } from '../image-io.ts';
+import { decodeImage, encodePng } from '../image-io.ts';
+import { packMask } from '../mask-pack.ts';
 import { decideDataset } from '../decide/index.ts';
 import type { SampleImage } from '../segment/index.ts';
 import { DatasetError } from '../../ground/errors.ts';
@@ -54,7 +55,7 @@ export async function prepareReferenceStage(
   if (decision.chosen) {
     const chosen = decision.chosen;
     try {
-      await ctx.target.put(KEYS.referenceMask, await encodeMaskPng(decision.referenceMask!));
+      await ctx.target.put(KEYS.referenceMask, packMask(decision.referenceMask!));
     } finally {
       await chosen.segmenter.dispose?.();
     }

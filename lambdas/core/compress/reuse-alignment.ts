@@ -13,7 +13,8 @@ import type { DatasetListing } from '../dataset.ts';
 import { UsageError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
 import { storedSize, toStoredImage, toStoredMaskCovering } from '../frame-scale.ts';
-import { decodeImage, decodeMask, encodeMaskPng, encodePng } from '../image-io.ts';
+import { decodeImage, decodeMask, encodePng } from '../image-io.ts';
+import { packMask } from '../mask-pack.ts';
 import { storedTransform, type Manifest } from '../manifest.ts';
 import { KEYS, referenceKey, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
 import type { CompressOptions } from './options.ts';
@@ -90,7 +91,8 @@ export async function reuseAlignmentStages(
   const prevReference = await readChecked(prev, m.reference.file, m.reference.sha256);
   if (m.reference.maskFile && m.reference.maskSha256) {
     const maskPng = await readChecked(prev, m.reference.maskFile, m.reference.maskSha256);
-    await ctx.target.put(KEYS.referenceMask, maskPng);
+    // in this version's form (packed), whatever form the earlier output kept it in
+    await ctx.target.put(KEYS.referenceMask, packMask(await decodeMask(maskPng, m.reference.maskFile)));
     if (m.reference.layout) {
       // the compact reference as this version stores it, from the reference image and the earlier object mask (what
       // compress would store: byte-identical to the earlier file when the earlier output was written by this version)
@@ -102,17 +104,13 @@ export async function reuseAlignmentStages(
   } else await ctx.target.put(referenceKey(job), prevReference);
   let union: UnionResult | null = null;
   if (m.mask) {
-    const png = await readChecked(prev, m.mask.file, m.mask.sha256);
+    const earlier = await decodeMask(await readChecked(prev, m.mask.file, m.mask.sha256), m.mask.file);
     const stored = job.stored!;
-    if (stored.width === m.frame.width && stored.height === m.frame.height) {
-      await ctx.target.put(KEYS.mask, png);
-      union = unionResultOf(await decodeMask(png, m.mask.file), png, m.mask.marginPx, options.crop);
-    } else {
-      const reduced = await toStoredMaskCovering(await decodeMask(png, m.mask.file), stored);
-      const reducedPng = await encodeMaskPng(reduced);
-      await ctx.target.put(KEYS.mask, reducedPng);
-      union = unionResultOf(reduced, reducedPng, Math.ceil(m.mask.marginPx * stored.factor), options.crop);
-    }
+    const same = stored.width === m.frame.width && stored.height === m.frame.height;
+    const mask = same ? earlier : await toStoredMaskCovering(earlier, stored);
+    const packed = packMask(mask);
+    await ctx.target.put(KEYS.mask, packed);
+    union = unionResultOf(mask, packed, same ? m.mask.marginPx : Math.ceil(m.mask.marginPx * stored.factor), options.crop);
   }
   await writeState(ctx.target, RUN_STATE.job, job);
 

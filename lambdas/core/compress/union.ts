@@ -3,7 +3,7 @@
 // 1,024 images, or per batch), and one by one for every kept frame no usable partial covers (the CLI writes none).
 // The union is the same either way: OR does not care how the masks were grouped.
 import { sha256 } from '../hash.ts';
-import { encodeMaskPng } from '../image-io.ts';
+import { packMask } from '../mask-pack.ts';
 import { maskBoundingBox, maskFraction, UnionMaskBuilder } from '../union-mask.ts';
 import { growToMinimum } from '../geometry.ts';
 import type { Mask } from '../types.ts';
@@ -52,15 +52,15 @@ export async function buildUnionMask(
   await orObjectMasks(ctx.target, rest, builder, UNION_READ_CONCURRENCY, () => progress(++done));
   Object.assign(sources, { partials: read.used, ignoredPartials: read.ignored, coveredFrames: read.covered.size, maskReads: rest.length });
   const union = builder.finish(marginPx);
-  const png = await encodeMaskPng(union);
-  await ctx.target.put(KEYS.mask, png);
-  return { union: unionResultOf(union, png, marginPx, job.options.crop), sources };
+  const packed = packMask(union);
+  await ctx.target.put(KEYS.mask, packed);
+  return { union: unionResultOf(union, packed, marginPx, job.options.crop), sources };
 }
 
-/** What the later stages need to know of a union mask (its PNG already written as KEYS.mask). */
-export function unionResultOf(union: Mask, png: Buffer, marginPx: number, crop: boolean): UnionResult {
+/** What the later stages need to know of a union mask (its file, `bytes`, already written as KEYS.mask). */
+export function unionResultOf(union: Mask, bytes: Buffer, marginPx: number, crop: boolean): UnionResult {
   // Even-aligned so a colour reel could use 4:2:0 as well.
   const tight = crop ? maskBoundingBox(union, 2) : null;
   const box = tight ? growToMinimum(tight, MIN_ENCODED_SIDE, union.width, union.height) : null;
-  return { unionFraction: maskFraction(union), marginPx, crop: box, sha256: sha256(png) };
+  return { unionFraction: maskFraction(union), marginPx, crop: box, sha256: sha256(bytes) };
 }

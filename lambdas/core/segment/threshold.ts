@@ -4,6 +4,8 @@
 // outline's edge is at ~110), and the shadow's shape changes with the object's orientation. So the threshold is
 // then moved, between the object's mean and Otsu's value, to the grey level whose pixels have the strongest mean
 // gradient: that is where the object's sharp outline is, not the shadow's gentle ramp.
+// All of it runs on a working plane, the frame area-averaged by an integer factor (workingFactor: 2 for a 1024 px
+// frame, 1 for 384 px), and only the finished mask is brought back to full size.
 // The plane thresholded is the luminance, or for a colour object of the background's brightness the distance from
 // the border's colour (channel.ts; the caller says which, threshold-test.ts decides it per image).
 import { loadCv, type CV } from '../cv.ts';
@@ -35,6 +37,8 @@ export interface ThresholdOptions {
   edgeRefine?: boolean;
   /** the plane thresholded (default luminance; 'colour-distance' needs an RGB image) */
   channel?: ThresholdChannel;
+  /** work on the frame reduced by this integer factor (default: workingFactor of the closing radius; 1 = full size) */
+  workingFactor?: number;
 }
 
 /** Numbers another module can use to judge how much to trust the threshold segmentation. */
@@ -112,12 +116,18 @@ async function runThreshold(image: Image, opts: Omit<ThresholdOptions, 'name'>):
   const blurSigma = opts.blurSigma ?? shorter / 700;
   const closeRadius = opts.closeRadius ?? Math.max(1, Math.round(0.015 * shorter));
   const openRadius = opts.openRadius ?? Math.max(1, Math.round(0.002 * shorter));
+  const factor = opts.workingFactor ?? workingFactor(closeRadius);
+  const w = Math.max(8, Math.round(width / factor));
+  const h = Math.max(8, Math.round(height / factor));
+  const f = width / w;
 
   const channel = opts.channel ?? 'luminance';
-  const plane = channel === 'colour-distance' ? colourDistancePlane(image, BORDER_RING_FRACTION) : luminance(image);
-  const grey = blurred(cv, plane, width, height, blurSigma);
+  const fullPlane = channel === 'colour-distance' ? colourDistancePlane(image, BORDER_RING_FRACTION) : luminance(image);
+  // Area averaging is itself a blur (variance (f^2 - 1) / 12 full-size pixels^2): only the rest is applied.
+  const residualSigma = Math.sqrt(Math.max(0, blurSigma * blurSigma - (f * f - 1) / 12)) / f;
+  const grey = blurred(cv, f > 1 ? resizedBytes(cv, fullPlane, width, height, w, h, cv.INTER_AREA) : fullPlane, w, h, residualSigma);
   const { threshold: otsuThreshold, bimodality, lowMean, highMean } = otsu(grey);
-  const ring = borderRing(width, height, Math.max(2, Math.round(BORDER_RING_FRACTION * shorter)));
+  const ring = borderRing(w, h, Math.max(2, Math.round((BORDER_RING_FRACTION * shorter) / f)));
   let above = 0;
   for (const i of ring) if (grey[i] > otsuThreshold) above++;
   const objectIsDark = above / ring.length >= 0.5;
@@ -126,22 +136,23 @@ async function runThreshold(image: Image, opts: Omit<ThresholdOptions, 'name'>):
     !(opts.edgeRefine ?? channel === 'luminance')
       ? otsuThreshold
       : objectIsDark
-        ? sharpestLevel(grey, width, height, Math.ceil(lowMean), otsuThreshold)
-        : sharpestLevel(grey, width, height, otsuThreshold + 1, Math.floor(highMean)) - 1;
+        ? sharpestLevel(grey, w, h, Math.ceil(lowMean), otsuThreshold)
+        : sharpestLevel(grey, w, h, otsuThreshold + 1, Math.floor(highMean)) - 1;
 
-  const binary = new Uint8Array(width * height);
+  const binary = new Uint8Array(w * h);
   for (let i = 0; i < binary.length; i++) binary[i] = (objectIsDark ? grey[i] <= threshold : grey[i] > threshold) ? 255 : 0;
-  const cleaned = morphology(binary, width, height, closeRadius, openRadius);
-  const { largest, componentCount, largestShare } = await largestComponent(cleaned, width, height);
-  const mask = fillHoles(largest, width, height);
+  const cleaned = morphology(binary, w, h, Math.max(1, Math.round(closeRadius / f)), Math.max(1, Math.round(openRadius / f)));
+  const { largest, componentCount, largestShare } = await largestComponent(cleaned, w, h);
+  const working = fillHoles(largest, w, h);
 
+  // The diagnostics are shares, read on the working plane.
   let area = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i]) area++;
-  const edge = borderRing(width, height, 1);
+  for (let i = 0; i < working.length; i++) if (working[i]) area++;
+  const edge = borderRing(w, h, 1);
   let touching = 0;
-  for (const i of edge) if (mask[i]) touching++;
+  for (const i of edge) if (working[i]) touching++;
   return {
-    mask: { width, height, data: mask },
+    mask: { width, height, data: f > 1 ? upsampled(cv, working, w, h, width, height) : working },
     diagnostics: {
       channel,
       threshold,
@@ -149,12 +160,45 @@ async function runThreshold(image: Image, opts: Omit<ThresholdOptions, 'name'>):
       objectIsDark,
       bimodality,
       borderAgreement,
-      objectFraction: area / (width * height),
+      objectFraction: area / (w * h),
       largestComponentShare: largestShare,
       componentCount,
       borderTouch: touching / edge.length,
     },
   };
+}
+
+/**
+ * The working plane is the frame reduced by an integer factor such that the closing still has a radius of at
+ * least MIN_WORKING_CLOSE_RADIUS pixels: the closing and the opening, Otsu, the components and the hole filling
+ * then cost (1 / factor^2) of the full frame's, and the closed outline is smooth at that scale, so the mask
+ * brought back to full size (bilinear, cut at half) follows it within a pixel. A 1024 px frame (closing radius
+ * 15) works at 512 px, a 384 px one (radius 6) at full size.
+ */
+export function workingFactor(closeRadius: number): number {
+  return Math.max(1, Math.floor(closeRadius / MIN_WORKING_CLOSE_RADIUS));
+}
+const MIN_WORKING_CLOSE_RADIUS = 6;
+
+/** A byte plane resized to w x h (OpenCV's interpolation code). */
+function resizedBytes(cv: CV, plane: Uint8Array, width: number, height: number, w: number, h: number, interpolation: number): Uint8Array {
+  const src = new cv.Mat(height, width, cv.CV_8UC1);
+  const dst = new cv.Mat();
+  try {
+    src.data.set(plane);
+    cv.resize(src, dst, new cv.Size(w, h), 0, 0, interpolation);
+    return new Uint8Array(dst.data);
+  } finally {
+    src.delete();
+    dst.delete();
+  }
+}
+
+/** A 0 / 255 working mask at full size: bilinear, then cut at half. */
+function upsampled(cv: CV, mask: Uint8Array, w: number, h: number, width: number, height: number): Uint8Array {
+  const out = resizedBytes(cv, mask, w, h, width, height, cv.INTER_LINEAR);
+  for (let i = 0; i < out.length; i++) out[i] = out[i] >= 128 ? 255 : 0;
+  return out;
 }
 
 function blurred(cv: CV, grey: Uint8Array, width: number, height: number, sigma: number): Uint8Array {

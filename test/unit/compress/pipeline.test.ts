@@ -47,14 +47,14 @@ describe('compress / restore / verify on generated screws', () => {
     for (const f of s.manifest.frames) assert.ok(f.alignment?.ok, `${f.name} aligned`);
     assert.deepEqual(await snapshot(input), before, 'inputs are never modified');
     const files = (await readdir(lossy)).sort();
-    assert.deepEqual(files, ['manifest.json', 'mask.png', 'reel.mp4', 'reference-mask.png', 'reference.webp']);
+    assert.deepEqual(files, ['manifest.json', 'mask.bin', 'reel.mp4', 'reference-mask.bin', 'reference.webp']);
     assert.equal((await verifyOutput(new LocalStorage(lossy))).ok, true);
   });
 
   it('lossless restores every frame bit-exactly: the aligned frame, blanked outside the union mask', async () => {
     const s = await compressFolder(input, lossless, parseCompressOptions({ lossless: true }));
     const store = new LocalStorage(lossless);
-    const union = await decodeMask(await readFile(join(lossless, 'mask.png')), 'mask.png');
+    const union = await decodeMask(await readFile(join(lossless, 'mask.bin')), 'mask.bin');
     let n = 0;
     for await (const f of restoreFrames(store)) {
       const record = s.manifest.frames[f.index];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SegmentationError } from '../../../lambdas/ground/errors.ts';
-import { segmentThreshold, segmentThresholdWithDiagnostics, thresholdDiagnostics } from '../../../lambdas/core/segment/threshold.ts';
+import { segmentThreshold, segmentThresholdWithDiagnostics, thresholdDiagnostics, workingFactor } from '../../../lambdas/core/segment/threshold.ts';
 import { mulberry32 } from '../../../lambdas/ground/prng.ts';
 import { renderSyntheticObject } from '../../../lambdas/core/synthetic/objects.ts';
 import type { Image, Mask } from '../../../lambdas/core/types.ts';
@@ -143,5 +143,21 @@ describe('segmentThreshold', () => {
     for (let y = 100; y < 104; y++) for (let x = 100; x < 104; x++) data[y * SIZE + x] = 40;
     await assert.rejects(segmentThreshold({ width: SIZE, height: SIZE, channels: 1, data }, { name: 'speck.png' }), /no object found/);
     assert.ok(area(await segmentThreshold({ width: SIZE, height: SIZE, channels: 1, data }, { minAreaFraction: 0 })) > 0);
+  });
+
+  it('works on a reduced plane when the closing is wide, and its mask follows the full-size one', async () => {
+    assert.equal(workingFactor(15), 2, 'a 1024 px frame (closing radius 15) works at half size');
+    assert.equal(workingFactor(6), 1, 'a 384 px frame (radius 6) at full size');
+    assert.equal(workingFactor(31), 5);
+    for (const kind of ['screw', 'asymmetric'] as const) {
+      const shot = renderSyntheticObject({ kind, width: 1024, height: 1024, angleDeg: 35, scale: 3, tx: 12, ty: -20, seed: 5 });
+      const full = await segmentThresholdWithDiagnostics(shot.image, { workingFactor: 1 });
+      const reduced = await segmentThresholdWithDiagnostics(shot.image);
+      assert.equal(reduced.mask.width, 1024);
+      assert.ok(reduced.mask.data.every((v) => v === 0 || v === 255));
+      assert.ok(iou(reduced.mask, full.mask) > 0.98, `${kind}: reduced vs full IoU ${iou(reduced.mask, full.mask)}`);
+      assert.ok(Math.abs(reduced.diagnostics.objectFraction - full.diagnostics.objectFraction) < 0.02 * full.diagnostics.objectFraction);
+      assert.ok(iou(reduced.mask, shot.mask) > (kind === 'screw' ? 0.85 : 0.97), `${kind}: IoU with the truth ${iou(reduced.mask, shot.mask)}`);
+    }
   });
 });
