@@ -146,6 +146,21 @@ const segmenterSchema = z.strictObject({
   modelSha256: sha256Hex.optional(),
 });
 
+/** --quality auto's choice and its evidence (lambdas/core/quality/): the held-out frames, the criterion, every CRF
+ * tried with its distortion / spread ratio and the held-out frames' bytes at it. */
+const qualitySchema = z.strictObject({
+  mode: z.literal('auto'),
+  criterion: z.string().min(1),
+  modelSha256: sha256Hex.optional(),
+  tolerance: z.number().positive().max(1),
+  seed: z.number().int(),
+  heldOut: z.array(z.string().min(1)).min(2),
+  spread: z.number().nonnegative(),
+  crf: CrfSchema,
+  met: z.boolean(),
+  trials: z.array(z.strictObject({ crf: CrfSchema, ratio: z.number().nonnegative(), bytes: count })).min(1),
+});
+
 export const ManifestSchema = z
   .strictObject({
     schema: z.literal(MANIFEST_SCHEMA),
@@ -214,6 +229,8 @@ export const ManifestSchema = z
     pose: PoseSummarySchema.optional(),
     /** what the run decided from the dataset (segmenter, alignment mode, mask, frame size, misalignment), with evidence */
     decisions: decisionsSchema.optional(),
+    /** how --quality auto chose codec.crf (absent: the CRF was given or defaulted) */
+    quality: qualitySchema.optional(),
     /** v2: manifestDigest() of the rest of the manifest */
     digest: sha256Hex.optional(),
   })

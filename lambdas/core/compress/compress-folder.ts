@@ -6,7 +6,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { join, resolve } from 'node:path';
 import type { FolderStorage, OpenFolder } from '../../ground/storage.ts';
 import { mvtecClasses, resolveDataset, type DatasetListing, type SourceLayout } from '../dataset.ts';
-import { AdreelError, DatasetError } from '../../ground/errors.ts';
+import { AdreelError, DatasetError, UsageError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
 import { compactDecisions, type Decisions, type Outlier } from '../decide/index.ts';
 import { onInterrupt } from '../interrupt.ts';
@@ -21,7 +21,9 @@ import { encodeStage, type EncodedReel } from './encode.ts';
 import { resolveFfmpeg } from '../reel/ffmpeg.ts';
 import { KEYS, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
 import { reuseAlignmentStages } from './reuse-alignment.ts';
-import type { CompressOptions } from './options.ts';
+import { DEFAULT_QUALITY_TOLERANCE, type CompressOptions } from './options.ts';
+import { qualityAutoStage } from '../quality/stage.ts';
+import type { FeatureExtractor } from '../quality/search.ts';
 import { prepareReferenceStage } from './prepare-reference.ts';
 import { mapPool } from '../map-pool.ts';
 import { datasetId, publishManifestStage } from './publish.ts';
@@ -61,6 +63,8 @@ export interface RunHooks {
   log?: StageContext['log'];
   /** reel segments encoded at the same time (ffmpeg processes); default: the machine's cores */
   encodeConcurrency?: number;
+  /** --quality auto's eyes: opens the detector's feature extractor (the CLI composition binds the PaDiM backbone) */
+  qualityFeatures?: (options: CompressOptions) => Promise<FeatureExtractor>;
 }
 
 /** The images of a local input folder, by the dataset layout rule (lambdas/core/dataset.ts). */
@@ -125,6 +129,10 @@ export async function compressFolder(
         : await alignStages(ctx, listing, input.layout, options, lap);
       if (options.reuseAlignment) lap('reuse-alignment');
       if (drafts.every((d) => d.dropped)) throw new DatasetError('every image was dropped; nothing to encode', input.dir);
+      if (options.quality === 'auto') {
+        await chooseQuality(ctx, job, drafts, union, options, hooks);
+        lap('quality');
+      }
       const reel = await encodeStage(ctx, job, drafts, union, { concurrency: hooks.encodeConcurrency });
       seconds.encode = reel.seconds.encode;
       seconds.verify = reel.seconds.decode;
@@ -144,6 +152,21 @@ export async function compressFolder(
     unregister();
     await rm(scratch, { recursive: true, force: true });
     await lock.release();
+  }
+}
+
+/** --quality auto: the CRF chosen from held-out training frames replaces the option; the decision goes to the manifest. */
+async function chooseQuality(ctx: StageContext, job: JobState, drafts: FrameDraft[], union: UnionResult | null, options: CompressOptions, hooks: RunHooks): Promise<void> {
+  if (!hooks.qualityFeatures) throw new UsageError('--quality auto needs the detector backbone (--backbone PATH), which this composition does not provide; give --crf N instead');
+  const features = await hooks.qualityFeatures(options);
+  try {
+    const decision = await qualityAutoStage(ctx, job, drafts, union, features, { tolerance: options.qualityTolerance ?? DEFAULT_QUALITY_TOLERANCE });
+    const { quality: _q, qualityTolerance: _t, backbonePath: _b, ...rest } = job.options;
+    job.options = { ...rest, crf: decision.crf };
+    job.quality = decision;
+    hooks.log?.(`quality auto: CRF ${decision.crf} (${decision.met ? 'within' : 'NOT within'} tolerance ${decision.tolerance}; ${decision.trials.length} trial encodes of ${decision.heldOut.length} held-out frames)`);
+  } finally {
+    await features.close?.();
   }
 }
 

@@ -8,6 +8,7 @@ import type { StoredSize } from '../frame-scale.ts';
 import type { Affine, SourceInfo } from '../types.ts';
 import type { Decisions } from '../decide/schema.ts';
 import type { CompressOptions } from './options.ts';
+import type { QualityDecision } from '../quality/stage.ts';
 import { readState, RUN_STATE } from '../run-state/index.ts';
 
 /** Keys of the published artifacts, relative to the output store (intermediates: lambdas/core/run-state). */
@@ -51,6 +52,8 @@ export interface JobState {
   referenceLayout?: CompactReferenceLayout;
   /** the size frames are stored at (--max-side); absent (a job written before the option) = width x height */
   stored?: StoredSize;
+  /** --quality auto's choice and evidence (options.crf then holds the chosen CRF) */
+  quality?: QualityDecision;
 }
 
 /** Where this run keeps its reference image. */

@@ -11,6 +11,7 @@ export type X265Preset = (typeof X265_PRESETS)[number];
 export const SEGMENTERS = ['auto', 'threshold', 'model'] as const;
 export const ALIGN_FAILURE_POLICIES = ['flag', 'fail', 'keep', 'drop'] as const;
 export const FRAME_ORDERS = ['similarity', 'name'] as const;
+export const QUALITY_MODES = ['auto'] as const;
 
 export const CRF_RANGE = { min: 0, max: 51 } as const;
 export const DEFAULT_CRF = 28;
@@ -21,6 +22,9 @@ export const DEFAULT_MARGIN_PX = 6;
 /** x265's rate-control frame rate by default: a video rate, at which CRF 28..51 spans the sizes users want (at the
  * reels' 1 fps timestamps CRF 51 stops at ~164 KB on screw). Table 1 row 7 at this rate: README "Results". */
 export const DEFAULT_RATE_FPS = 25;
+/** --quality auto: the share of the natural spread between good images that coding noise may take, seen through the
+ * detector's features (lambdas/core/quality/search.ts; tuned with bench/quality-auto.ts, README "Quality auto"). */
+export const DEFAULT_QUALITY_TOLERANCE = 0.05;
 
 /**
  * x265 keys adreel sets itself, refused in `x265Params` with the option to use instead: the manifest must describe the
@@ -41,6 +45,11 @@ export const RESERVED_X265_KEYS: Readonly<Record<string, OptionKey>> = {
   'frame-threads': 'threads',
   fps: 'rateFps',
 };
+
+/** A fraction in (0, 1]: a number, or its plain decimal spelling ("0.05", ".05"; no exponent, sign or hex). */
+const Fraction = z
+  .union([z.number(), z.string().regex(/^[0-9]*\.?[0-9]+$/, { error: 'expects a decimal fraction such as 0.05' }).transform(Number)])
+  .pipe(z.number({ error: 'expects a number' }).gt(0, { error: 'expects a fraction above 0 and at most 1' }).lte(1, { error: 'expects a fraction above 0 and at most 1' }));
 
 const X265_PARAMS_CHARS = /^[A-Za-z0-9_.:=,/+-]*$/;
 const X265_PARAM_ENTRY = /^([A-Za-z0-9_.-]+)=[A-Za-z0-9_.,/+-]+$/;
@@ -111,21 +120,32 @@ export const OPTION_FIELDS = {
   /** Build the reel from an earlier output's transforms, union mask and reference instead of aligning again (local
    * folders; lambdas/core/compress/reuse-alignment.ts lists what may differ). */
   reuseAlignment: z.string().min(1).optional(),
+  /** auto: choose the CRF from the training images (lambdas/core/quality/); excludes crf and lossless */
+  quality: z.enum(QUALITY_MODES).optional(),
+  /** --quality auto's tolerance (default DEFAULT_QUALITY_TOLERANCE) */
+  qualityTolerance: Fraction.optional(),
+  /** the detector backbone --quality auto looks through (the PaDiM ResNet-18 ONNX); absent = ADREEL_BACKBONE or ../shared */
+  backbonePath: z.string().min(1).optional(),
 };
 export type OptionKey = keyof typeof OPTION_FIELDS;
 
 type RawOptions = z.output<z.ZodObject<typeof OPTION_FIELDS>>;
 
-function crossFieldRules(o: { crf?: number | null; lossless?: boolean }, ctx: z.RefinementCtx): void {
+type RateFields = { crf?: number | null; lossless?: boolean; quality?: 'auto'; qualityTolerance?: number };
+
+function crossFieldRules(o: RateFields, ctx: z.RefinementCtx): void {
   if (o.lossless && typeof o.crf === 'number') {
     ctx.addIssue({ code: 'custom', path: ['crf'], message: 'excludes', params: { excludes: 'lossless' } });
   }
-  if (!o.lossless && o.crf === null) ctx.addIssue({ code: 'custom', path: ['crf'], message: 'may be null only for a lossless reel' });
+  if (o.quality === 'auto' && typeof o.crf === 'number') ctx.addIssue({ code: 'custom', path: ['crf'], message: 'excludes', params: { excludes: 'quality' } });
+  if (o.quality === 'auto' && o.lossless) ctx.addIssue({ code: 'custom', path: ['lossless'], message: 'excludes', params: { excludes: 'quality' } });
+  if (o.qualityTolerance !== undefined && o.quality !== 'auto') ctx.addIssue({ code: 'custom', path: ['qualityTolerance'], message: 'applies only with', params: { needs: 'quality' } });
+  if (!o.lossless && o.crf === null && o.quality !== 'auto') ctx.addIssue({ code: 'custom', path: ['crf'], message: 'may be null only for a lossless reel' });
 }
 
-/** crf is a number exactly when the reel is lossy. */
-function resolveRate<T extends { crf?: number | null; lossless: boolean }>(o: T): Omit<T, 'crf'> & { crf: number | null } {
-  return { ...o, crf: o.lossless ? null : (o.crf ?? DEFAULT_CRF) };
+/** crf is a number exactly when the reel is lossy and its CRF is given (null until --quality auto has chosen it). */
+function resolveRate<T extends { crf?: number | null; lossless: boolean; quality?: 'auto' }>(o: T): Omit<T, 'crf'> & { crf: number | null } {
+  return { ...o, crf: o.lossless || o.quality === 'auto' ? null : (o.crf ?? DEFAULT_CRF) };
 }
 
 /** The options of a compress run: every field given or defaulted, rules checked. Parsing its own output gives the
@@ -139,15 +159,16 @@ export function parseCompressOptions(input: CompressOptionsInput): CompressOptio
   return CompressOptionsSchema.parse(input);
 }
 
-/** Options a `_READY` marker may not set (the stack provides the segmentation model). */
-export const MARKER_EXCLUDED = ['modelPath', 'reuseAlignment'] as const satisfies readonly OptionKey[];
+/** Options a `_READY` marker may not set (the stack provides the segmentation model; it carries no detector backbone,
+ * so --quality auto and its tolerance are CLI-only). */
+export const MARKER_EXCLUDED = ['modelPath', 'reuseAlignment', 'quality', 'qualityTolerance', 'backbonePath'] as const satisfies readonly OptionKey[];
 export type MarkerOptionKey = Exclude<OptionKey, (typeof MARKER_EXCLUDED)[number]>;
 
 /** The options a `_READY` marker (and so the cloud execution input) may hold: the same fields, rules and defaults,
  * minus MARKER_EXCLUDED. Idempotent like CompressOptionsSchema: start and prepare-reference both parse with it. */
 export const MarkerOptionsSchema = z
   .strictObject(OPTION_FIELDS)
-  .omit({ modelPath: true, reuseAlignment: true })
+  .omit({ modelPath: true, reuseAlignment: true, quality: true, qualityTolerance: true, backbonePath: true })
   .superRefine(crossFieldRules)
   .transform((o) => resolveRate(o));
 export type MarkerOptions = z.output<typeof MarkerOptionsSchema>;
@@ -198,6 +219,9 @@ export const OPTION_FLAGS: { readonly [K in OptionKey]: FlagSpec | null } = {
   rateFps: { flag: 'rate-fps', kind: 'int', value: 'N' },
   maxSide: { flag: 'max-side', kind: 'int', value: 'PX' },
   reuseAlignment: { flag: 'reuse-alignment', kind: 'string', value: 'EARLIER_OUT_DIR' },
+  quality: { flag: 'quality', kind: 'enum', values: QUALITY_MODES },
+  qualityTolerance: { flag: 'quality-tolerance', kind: 'string', value: 'FRACTION' },
+  backbonePath: { flag: 'backbone', kind: 'string', value: 'PATH' },
 };
 
 /** How errors name an option: `--crf` on the command line, `options.crf` in a marker. */
@@ -218,8 +242,9 @@ export function describeOptionIssues(error: z.ZodError, input: Record<string, un
         if (issue.code === 'unrecognized_keys') return `unknown option(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
         return issue.message;
       }
-      const params = (issue as { params?: { use?: OptionKey; excludes?: OptionKey } }).params;
+      const params = (issue as { params?: { use?: OptionKey; excludes?: OptionKey; needs?: OptionKey } }).params;
       if (params?.excludes) return `${name(key)} and ${name(params.excludes)} exclude each other`;
+      if (params?.needs) return `${name(key)} applies only with ${name(params.needs)} auto`;
       const got = key in input && issue.code !== 'custom' ? `, got ${JSON.stringify(input[key])}` : '';
       const what = issue.code === 'invalid_value' ? `expects one of ${issue.values.join(', ')}` : issue.message;
       return `${name(key)}: ${what}${got}${params?.use ? `; use ${name(params.use)}` : ''}`;

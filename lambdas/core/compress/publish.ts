@@ -101,6 +101,7 @@ export async function publishManifestStage(
     dropped: drafts.filter((d) => d.dropped).map((d) => ({ name: d.name, reason: d.dropped as string })),
     warnings: [...job.warnings, ...drafts.flatMap((d) => d.warnings)],
     ...(decisions ? { decisions } : {}),
+    ...(job.quality ? { quality: job.quality } : {}),
   };
   if (refMask) {
     // how a pose is measured follows the alignment mode; translation and none frames carry it aside (moments)

@@ -1,5 +1,5 @@
-// The model segmenter run only where the fast one is unsure. ISNet costs seconds per image on a CPU (its ONNX
-// export fixes the input at 1024x1024, so it cannot run at a lower resolution), while the threshold segmenter
+// The model segmenter run only where the fast one is unsure. ISNet costs seconds per image on a CPU at its
+// exported 1024x1024 (bench/extract-isnet.ts --side N re-declares it smaller, at some cost in detail), while the threshold segmenter
 // costs milliseconds and is reliable wherever the auto test's four conditions hold. So each image first takes
 // that test (auto.ts owns it: bimodal histogram, plain border, one object of plausible size); an image that
 // passes gets the threshold mask, any other the model's. The decision is per image and depends on nothing else,

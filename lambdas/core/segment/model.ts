@@ -17,7 +17,8 @@ export type ModelKind = 'isnet' | 'u2net';
 
 export interface ModelSegmenterOptions {
   modelPath: string;
-  /** preprocessing family; 'auto' (default) infers it from the input size (1024: ISNet, 320: U2-Net) or file name */
+  /** preprocessing family; 'auto' (default) infers it from the file name (isnet / u2net), else the input size
+   *  (1024: ISNet, 320: U2-Net). The working side is always the model's declared input. */
   kind?: ModelKind | 'auto';
   /** onnxruntime intra-op threads; default: onnxruntime's choice (all cores) */
   threads?: number;
@@ -54,11 +55,13 @@ function staticInputSize(meta: ort.InferenceSession.ValueMetadata | undefined): 
 
 function resolveKind(requested: ModelKind | 'auto', modelPath: string, inputSize: { height: number; width: number } | undefined): ModelKind {
   if (requested !== 'auto') return requested;
+  // The name first: bench/extract-isnet.ts --side N writes ISNet at other sides (isnet-320.onnx is not a U2-Net).
+  const base = path.basename(modelPath).toLowerCase();
+  if (base.includes('isnet')) return 'isnet';
+  if (base.includes('u2net') || base.includes('silueta')) return 'u2net';
   if (inputSize?.width === PREPROCESSING.isnet.size) return 'isnet';
   if (inputSize?.width === PREPROCESSING.u2net.size) return 'u2net';
-  const base = path.basename(modelPath).toLowerCase();
-  if (base.includes('isnet') || base.includes('dis')) return 'isnet';
-  if (base.includes('u2net') || base.includes('silueta')) return 'u2net';
+  if (base.includes('dis')) return 'isnet';
   throw new SegmentationError(
     modelPath,
     `cannot tell the model family from its input (${inputSize ? `${inputSize.width}x${inputSize.height}` : 'dynamic size'}) ` +

@@ -4,6 +4,8 @@
 // outline's edge is at ~110), and the shadow's shape changes with the object's orientation. So the threshold is
 // then moved, between the object's mean and Otsu's value, to the grey level whose pixels have the strongest mean
 // gradient: that is where the object's sharp outline is, not the shadow's gentle ramp.
+// All of it runs on a working plane, the frame area-averaged by an integer factor (workingFactor: 2 for a 1024 px
+// frame, 1 for 384 px), and only the finished mask is brought back to full size.
 // The plane thresholded is the luminance, or for a colour object of the background's brightness the distance from
 // the border's colour (channel.ts; the caller says which, threshold-test.ts decides it per image).
 import { loadCv, type CV } from '../cv.ts';

@@ -5,6 +5,8 @@ import { describe, it } from 'node:test';
 import {
   CompressOptionsSchema,
   DEFAULT_CRF,
+  describeOptionIssues,
+  flagName,
   DEFAULT_MARGIN_PX,
   encoderSettings,
   MARKER_EXCLUDED,
@@ -103,5 +105,27 @@ describe('compress options: one owner, three views', () => {
     assert.equal(CompressOptionsSchema.safeParse({ x265Params: 'Frame_Threads=2' }).success, false);
     assert.equal(CompressOptionsSchema.safeParse({ x265Params: 'fps=25' }).success, false);
     assert.equal(CompressOptionsSchema.safeParse({ x265Params: 'aq-mode=3:psy-rd=0' }).success, true);
+  });
+  it('--quality auto: excludes --crf and --lossless, leaves crf null until chosen, parses idempotently; its tolerance needs it', () => {
+    const o = parseCompressOptions({ quality: 'auto', qualityTolerance: '0.05' as unknown as number });
+    assert.equal(o.crf, null);
+    assert.equal(o.qualityTolerance, 0.05);
+    assert.deepEqual(CompressOptionsSchema.parse(o), o);
+    const refused = (input: Record<string, unknown>, pattern: RegExp) => {
+      const r = CompressOptionsSchema.safeParse(input);
+      assert.equal(r.success, false, JSON.stringify(input));
+      assert.match(describeOptionIssues(r.error!, input, flagName), pattern);
+    };
+    refused({ quality: 'auto', crf: 30 }, /--crf and --quality exclude each other/);
+    refused({ quality: 'auto', lossless: true }, /--lossless and --quality exclude each other/);
+    refused({ qualityTolerance: 0.1 }, /--quality-tolerance applies only with --quality auto/);
+    for (const bad of ['0', '1.5', '1e-2', '-0.1', '0x1', '']) refused({ quality: 'auto', qualityTolerance: bad }, /--quality-tolerance/);
+    assert.equal(parseCompressOptions({ quality: 'auto', qualityTolerance: '.2' as unknown as number }).qualityTolerance, 0.2);
+  });
+
+  it('the marker refuses --quality auto, its tolerance and a backbone path (the stack carries no detector backbone)', () => {
+    for (const options of [{ quality: 'auto' }, { qualityTolerance: 0.1 }, { backbonePath: '/b.onnx' }]) {
+      assert.equal(MarkerContentSchema.safeParse({ options }).success, false, JSON.stringify(options));
+    }
   });
 });

@@ -12,6 +12,7 @@ import { createModelSegmenter, largestComponentFilled, thresholdTestStats } from
 import type { Mask } from '../../../lambdas/core/types.ts';
 import { iou, objectMask, objectScene, type ObjectPose } from './synthetic-images.ts';
 import { meanSaliencyModel } from './tiny-onnx.ts';
+import { withInputSide } from '../../../bench/extract-isnet.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const isnetPath = process.env.ADREEL_SEGMENT_MODEL ?? path.join(repoRoot, 'models', 'isnet.onnx');
@@ -20,6 +21,9 @@ const isnetAbsent = existsSync(isnetPath)
   : `no ISNet model at ${isnetPath}: run "node --import tsx bench/extract-isnet.ts" or set ADREEL_SEGMENT_MODEL`;
 const realScrew = '/work/shared/data/mvtec-screw/train/good/000.png';
 const realScrewAbsent = existsSync(realScrew) ? false : `real data not present (${realScrew})`;
+
+/** bench/isnet-side.ts: ISNet at 320 px against 1024 px on the first screws (see README "Speed"). */
+const MIN_IOU_320_VS_1024 = 0.8;
 
 async function rejectsWith(promise: Promise<unknown>, pattern: RegExp): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {
@@ -62,6 +66,16 @@ describe('createModelSegmenter: errors', () => {
     const segmenter = await createModelSegmenter({ modelPath: odd, kind: 'isnet' });
     assert.match(segmenter.description, /model isnet saliency\.onnx .*64x64/);
     await segmenter.dispose?.();
+  });
+});
+
+describe('withInputSide (bench/extract-isnet.ts --side)', () => {
+  it('refuses a side ISNet cannot halve six times, before reading the model', () => {
+    assert.throws(() => withInputSide(new Uint8Array(0), 300), /--side 300: must be a positive multiple of 64/);
+  });
+
+  it('refuses a model that is not the 1024 px ISNet export', () => {
+    assert.throws(() => withInputSide(meanSaliencyModel('input', 320), 320), /expected an input of \[1,3,1024,1024\]/);
   });
 });
 
@@ -147,5 +161,19 @@ describe('ISNet (rembg-compatible) on real weights', { skip: isnetAbsent }, () =
     assert.ok(insideOtsu / modelPixels > 0.97, `${(100 * insideOtsu / modelPixels).toFixed(1)}% of the mask inside Otsu's`);
     const overlap = iou(mask, otsu);
     assert.ok(overlap > 0.55, `IoU with Otsu ${overlap.toFixed(3)}`);
+  });
+
+  it('re-declared at 320 px (extract-isnet --side 320): runs at 320 and finds the same screw', { skip: realScrewAbsent }, async () => {
+    const smallPath = path.join(workDir, 'isnet-320.onnx');
+    await writeFile(smallPath, withInputSide(await readFile(isnetPath), 320));
+    const small = await createModelSegmenter({ modelPath: smallPath });
+    try {
+      assert.match(small.description, /model isnet isnet-320\.onnx .*input "input" 320x320/);
+      const { image } = await decodeImage(await readFile(realScrew), realScrew);
+      const overlap = iou(await small.segment(image, realScrew), await segmenter.segment(image, realScrew));
+      assert.ok(overlap > MIN_IOU_320_VS_1024, `IoU with the 1024 px model's mask ${overlap.toFixed(3)}`);
+    } finally {
+      await small.dispose?.();
+    }
   });
 });
