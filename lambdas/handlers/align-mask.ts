@@ -35,18 +35,46 @@ export interface AlignResult {
   groupUnion: string | null;
 }
 
-/** Kept between warm invocations of the same run: the segmenter and the reference's features cost the most to load. */
-let cached: { runKey: string; job: JobState; worker: AlignWorker } | undefined;
+/**
+ * Kept between warm invocations of the same run: the segmenter and the reference's features cost the most to load.
+ * A Lambda instance serves one invocation at a time, but a local interpreter may run invocations of two runs at once
+ * in one process: a worker replaced by another run's is closed only once no invocation is using it.
+ */
+interface CachedWorker {
+  runKey: string;
+  ready: Promise<{ job: JobState; worker: AlignWorker }>;
+  users: number;
+}
+let cached: CachedWorker | undefined;
 
-async function workerFor(runKey: string, ctx: StageContext, modelPath: string | undefined): Promise<{ job: JobState; worker: AlignWorker }> {
-  if (cached?.runKey === runKey) return cached;
-  const old = cached;
-  cached = undefined;
-  await old?.worker.close();
-  const job = await readJob(ctx.target);
-  const worker = await openAlignWorker(ctx, job, modelPath ?? job.options.modelPath);
-  cached = { runKey, job, worker };
+function closeWorker(entry: CachedWorker): void {
+  entry.ready
+    .then(({ worker }) => worker.close())
+    .catch((err: unknown) => logger.warn('closing an align worker failed', { run: entry.runKey, reason: err instanceof Error ? err.message : String(err) }));
+}
+
+function acquireWorker(runKey: string, ctx: StageContext, modelPath: string | undefined): CachedWorker {
+  if (cached?.runKey !== runKey) {
+    const old = cached;
+    cached = {
+      runKey,
+      users: 0,
+      ready: (async () => {
+        const job = await readJob(ctx.target);
+        return { job, worker: await openAlignWorker(ctx, job, modelPath ?? job.options.modelPath) };
+      })(),
+    };
+    if (old && old.users === 0) closeWorker(old);
+  }
+  cached.users++;
   return cached;
+}
+
+function releaseWorker(entry: CachedWorker, failed: boolean): void {
+  entry.users--;
+  // a worker that failed to open is not kept for the next invocation
+  if (failed && cached === entry) cached = undefined;
+  if (entry !== cached && entry.users === 0) closeWorker(entry);
 }
 
 export function createAlignMaskHandler(deps: () => HandlerDeps = defaultDeps) {
@@ -56,32 +84,53 @@ export function createAlignMaskHandler(deps: () => HandlerDeps = defaultDeps) {
     const d = deps();
     const modelPath = await d.modelPath();
     const ctx: StageContext = { source: d.ingest, target: runStore(d, run) };
-    const { job, worker } = await workerFor(`${run.dataset}/${run.runId}`, ctx, modelPath);
-    const result: AlignResult = { processed: 0, failed: 0, dropped: 0, partialUnion: null, groupUnion: null };
-    const drafts: FrameDraft[] = [];
-    for (const index of indices) {
-      if (index >= job.entries.length) throw new AdreelError(`item ${index} is beyond the ${job.entries.length} images of the run`, 'USAGE');
-      try {
-        const draft = await alignMaskStage(ctx, job, worker, index);
-        if (draft.dropped) result.dropped++;
-        drafts.push(draft);
-        result.processed++;
-      } catch (err) {
-        if (!(err instanceof AdreelError)) throw err;
-        const failure = { entryIndex: index, name: job.entries[index].name, code: err.code, message: err.message };
-        logger.warn('image failed', { entryIndex: index, image: failure.name, code: failure.code, reason: failure.message });
-        await writeState(ctx.target, RUN_STATE.failed(index), failure);
-        result.failed++;
-      }
+    const entry = acquireWorker(`${run.dataset}/${run.runId}`, ctx, modelPath);
+    let opened: Awaited<CachedWorker['ready']>;
+    try {
+      opened = await entry.ready;
+    } catch (err) {
+      releaseWorker(entry, true);
+      throw err;
     }
-    // after every mask and record of the batch is written: the partial holds exactly those of its kept images
-    const partial = 'Items' in event ? await writeBatchUnion(ctx.target, job, indices, drafts) : null;
-    if (partial) {
-      result.partialUnion = partial.key;
-      result.groupUnion = (await mergeGroupUnion(ctx.target, job.entries.length, groupOf(partial.first)))?.key ?? null;
+    try {
+      return await alignBatch(event, indices, ctx, opened.job, opened.worker);
+    } finally {
+      releaseWorker(entry, false);
     }
-    return result;
   });
+}
+
+async function alignBatch(
+  event: z.infer<typeof AlignEvent>,
+  indices: number[],
+  ctx: StageContext,
+  job: JobState,
+  worker: AlignWorker,
+): Promise<AlignResult> {
+  const result: AlignResult = { processed: 0, failed: 0, dropped: 0, partialUnion: null, groupUnion: null };
+  const drafts: FrameDraft[] = [];
+  for (const index of indices) {
+    if (index >= job.entries.length) throw new AdreelError(`item ${index} is beyond the ${job.entries.length} images of the run`, 'USAGE');
+    try {
+      const draft = await alignMaskStage(ctx, job, worker, index);
+      if (draft.dropped) result.dropped++;
+      drafts.push(draft);
+      result.processed++;
+    } catch (err) {
+      if (!(err instanceof AdreelError)) throw err;
+      const failure = { entryIndex: index, name: job.entries[index].name, code: err.code, message: err.message };
+      logger.warn('image failed', { entryIndex: index, image: failure.name, code: failure.code, reason: failure.message });
+      await writeState(ctx.target, RUN_STATE.failed(index), failure);
+      result.failed++;
+    }
+  }
+  // after every mask and record of the batch is written: the partial holds exactly those of its kept images
+  const partial = 'Items' in event ? await writeBatchUnion(ctx.target, job, indices, drafts) : null;
+  if (partial) {
+    result.partialUnion = partial.key;
+    result.groupUnion = (await mergeGroupUnion(ctx.target, job.entries.length, groupOf(partial.first)))?.key ?? null;
+  }
+  return result;
 }
 
 export const handler = createAlignMaskHandler();

@@ -2,9 +2,15 @@
 // into place, so a reader never sees a half-written object.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { checkKey, sortByKey, StorageError, type FolderStorage, type ObjectInfo } from '../ground/storage.ts';
+
+/** A temporary sibling unique to this write: two writes of one key in one process must not share it. */
+function partialPath(target: string): string {
+  return `${target}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
 
 export class LocalStorage implements FolderStorage {
   constructor(readonly root: string) {}
@@ -28,7 +34,7 @@ export class LocalStorage implements FolderStorage {
   async put(key: string, body: Uint8Array): Promise<void> {
     const target = this.path(key);
     await mkdir(dirname(target), { recursive: true });
-    const tmp = `${target}.partial-${process.pid}`;
+    const tmp = partialPath(target);
     await writeFile(tmp, body);
     await rename(tmp, target);
   }
@@ -36,7 +42,7 @@ export class LocalStorage implements FolderStorage {
   async putFile(key: string, localPath: string): Promise<void> {
     const target = this.path(key);
     await mkdir(dirname(target), { recursive: true });
-    const tmp = `${target}.partial-${process.pid}`;
+    const tmp = partialPath(target);
     await pipeline(createReadStream(localPath), createWriteStream(tmp));
     await rename(tmp, target);
   }

@@ -130,3 +130,47 @@ describe('handlers with fake deps (local folders as buckets)', () => {
     await assert.rejects(createDiscoverHandler(d)({ dataset: 'root2', runId: 'r2' }), /category "bad name" is not a usable name/);
   });
 });
+
+describe('align-mask with fake deps: invocations of two runs at once in one process (a local interpreter)', () => {
+  let root: string;
+  let twoDeps: HandlerDeps;
+  before(async () => {
+    root = await tempDir('adreel-handlers-two-');
+    for (const [i, name] of ['plant/a', 'plant/b'].entries()) await writeSyntheticFolder(join(root, INGEST, name), { count: 6, size: 96, seed: 20 + i });
+    twoDeps = await fakeDeps(root);
+  });
+  after(() => rm(root, { recursive: true, force: true }));
+
+  it("a run's worker is not closed while another run's invocation is using it: every image aligns", async () => {
+    const runs = ['plant/a', 'plant/b'].map((dataset) => ({ dataset, runId: `${dataset.replace('/', '-')}-run` }));
+    for (const r of runs) {
+      await createDiscoverHandler(() => twoDeps)({ ...r, options: OPTIONS });
+      await createPrepareReferenceHandler(() => twoDeps)({ ...r, options: OPTIONS });
+    }
+    // run a's batch stops before reading its second image until run b's invocation (which replaces the cached
+    // worker) has finished
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const ingest = twoDeps.ingest;
+    let aReads = 0;
+    const gated: HandlerDeps = {
+      ...twoDeps,
+      ingest: Object.assign(Object.create(Object.getPrototypeOf(ingest)), ingest, {
+        get: async (key: string) => {
+          if (key.startsWith('plant/a/') && key.endsWith('.png') && ++aReads === 2) await gate;
+          return ingest.get(key);
+        },
+      }),
+    };
+    const align = createAlignMaskHandler(() => gated);
+    const first = align({ BatchInput: runs[0], Items: [0, 1, 2].map((index) => ({ index })) });
+    while (aReads < 2) await new Promise((r) => setTimeout(r, 5));
+    const other = (await align({ BatchInput: runs[1], Items: [0, 1, 2].map((index) => ({ index })) })) as AlignResult;
+    release();
+    const a = (await first) as AlignResult;
+    assert.deepEqual([a.processed, a.failed, other.processed, other.failed], [3, 0, 3, 0]);
+    // and run a again, after run b: its worker is opened anew
+    const again = (await align({ BatchInput: runs[0], Items: [{ index: 3 }] })) as AlignResult;
+    assert.deepEqual([again.processed, again.failed], [1, 0]);
+  });
+});
