@@ -82,6 +82,9 @@ export async function reuseAlignmentStages(
     segmenter: m.alignment.segmenter,
     // the earlier run's warnings (its images' too); the drafts below carry none of their own
     warnings: m.warnings,
+    // the earlier run's decisions (alignment mode, misalignment metric): without them transform would align test
+    // images by similarity while these frames were moved by the decided mode (e.g. translation)
+    ...(m.decisions ? { decisions: m.decisions } : {}),
     ...(m.reference.layout ? { referenceLayout: m.reference.layout } : {}),
     stored: m.frame.scale ? { width: m.frame.width, height: m.frame.height, factor: m.frame.scale.factor } : storedSize(width, height, options.maxSide),
   };

@@ -49,7 +49,7 @@ describe('output size options', () => {
     assert.deepEqual(frames, [5, 6]);
   });
 
-  it('--reuse-alignment with the same options rebuilds the same reel; other options only re-encode', async () => {
+  it('--reuse-alignment with the same options rebuilds the same reel and keeps the decisions; other options only re-encode', async () => {
     const again = join(root, 'again');
     const s = await compressFolder(input, again, parseCompressOptions({ crf: 30, threads: 1, reuseAlignment: base }));
     assert.equal(s.seconds.align, undefined, 'no alignment ran');
@@ -59,6 +59,11 @@ describe('output size options', () => {
     assert.deepEqual(b.frames, a.frames, 'same frames, transforms and decoded hashes');
     assert.deepEqual(b.reference, a.reference);
     assert.deepEqual(b.mask, a.mask);
+    // the decisions that moved the frames (alignment mode, misalignment gate) come with them: transform follows them
+    assert.ok(a.decisions, 'the base output records its decisions');
+    assert.deepEqual(b.decisions.alignment, a.decisions.alignment);
+    assert.equal(b.decisions.misalignment.metric, a.decisions.misalignment.metric);
+    assert.equal(b.pose.model, a.pose.model);
 
     const other = await compressFolder(input, join(root, 'crf40'), parseCompressOptions({ crf: 40, threads: 1, reuseAlignment: base }));
     assert.ok(other.reelBytes < s.reelBytes, `CRF 40 ${other.reelBytes} B < CRF 30 ${s.reelBytes} B`);
