@@ -49,7 +49,8 @@ let cached: CachedWorker | undefined;
 
 function closeWorker(entry: CachedWorker): void {
   entry.ready
-    .then(({ worker }) => worker.close())
+    // a worker that failed to open holds nothing, and its invocation already reported why
+    .then(({ worker }) => worker.close(), () => undefined)
     .catch((err: unknown) => logger.warn('closing an align worker failed', { run: entry.runKey, reason: err instanceof Error ? err.message : String(err) }));
 }
 
