@@ -1,7 +1,6 @@
 // inspect: the figures of a compressed output, from its manifest and file sizes (no decoding).
 import type { Storage } from '../ground/storage.ts';
-import { loadManifest } from './artifacts.ts';
-import { KEYS } from './compress/job.ts';
+import { isManifestKey, loadManifest } from './artifacts.ts';
 import type { Manifest } from './manifest.ts';
 
 export interface InspectResult {
@@ -53,7 +52,7 @@ export function outputOverhead(m: Manifest, files: { key: string; bytes: number 
   const o: OutputOverhead = { manifest: 0, reference: 0, masks: 0, other: 0, total: 0 };
   for (const f of files) {
     if (reels.has(f.key)) continue;
-    if (f.key === KEYS.manifest) o.manifest += f.bytes;
+    if (isManifestKey(f.key)) o.manifest += f.bytes;
     else if (f.key === m.reference.file) o.reference += f.bytes;
     else if (masks.has(f.key)) o.masks += f.bytes;
     else o.other += f.bytes;

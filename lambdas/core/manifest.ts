@@ -1,29 +1,33 @@
-// The manifest: everything needed to trust, restore and transform a reel, as versioned JSON checked by zod.
+// The manifest: everything needed to trust, restore and transform a reel, as a versioned document checked by zod.
 // Names inside it become file names on restore, so every name must be a single safe path segment and names
 // must stay distinct on case-insensitive file systems.
-// Version 3 (written now) holds the same document as version 2 (below), packed: the per-frame records as columns
-// (lambdas/core/manifest-pack.ts), the whole document brotli-compressed, in a one-line JSON envelope
-// {schema, version, encoding, document}. Transforms are stored rounded (storedTransform: compress warps with the
-// rounded matrix, so the stored transform is the one used) and alignment figures to FIGURE_DECIMALS.
+// Version 4 (written now) holds the same document as versions 2 and 3, packed as in version 3 (per-frame records as
+// columns, brotli: lambdas/core/manifest-pack.ts) but stored as a binary file (manifest.bin: a header line, the
+// payload's sha256, the brotli bytes), not as Z85 text in JSON, which added 25%.
+// Version 3: the packed document in a one-line JSON envelope {schema, version, encoding, document} (manifest.json).
+// Transforms are stored rounded (storedTransform: compress warps with the rounded matrix, so the stored transform is
+// the one used) and alignment figures to FIGURE_DECIMALS.
 // Version 2: compact JSON (no indentation), one digest of the decoded frames per reel segment instead of one per
 // frame, no per-frame source sha256 (dataset.id covers the inputs), and `digest`: the sha256 of the canonical
 // serialization of the whole manifest without `digest`, so an edit of any field (present or added later) is
-// detected. In v3 the digest is over the same unpacked document, so packing cannot hide an edit. Versions 1 (per-frame
-// decodedSha256, no digest) and 2 are still read: users may have deleted the originals.
+// detected. In v3 and v4 the digest is over the same unpacked document, so packing cannot hide an edit. Versions 1
+// (per-frame decodedSha256, no digest), 2 and 3 are still read: users may have deleted the originals.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { decisionsSchema } from './decide/schema.ts';
 import { IntegrityError } from '../ground/errors.ts';
 import { CrfSchema } from './compress/options.ts';
 import { PoseSummarySchema } from './pose/summary.ts';
-import { packManifest, unpackManifest } from './manifest-pack.ts';
+import { MANIFEST_SCHEMA, manifestFileVersion, packManifestFile, unpackManifest, unpackManifestFile } from './manifest-pack.ts';
 import { EffectiveX265Schema } from './reel/x265-settings.ts';
 
-export const MANIFEST_SCHEMA = 'adreel.manifest';
-/** the version written */
-export const MANIFEST_VERSION = 3;
+export { MANIFEST_SCHEMA };
+/** the version written (a binary file) */
+export const MANIFEST_VERSION = 4;
 /** the versions read */
-export const MANIFEST_VERSIONS_READ = [1, 2, 3] as const;
+export const MANIFEST_VERSIONS_READ = [1, 2, 3, 4] as const;
+/** the versions stored as JSON (manifest.json); later ones are binary files (manifest.bin) */
+export const MANIFEST_JSON_VERSIONS = [1, 2, 3] as const;
 
 /**
  * Decimals a transform is stored with: the linear part to 1e-5 (0.01 px over a 1,000 px frame), the translation to
@@ -164,7 +168,7 @@ const qualitySchema = z.strictObject({
 export const ManifestSchema = z
   .strictObject({
     schema: z.literal(MANIFEST_SCHEMA),
-    version: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+    version: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]),
     createdAt: z.iso.datetime({ offset: true }),
     tool: z.strictObject({ name: z.literal('adreel'), version: z.string().min(1) }),
     dataset: z.strictObject({
@@ -301,7 +305,28 @@ export type Manifest = z.output<typeof ManifestSchema>;
 export type FrameRecord = Manifest['frames'][number];
 export type ReelRecord = Manifest['reels'][number];
 
-/** Validate the parsed JSON of a manifest file (any version read; v3 is unpacked first); `file` names it in errors. */
+/**
+ * Validate a manifest file's bytes (any version read: a binary version 4 file, or the JSON of versions 1-3);
+ * `format` is the one its file name stands for (artifacts.ts), `file` names it in errors.
+ */
+export function parseManifestFile(bytes: Buffer, format: 'binary' | 'json', file: string): Manifest {
+  const version = manifestFileVersion(bytes);
+  if (format === 'binary') {
+    if (version === undefined) throw new IntegrityError(file, `not an adreel manifest: a binary manifest starts with the line "${MANIFEST_SCHEMA} <version>"; damaged or not written by adreel`);
+    assertVersionRead(version, file);
+    if ((MANIFEST_JSON_VERSIONS as readonly number[]).includes(version)) throw new IntegrityError(file, `a version ${version} manifest is JSON, never binary: edited or damaged`);
+    return checkDocument(unpackManifestFile(bytes, file), version, file);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new IntegrityError(file, `not valid JSON (${(err as Error).message}); truncated or damaged`);
+  }
+  return parseManifest(json, file);
+}
+
+/** Validate the parsed JSON of a version 1-3 manifest file (v3 is unpacked first); `file` names it in errors. */
 export function parseManifest(json: unknown, file: string): Manifest {
   // Check the header first so a foreign file or another version gets one clear sentence, not a list of issues.
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
@@ -311,13 +336,17 @@ export function parseManifest(json: unknown, file: string): Manifest {
   if (header.schema !== MANIFEST_SCHEMA) {
     throw new IntegrityError(file, `not an adreel manifest: "schema" is ${JSON.stringify(header.schema)}, expected "${MANIFEST_SCHEMA}"`);
   }
-  if (!(MANIFEST_VERSIONS_READ as readonly unknown[]).includes(header.version)) {
-    throw new IntegrityError(
-      file,
-      `manifest version ${JSON.stringify(header.version)} is not supported: this adreel reads versions ${MANIFEST_VERSIONS_READ.join(', ')}`,
-    );
+  assertVersionRead(header.version, file);
+  if (!(MANIFEST_JSON_VERSIONS as readonly unknown[]).includes(header.version)) {
+    throw new IntegrityError(file, `a version ${header.version} manifest is a binary file, never JSON: edited or damaged`);
   }
   return checkDocument(header.version === 3 ? unpackManifest(json, file) : json, header.version as number, file);
+}
+
+function assertVersionRead(version: unknown, file: string): void {
+  if (!(MANIFEST_VERSIONS_READ as readonly unknown[]).includes(version)) {
+    throw new IntegrityError(file, `manifest version ${JSON.stringify(version)} is not supported: this adreel reads versions ${MANIFEST_VERSIONS_READ.join(', ')}`);
+  }
 }
 
 /** The digest (v2 and later) and the schema, on the (unpacked) document. */
@@ -342,15 +371,15 @@ function checkDocument(json: unknown, version: number, file: string): Manifest {
   return result.data;
 }
 
-/** The manifest file's text: sealed with its digest, packed (v3 envelope). Refuses to write a manifest that would not parse. */
-export function serializeManifest(m: Manifest): string {
+/** The manifest file's bytes: sealed with its digest, packed (version 4, binary). Refuses to write a manifest that would not parse. */
+export function serializeManifest(m: Manifest): Buffer {
   if (m.version !== MANIFEST_VERSION) throw new IntegrityError('manifest being written', `is version ${m.version}; only version ${MANIFEST_VERSION} is written`);
   const { digest: _old, ...body } = JSON.parse(JSON.stringify(m)) as Manifest;
   const sealed = { ...body, digest: manifestDigest(body) };
   checkDocument(sealed, MANIFEST_VERSION, 'manifest being written');
-  const text = `${JSON.stringify(packManifest(sealed))}\n`;
-  parseManifest(JSON.parse(text), 'manifest being written'); // the packed form reads back to the same, sealed document
-  return text;
+  const bytes = packManifestFile(sealed);
+  parseManifestFile(bytes, 'binary', 'manifest being written'); // the packed form reads back to the same, sealed document
+  return bytes;
 }
 
 /**
@@ -406,8 +435,13 @@ function formatPath(path: readonly PropertyKey[]): string {
   return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`)).join('');
 }
 
-/** The document a manifest file holds, unvalidated (v3 unpacked; earlier versions as they are): for tools and tests that read fields. */
+/** The document a version 1-3 manifest file's JSON holds, unvalidated (v3 unpacked): for tools and tests that read fields. */
 export function manifestDocument(json: unknown, file: string): Record<string, unknown> {
   const header = json as { version?: unknown };
   return header.version === 3 ? unpackManifest(json, file) : (json as Record<string, unknown>);
+}
+
+/** The document a manifest file holds (binary or JSON, any version), unvalidated: for tools and tests that read fields. */
+export function manifestFileDocument(bytes: Buffer, file: string): Record<string, unknown> {
+  return manifestFileVersion(bytes) !== undefined ? unpackManifestFile(bytes, file) : manifestDocument(JSON.parse(bytes.toString('utf8')), file);
 }

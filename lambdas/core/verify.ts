@@ -1,7 +1,7 @@
 // verify: is a compressed output intact? Manifest valid, every artifact's sha256 as recorded, every frame
 // decoding to its recorded hash. Reports problems instead of throwing, so a user sees all of them.
 import type { Storage } from '../ground/storage.ts';
-import { loadManifest, readChecked } from './artifacts.ts';
+import { loadManifest, manifestKeyOf, readChecked } from './artifacts.ts';
 import { AdreelError } from '../ground/errors.ts';
 import { decodeCheckedFrames } from './restore.ts';
 
@@ -26,7 +26,7 @@ export async function verifyOutput(
   }
   if (expectedDigest !== undefined && manifest.digest !== expectedDigest) {
     problems.push(
-      `${store.description}/manifest.json: digest ${manifest.digest?.slice(0, 16) ?? '(none, version 1)'}... is not the expected ${expectedDigest.slice(0, 16)}...: the manifest was replaced`,
+      `${store.description}/${manifestKeyOf(manifest.version)}: digest ${manifest.digest?.slice(0, 16) ?? '(none, version 1)'}... is not the expected ${expectedDigest.slice(0, 16)}...: the manifest was replaced`,
     );
   }
   const checks: [string, string][] = [[manifest.reference.file, manifest.reference.sha256]];

@@ -2,8 +2,7 @@
 // segment of a published run, checks every frame against the manifest, and writes the PNGs under `outputPrefix`.
 // The restore function invokes one per segment it needs (in parallel) and writes the SageMaker manifest itself.
 import { z } from 'zod';
-import { loadManifest } from '../core/artifacts.ts';
-import { KEYS } from '../core/compress/job.ts';
+import { parseManifestAt, readManifestFile } from '../core/artifacts.ts';
 import { IntegrityError } from '../ground/errors.ts';
 import { sha256 } from '../core/hash.ts';
 import { restoreSegment } from '../core/restore.ts';
@@ -32,9 +31,10 @@ export function createRestoreSegmentHandler(deps: () => HandlerDeps = defaultDep
   return defineHandler('restoreSegment', RestoreSegmentEvent, async (event): Promise<RestoreSegmentResult> => {
     const d = deps();
     const store = d.output(runPrefix(event));
-    const sha = sha256(await store.get(KEYS.manifest));
-    if (sha !== event.manifestSha256) throw new IntegrityError(`${store.description}/${KEYS.manifest}`, 'manifest differs from the one the restore was planned with');
-    const manifest = await loadManifest(store);
+    const { key, bytes } = await readManifestFile(store);
+    const where = `${store.description}/${key}`;
+    if (sha256(bytes) !== event.manifestSha256) throw new IntegrityError(where, 'manifest differs from the one the restore was planned with');
+    const manifest = parseManifestAt(key, bytes, where);
     const dest = d.output(event.outputPrefix);
     const frames = await restoreSegment(store, manifest, event.segment, event.frames, (f) => dest.put(f.fileName, f.png));
     return { segment: event.segment, frames };

@@ -21,7 +21,7 @@ import { LocalPipeline } from '../../infra/local/pipeline.ts';
 import { writeSyntheticFolder } from '../helpers/synthetic-folder.ts';
 import { INGEST, OUTPUT, pixelHashesOfFolder, pixelHashesOfPrefix, waitFor, writeMarker } from './harness.ts';
 import { parseCompressOptions } from '../../lambdas/core/compress/options.ts';
-import { manifestDocument } from '../../lambdas/core/manifest.ts';
+import { manifestFileDocument } from '../../lambdas/core/manifest.ts';
 
 const OPTIONS = { threads: 1, preset: 'ultrafast' as const, crf: 28, segmentFrames: 2, onAlignFailure: 'keep' as const };
 
@@ -77,7 +77,7 @@ describe('multi-class upload, segmented reels, fan-out restore (local end to end
     assert.equal(summary.totals.frames, 9);
     for (const c of ['bolt', 'bracket']) {
       const pointer = JSON.parse((await out.get(`datasets/plant/${c}/LATEST.json`)).toString('utf8'));
-      const manifest = manifestDocument(JSON.parse((await out.get(`${pointer.prefix}/manifest.json`)).toString('utf8')), 'manifest.json') as any;
+      const manifest = manifestFileDocument(await out.get(`${pointer.prefix}/manifest.bin`), 'manifest.bin') as any;
       assert.equal(manifest.reels[0].file, 'reel-000.mp4');
       for (const r of manifest.reels) assert.equal((await out.head(`${pointer.prefix}/${r.file}`))?.bytes, r.bytes);
     }

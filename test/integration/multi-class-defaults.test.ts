@@ -14,7 +14,7 @@ import { verifyOutput } from '../../lambdas/core/verify.ts';
 import { LocalStorage } from '../../lambdas/storage/local.ts';
 import { CI_TEST, CI_TRAIN, linkTestSubset, linkTrainSubset } from '../helpers/screw-subset.ts';
 import { tempDir } from '../helpers/synthetic-folder.ts';
-import { manifestDocument } from '../../lambdas/core/manifest.ts';
+import { manifestFileDocument } from '../../lambdas/core/manifest.ts';
 
 const missing = screwMissing() ?? bottleMissing();
 if (missing) console.log(`# skipping multi-class defaults test: ${missing}`);
@@ -49,7 +49,7 @@ describe('MVTec root with screw and bottle, default options (CI subsets)', { ski
     for (const c of summary.classes) {
       assert.ok(c.outputBytes < c.inputBytes / 5, `${c.class}: ${c.outputBytes} of ${c.inputBytes} bytes`);
       assert.ok((c.outliers ?? []).length <= 2, `${c.class}: ${JSON.stringify(c.outliers)}`);
-      const manifest = (manifestDocument(JSON.parse(await readFile(join(root, 'out', c.class!, 'manifest.json'), 'utf8')), 'manifest.json') as any);
+      const manifest = (manifestFileDocument(await readFile(join(root, 'out', c.class!, 'manifest.bin')), 'manifest.bin') as any);
       assert.equal(manifest.decisions.alignment.mode, c.decisions!.alignment.mode);
       assert.ok(manifest.decisions.misalignment.gate.threshold < manifest.decisions.misalignment.gate.median);
     }

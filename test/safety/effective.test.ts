@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { assertNoStack, assertUnchanged, exists, FAST, runCli, safetyFixture, visibleEntries } from '../helpers/safety.ts';
 import { DEFAULT_RATE_FPS } from '../../lambdas/core/compress/options.ts';
-import { manifestDocument } from '../../lambdas/core/manifest.ts';
+import { manifestFileDocument } from '../../lambdas/core/manifest.ts';
 
 describe('safety: effective encoder settings', () => {
   let root: string;
@@ -22,7 +22,7 @@ describe('safety: effective encoder settings', () => {
     const out = join(root, 'lossless');
     const r = await runCli(['compress', input, out, ...FAST, '--lossless', '--x265', 'ctu=16', '--segment-frames', '2']);
     assert.equal(r.code, 0, r.stderr);
-    const m = manifestDocument(JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')), 'manifest.json') as any;
+    const m = manifestFileDocument(await readFile(join(out, 'manifest.bin')), 'manifest.bin') as any;
     assert.equal(m.reels.length, 2, 'two segments, one shared record');
     const e = m.codec.effective;
     assert.equal(e.lossless, true);

@@ -10,7 +10,8 @@ import { AdreelError, DatasetError, UsageError } from '../../ground/errors.ts';
 import { sha256 } from '../hash.ts';
 import { compactDecisions, type Decisions, type Outlier } from '../decide/index.ts';
 import { onInterrupt } from '../interrupt.ts';
-import { parseManifest, type Manifest } from '../manifest.ts';
+import type { Manifest } from '../manifest.ts';
+import { manifestKeyAmong, manifestKeyOf, parseManifestAt } from '../artifacts.ts';
 import { assertDisjoint, filesBelow, fsError, lockDestination, nameDestination, publishStaging, siblingName } from '../output-safety.ts';
 import { withScratchRoot } from '../scratch.ts';
 import { assertNoDanglingLinks, mixedSizesWarning } from '../input-checks.ts';
@@ -170,9 +171,9 @@ async function chooseQuality(ctx: StageContext, job: JobState, drafts: FrameDraf
   }
 }
 
-/** The files an adreel manifest lists as its output: the only ones a recompress may replace. */
+/** The files an adreel manifest lists as its output (its own file: manifest.bin, or manifest.json before version 4): the only ones a recompress may replace. */
 export function manifestArtifacts(m: Manifest): string[] {
-  const files = [KEYS.manifest, m.reference.file, ...m.reels.map((r) => r.file)];
+  const files = [manifestKeyOf(m.version), m.reference.file, ...m.reels.map((r) => r.file)];
   if (m.reference.maskFile) files.push(m.reference.maskFile);
   if (m.mask) files.push(m.mask.file);
   return [...new Set(files)].sort();
@@ -224,7 +225,9 @@ async function assertWritableOutput(out: string, id: string): Promise<string[]> 
   if (files.length === 0 && (await readdir(out)).length === 0) return [];
   let manifest: Manifest;
   try {
-    manifest = parseManifest(JSON.parse(await readFile(join(out, KEYS.manifest), 'utf8')), join(out, KEYS.manifest));
+    const key = manifestKeyAmong(files, out);
+    if (!key) throw new Error('no manifest');
+    manifest = parseManifestAt(key, await readFile(join(out, key)), join(out, key));
   } catch {
     throw new DatasetError('output folder is not empty and holds no adreel manifest (or an invalid one); refusing to overwrite it (choose a new or empty folder)', out);
   }

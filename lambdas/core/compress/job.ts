@@ -13,7 +13,10 @@ import { readState, RUN_STATE } from '../run-state/index.ts';
 
 /** Keys of the published artifacts, relative to the output store (intermediates: lambdas/core/run-state). */
 export const KEYS = {
-  manifest: 'manifest.json',
+  /** the manifest (version 4 on: a binary file, manifest-pack.ts); written last */
+  manifest: 'manifest.bin',
+  /** the manifest of outputs written before version 4 (versions 1-3: JSON); read, never written */
+  manifestJson: 'manifest.json',
   reference: 'reference.png',
   /** the compact reference (compact-reference.ts), WebP lossless */
   referenceCompact: 'reference.webp',

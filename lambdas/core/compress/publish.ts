@@ -7,7 +7,7 @@ import { decodeMask } from '../image-io.ts';
 import { poseModelKind } from '../pose/model.ts';
 import { summarizePoses } from '../pose/summary.ts';
 import { alignModeOf } from './align-mask.ts';
-import { MANIFEST_SCHEMA, MANIFEST_VERSION, parseManifest, segmentFramesSha256, serializeManifest, storedAlignment, storedEvidence, type Manifest } from '../manifest.ts';
+import { MANIFEST_SCHEMA, MANIFEST_VERSION, parseManifestFile, segmentFramesSha256, serializeManifest, storedAlignment, storedEvidence, type Manifest } from '../manifest.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { REEL_FPS } from '../reel/encode.ts';
 import type { EncodedReel } from './encode.ts';
@@ -111,9 +111,9 @@ export async function publishManifestStage(
     if (pose) manifest.pose = pose;
   }
   // Validated and sealed with its digest before writing, so a manifest that would not parse is never published.
-  const text = serializeManifest(manifest);
-  await ctx.target.put(KEYS.manifest, Buffer.from(text));
-  return parseManifest(JSON.parse(text), KEYS.manifest);
+  const bytes = serializeManifest(manifest);
+  await ctx.target.put(KEYS.manifest, bytes);
+  return parseManifestFile(bytes, 'binary', KEYS.manifest);
 }
 
 /**

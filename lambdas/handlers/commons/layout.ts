@@ -1,6 +1,6 @@
 // Where a run's objects live. Ingest bucket: `<dataset>/<images>` and the `<dataset>/_READY` marker (read only).
 // Output bucket:
-//   datasets/<dataset>/runs/<runId>/   the published artifacts of one run (manifest.json written last)
+//   datasets/<dataset>/runs/<runId>/   the published artifacts of one run (manifest.bin written last)
 //   datasets/<dataset>/LATEST.json     which run is current; written after the run's manifest, so readers never
 //                                      see a run that is still being written
 //   work/<dataset>/<runId>/.work/...   intermediates (expired by a lifecycle rule on work/)

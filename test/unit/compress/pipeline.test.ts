@@ -17,7 +17,7 @@ import { warpImage } from '../../../lambdas/core/align/index.ts';
 import { tempDir, writeSyntheticFolder } from '../../helpers/synthetic-folder.ts';
 import { parseCompressOptions } from '../../../lambdas/core/compress/options.ts';
 import { parseTransformReport, TRANSFORM_REPORT_FILE } from '../../../lambdas/core/transform-report.ts';
-import { manifestDocument } from '../../../lambdas/core/manifest.ts';
+import { manifestFileDocument } from '../../../lambdas/core/manifest.ts';
 
 const SIZE = 256;
 const COUNT = 10;
@@ -47,7 +47,7 @@ describe('compress / restore / verify on generated screws', () => {
     for (const f of s.manifest.frames) assert.ok(f.alignment?.ok, `${f.name} aligned`);
     assert.deepEqual(await snapshot(input), before, 'inputs are never modified');
     const files = (await readdir(lossy)).sort();
-    assert.deepEqual(files, ['manifest.json', 'mask.bin', 'reel.mp4', 'reference-mask.bin', 'reference.webp']);
+    assert.deepEqual(files, ['manifest.bin', 'mask.bin', 'reel.mp4', 'reference-mask.bin', 'reference.webp']);
     assert.equal((await verifyOutput(new LocalStorage(lossy))).ok, true);
   });
 
@@ -77,7 +77,7 @@ describe('compress / restore / verify on generated screws', () => {
     const part = join(root, 'part');
     assert.equal(await main(['restore', lossy, part, '--frames', '2-4', '--quiet']), 0);
     // reel positions, not name order: frames are ordered by similarity inside the reel; the manifest says which
-    const manifest = (manifestDocument(JSON.parse(await readFile(join(lossy, 'manifest.json'), 'utf8')), 'manifest.json') as any) as { frames: { stem: string }[] };
+    const manifest = (manifestFileDocument(await readFile(join(lossy, 'manifest.bin')), 'manifest.bin') as any) as { frames: { stem: string }[] };
     assert.deepEqual((await readdir(part)).sort(), manifest.frames.slice(2, 5).map((f) => `${f.stem}.png`).sort());
     const orig = join(root, 'orig');
     assert.equal(await main(['restore', lossy, orig, '--frames', '1-1', '--original-geometry', '--quiet']), 0);
@@ -115,7 +115,7 @@ describe('compress / restore / verify on generated screws', () => {
     await assert.rejects(collect(restoreFrames(new LocalStorage(damaged))), /tampered|damaged/);
     await writeFile(reel, bytes.subarray(0, bytes.length >> 1));
     await assert.rejects(collect(restoreFrames(new LocalStorage(damaged))), /truncated|bytes/);
-    await writeFile(join(damaged, 'manifest.json'), '{"schema":"adreel.manifest"');
+    await writeFile(join(damaged, 'manifest.bin'), 'adreel.manifest 4\n');
     assert.equal(await main(['verify', damaged, '--quiet']), 1);
     const dest = join(root, 'never');
     assert.equal(await main(['restore', damaged, dest, '--quiet']), 1);

@@ -9,7 +9,8 @@ import { compressClasses, compressFolder, listClasses } from '../../../lambdas/c
 import { RunSummarySchema } from '../../../lambdas/core/run-summary.ts';
 import { frameSha256 } from '../../../lambdas/core/hash.ts';
 import { decodeImage } from '../../../lambdas/core/image-io.ts';
-import { parseManifest, manifestDocument } from '../../../lambdas/core/manifest.ts';
+import { manifestFileDocument } from '../../../lambdas/core/manifest.ts';
+import { loadManifest } from '../../../lambdas/core/artifacts.ts';
 import { restoreFrames, restoreFramesParallel } from '../../../lambdas/core/restore.ts';
 import { verifyOutput } from '../../../lambdas/core/verify.ts';
 import { LocalStorage } from '../../../lambdas/storage/local.ts';
@@ -55,7 +56,7 @@ describe('segmented reels (CLI path)', () => {
 
     const out = join(root, 'seg');
     assert.equal(await quietMain(['compress', input, out, '--preset', 'ultrafast', '--threads', '1', '--on-align-failure', 'keep', '--segment-frames', '4', '--quiet']), 0);
-    const m = parseManifest(JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')), 'manifest.json');
+    const m = await loadManifest(new LocalStorage(out));
     assert.deepEqual(m.reels.map((r) => [r.file, r.firstFrame, r.frameCount]), [['reel-000.mp4', 0, 4], ['reel-001.mp4', 4, 4], ['reel-002.mp4', 8, 2]]);
     for (const r of m.reels) {
       const bytes = await readFile(join(out, r.file));
@@ -133,7 +134,7 @@ describe('segmented reels (CLI path)', () => {
     assert.equal(summary.totals.frames, 9);
     for (const c of ['bolt', 'bracket']) {
       assert.equal((await verifyOutput(new LocalStorage(join(out, c)))).ok, true, c);
-      const m = (manifestDocument(JSON.parse(await readFile(join(out, c, 'manifest.json'), 'utf8')), 'manifest.json') as any);
+      const m = (manifestFileDocument(await readFile(join(out, c, 'manifest.bin')), 'manifest.bin') as any);
       assert.equal(m.dataset.sourceLayout, 'mvtec');
     }
     // the same thing through the function, which also refuses a folder without categories

@@ -14,7 +14,7 @@ import { restoreFrames } from '../../../lambdas/core/restore.ts';
 import { verifyOutput } from '../../../lambdas/core/verify.ts';
 import { LocalStorage } from '../../../lambdas/storage/local.ts';
 import { tempDir, writeSyntheticFolder } from '../../helpers/synthetic-folder.ts';
-import { manifestDocument } from '../../../lambdas/core/manifest.ts';
+import { manifestFileDocument } from '../../../lambdas/core/manifest.ts';
 
 const SIZE = 256;
 const COUNT = 8;
@@ -38,7 +38,7 @@ describe('output size options', () => {
     assert.match(args[args.indexOf('-x265-params') + 1], /(^|:)fps=25(:|$)/);
     const one = buildX265OutputArgs(encoderSettings({ crf: 30, rateFps: 1 }), 'gray', 'x.mp4');
     assert.doesNotMatch(one[one.indexOf('-x265-params') + 1], /fps=/);
-    const m = (manifestDocument(JSON.parse(await readFile(join(base, 'manifest.json'), 'utf8')), 'manifest.json') as any);
+    const m = (manifestFileDocument(await readFile(join(base, 'manifest.bin')), 'manifest.bin') as any);
     assert.equal(m.codec.rateFps, 25, 'the default');
     const slow = await compressFolder(input, join(root, 'fps1'), parseCompressOptions({ crf: 30, threads: 1, rateFps: 1, reuseAlignment: base }));
     const fast = await inspectOutput(new LocalStorage(base));
@@ -53,8 +53,8 @@ describe('output size options', () => {
     const again = join(root, 'again');
     const s = await compressFolder(input, again, parseCompressOptions({ crf: 30, threads: 1, reuseAlignment: base }));
     assert.equal(s.seconds.align, undefined, 'no alignment ran');
-    const a = (manifestDocument(JSON.parse(await readFile(join(base, 'manifest.json'), 'utf8')), 'manifest.json') as any);
-    const b = (manifestDocument(JSON.parse(await readFile(join(again, 'manifest.json'), 'utf8')), 'manifest.json') as any);
+    const a = (manifestFileDocument(await readFile(join(base, 'manifest.bin')), 'manifest.bin') as any);
+    const b = (manifestFileDocument(await readFile(join(again, 'manifest.bin')), 'manifest.bin') as any);
     assert.deepEqual(b.reels, a.reels, 'byte-identical reel');
     assert.deepEqual(b.frames, a.frames, 'same frames, transforms and decoded hashes');
     assert.deepEqual(b.reference, a.reference);
@@ -105,7 +105,7 @@ describe('output size options', () => {
 
   it('the output keeps a compact reference (a part of the frame, WebP lossless) and small masks; inspect names the overhead', async () => {
     const r = await inspectOutput(new LocalStorage(base));
-    const m = (manifestDocument(JSON.parse(await readFile(join(base, 'manifest.json'), 'utf8')), 'manifest.json') as any);
+    const m = (manifestFileDocument(await readFile(join(base, 'manifest.bin')), 'manifest.bin') as any);
     assert.equal(m.reference.file, 'reference.webp');
     assert.ok(m.reference.layout.width <= SIZE && m.reference.layout.height <= SIZE);
     assert.equal(r.overhead.total, r.outputBytes - r.reelBytes);

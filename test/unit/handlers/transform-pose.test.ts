@@ -36,7 +36,7 @@ describe('transform handler with fake deps (mock buckets): the same pose fields 
     }
     // compressed by the CLI's compress straight into the (mock) output bucket, then published by its pointer
     await compressFolder(train, join(dir, OUTPUT, RUN_PREFIX), parseCompressOptions({ crf: 28, threads: 1, preset: 'ultrafast', segmenter: 'threshold' }));
-    const manifest = await readFile(join(dir, OUTPUT, RUN_PREFIX, 'manifest.json'));
+    const manifest = await readFile(join(dir, OUTPUT, RUN_PREFIX, 'manifest.bin'));
     const pointer: LatestPointer = { runId: 'r1', prefix: RUN_PREFIX, manifestSha256: sha256(manifest), publishedAt: new Date(0).toISOString() };
     await mkdir(join(dir, OUTPUT, 'datasets', DATASET), { recursive: true });
     await writeFile(join(dir, OUTPUT, pointerKey(DATASET)), JSON.stringify(pointer));

@@ -10,7 +10,7 @@ import { compressFolder } from '../../../lambdas/cli/local-runs.ts';
 import { parseCompressOptions, type  CompressOptionsInput } from '../../../lambdas/core/compress/options.ts';
 import { LocalStorage } from '../../../lambdas/storage/local.ts';
 import { tempDir, writeSyntheticFolder } from '../../helpers/synthetic-folder.ts';
-import { manifestDocument } from '../../../lambdas/core/manifest.ts';
+import { manifestFileDocument } from '../../../lambdas/core/manifest.ts';
 
 const BASE: CompressOptionsInput = { threads: 1, segmenter: 'threshold', preset: 'ultrafast' };
 const MEMBERS: CompressOptionsInput[] = [
@@ -23,8 +23,8 @@ async function contents(dir: string): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
   for (const o of await new LocalStorage(dir).list('')) {
     const bytes = await readFile(join(dir, o.key));
-    if (o.key === 'manifest.json') {
-      const m = manifestDocument(JSON.parse(bytes.toString('utf8')), 'manifest.json');
+    if (o.key === 'manifest.bin') {
+      const m = manifestFileDocument(bytes, 'manifest.bin');
       delete m.createdAt;
       delete m.digest; // covers createdAt
       files[o.key] = JSON.stringify(m);
