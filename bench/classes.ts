@@ -7,7 +7,7 @@
 //        [--seeds 0-4] [--kernel linear,lanczos3] [--json FILE] [--work DIR] [--no-eval]
 // --train / --test limit each real class to its first N training images and N test images spread over the defect
 // types (PROTOCOL "CI subset" style); the default is the whole class. --no-eval: decisions and bytes only (no PaDiM).
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalStorage } from '../lambdas/storage/local.ts';
@@ -16,7 +16,7 @@ import { compressFolder, transformFolder } from '../lambdas/cli/local-runs.ts';
 import type { CompressSummary } from '../lambdas/core/compress/compress-folder.ts';
 import { encodePng } from '../lambdas/core/image-io.ts';
 import { applyAffine, composeAffine, invertAffine } from '../lambdas/core/align/affine.ts';
-import { parseManifest } from '../lambdas/core/manifest.ts';
+import { loadManifest } from '../lambdas/core/artifacts.ts';
 import type { Affine } from '../lambdas/core/types.ts';
 import { restoreFramesParallel } from '../lambdas/core/restore.ts';
 import { StagedFolder } from '../lambdas/core/staged-folder.ts';
@@ -136,7 +136,7 @@ const GENERATED = { count: 48, size: 256 };
  * observable). Deformed parts (periodic class) are named with their error and whether they were flagged.
  */
 async function poseErrors(outDir: string, poses: Map<string, { pose: Affine | null; deformed: boolean }>, centreOnly: boolean, flagged: Set<string>): Promise<Row['poseError']> {
-  const manifest = parseManifest(JSON.parse(await readFile(join(outDir, 'manifest.json'), 'utf8')), 'manifest.json');
+  const manifest = await loadManifest(new LocalStorage(outDir));
   const refPose = poses.get(manifest.reference.name)?.pose;
   if (!refPose) return undefined;
   const half = 0.22 * GENERATED.size;

@@ -24,7 +24,7 @@ import { evaluateRobustFromFolders, ROBUST_KERNELS, ROBUST_SEEDS } from '../lamb
 import { runPlacementClass, type PlacementOutcome } from './lib/pose-placements.ts';
 import { sharedDir } from './lib/shared-data.ts';
 import { parseCompressOptions } from '../lambdas/core/compress/options.ts';
-import { parseManifest } from '../lambdas/core/manifest.ts';
+import { hasManifest, loadManifest } from '../lambdas/core/artifacts.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -87,10 +87,10 @@ if (!args['synthetic-only']) {
     const out = join(work, name, 'out');
     const transformed = join(work, name, 'transformed');
     const restored = join(work, name, 'restored');
-    if (!existsSync(join(out, 'manifest.json'))) {
+    if (!(await hasManifest(new LocalStorage(out)))) {
       await compressFolder(category, out, parseCompressOptions({ crf: 28, modelPath: existsSync('models/isnet.onnx') ? 'models/isnet.onnx' : undefined }));
     }
-    const manifest = parseManifest(JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')), join(out, 'manifest.json'));
+    const manifest = await loadManifest(new LocalStorage(out));
     // --retransform: the pose rule changed (the images and the detector's scores do not)
     if (args.retransform) await rm(transformed, { recursive: true, force: true });
     if (!existsSync(join(transformed, 'transform-report.json'))) await transformFolder(out, category, transformed);

@@ -20,6 +20,7 @@ import { restoreFrames } from '../lambdas/core/restore.ts';
 import { checkNoWorseThanRaw, evaluateRobustFromFolders, parseKernelList, parseSeedList, type AurocCell, type RobustEvalResult } from '../lambdas/eval/robust.ts';
 import { formatBytes, writeReport } from '../lambdas/report/index.ts';
 import { LocalStorage } from '../lambdas/storage/local.ts';
+import { hasManifest } from '../lambdas/core/artifacts.ts';
 import { screenshotReport } from './lib/chromium.ts';
 import { screwDir } from './lib/shared-data.ts';
 import { prepareInputs } from './lib/table1/inputs.ts';
@@ -103,7 +104,7 @@ async function main(): Promise<void> {
   try {
     // The one alignment.
     const base = resolve(values.base ?? join(out, 'base'));
-    if (!(await exists(join(base, 'manifest.json')))) {
+    if (!(await hasManifest(new LocalStorage(base)))) {
       log(`aligning once: ${base}`);
       await compressFolder(inputs.categoryDir, base, parseCompressOptions({ crf: Number(values['base-crf']), threads }), {});
     }
@@ -112,7 +113,7 @@ async function main(): Promise<void> {
       const dir = join(out, 'points', spec.id);
       const options: CompressOptionsInput = { crf: spec.crf, rateFps: spec.rateFps, maxSide: spec.maxSide, threads, reuseAlignment: base };
       let buildSeconds = 0;
-      if (!(await exists(join(dir, 'out', 'manifest.json')))) {
+      if (!(await hasManifest(new LocalStorage(join(dir, 'out'))))) {
         log(`${spec.id}: re-encoding from the base alignment`);
         const t = performance.now();
         await rm(dir, { recursive: true, force: true });

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { compressFolder, transformFolder } from '../../../lambdas/cli/local-runs.ts';
 import type { CompressSummary } from '../../../lambdas/core/compress/compress-folder.ts';
 import { parseCompressOptions } from '../../../lambdas/core/compress/options.ts';
-import { parseManifest, type Manifest } from '../../../lambdas/core/manifest.ts';
+import type { Manifest } from '../../../lambdas/core/manifest.ts';
+import { loadManifest } from '../../../lambdas/core/artifacts.ts';
 import { resolveFfmpeg } from '../../../lambdas/core/reel/ffmpeg.ts';
 import { restoreFrames } from '../../../lambdas/core/restore.ts';
 import { evaluateFromFolders, type EvalResult } from '../../../lambdas/eval/evaluate.ts';
@@ -225,7 +226,7 @@ export async function buildVariant(spec: VariantSpec, transformsTest: boolean, c
   if (spec.kind !== 'reel') return built;
   built.outDir = join(dir, 'out');
   if (!transformsTest) return built;
-  const m = parseManifest(await readJson<unknown>(join(built.outDir, 'manifest.json')), join(built.outDir, 'manifest.json'));
+  const m = await loadManifest(new LocalStorage(built.outDir));
   const t = await transformTest(built.outDir, m, ctx);
   return {
     ...built,

@@ -3,10 +3,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { parseManifest, type Manifest } from '../../../lambdas/core/manifest.ts';
+import type { Manifest } from '../../../lambdas/core/manifest.ts';
+import { hasManifest, loadManifest } from '../../../lambdas/core/artifacts.ts';
+import { LocalStorage } from '../../../lambdas/storage/local.ts';
 import { formatBytes } from '../../../lambdas/report/html.ts';
 import type { AlignmentSection, RatePlot, RateSeries, ReportInput, ReportTable } from '../../../lambdas/report/types.ts';
-import { exists, readJson } from './cache.ts';
 import type { PointSummary, RunInfo } from './results.ts';
 import { formatStats } from './stats.ts';
 import { PAPER_TABLE1 } from './variants.ts';
@@ -169,8 +170,8 @@ async function cropPng(file: string, crop: Manifest['frame']['crop']): Promise<U
 
 /** The reference, union mask, a grid of restored aligned frames, the score histogram and the worst frames. */
 export async function alignmentSection(point: PointSummary, source: string, gridSize = 24, worstCount = 8): Promise<AlignmentSection | undefined> {
-  if (!point.outDir || !(await exists(join(point.outDir, 'manifest.json')))) return undefined;
-  const m = parseManifest(await readJson<unknown>(join(point.outDir, 'manifest.json')), join(point.outDir, 'manifest.json'));
+  if (!point.outDir || !(await hasManifest(new LocalStorage(point.outDir)))) return undefined;
+  const m = await loadManifest(new LocalStorage(point.outDir));
   if (!m.alignment.enabled) return undefined;
   const crop = m.frame.crop;
   const frameFile = (i: number) => join(point.trainDir, `${m.frames[i].stem}.png`);
