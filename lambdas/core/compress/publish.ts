@@ -134,7 +134,7 @@ function flagOutliers(job: JobState, kept: FrameDraft[]): { decisions: Decisions
     const d = byName.get(o.name)!;
     const text = `${o.name}: an outlier of its dataset: ${label} ${o.value.toFixed(3)} is ${(-o.margin).toFixed(3)} below the gate ${gate!.threshold.toFixed(3)} (median ${gate!.median.toFixed(3)})`;
     if (job.options.onAlignFailure === 'fail') throw new AlignmentError(o.name, `${text.slice(o.name.length + 2)}; strict mode (--on-align-failure fail)`, d.alignment!.score);
-    // copies: the drafts may be shared (a bench family publishes several outputs from one alignment)
+    // copies: the drafts are the caller's, left as they were
     flagged.set(d.entryIndex, {
       ...d,
       alignment: { ...d.alignment!, outlier: { value: o.value, margin: o.margin } },
