@@ -3,11 +3,15 @@
 // time stamp and the digest over it, reel, masks, reference), or Table 1 and the sweep would not measure the product
 // and a cached point could not stand for either path. Synthetic screws, threads pinned so the reels are reproducible.
 import assert from 'node:assert/strict';
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { alignmentGroup, compressFamily, familiesOf, type FamilySummary } from '../../../bench/lib/table1/family.ts';
 import { geometryOf } from '../../../bench/lib/table1/pipeline.ts';
+import { alignmentSection } from '../../../bench/lib/table1/report-data.ts';
+import type { PointSummary } from '../../../bench/lib/table1/results.ts';
+import { restoreFrames } from '../../../lambdas/core/restore.ts';
+import sharp from 'sharp';
 import { familyPlan } from '../../../bench/lib/table1/session.ts';
 import { TABLE1_ROWS, type VariantSpec } from '../../../bench/lib/table1/variants.ts';
 import { compressFolder } from '../../../lambdas/cli/local-runs.ts';
@@ -106,5 +110,19 @@ describe('bench family builder (--reuse-alignment)', () => {
     // one new reel with a measured base of its group: a family of one (it re-encodes, it does not align)
     const one = familyPlan(session, [rows[0]], (r) => r.spec, true, [{ ...(rows[1].spec as Extract<VariantSpec, { kind: 'reel' }>), id: 'earlier' }]);
     assert.deepEqual((one.families as unknown as { bases: VariantSpec[] }[]).map((f) => f.bases.map((b) => b.id)), [['earlier']]);
+  });
+
+  it("the report's alignment pictures read from a member's output (packed union mask, compact reference)", async () => {
+    const trainDir = join(work, 'restored-0');
+    await mkdir(trainDir);
+    for await (const f of restoreFrames(new LocalStorage(out(0)))) await writeFile(join(trainDir, f.fileName), f.png);
+    const section = await alignmentSection({ outDir: out(0), trainDir, settings: 'crf 30' } as PointSummary, 'test');
+    assert.ok(section?.unionMask, 'a masked output has a union mask picture');
+    const bytesOf = (i: unknown) => (i as { bytes: Uint8Array }).bytes;
+    const mask = await sharp(bytesOf(section.unionMask)).metadata();
+    assert.equal(mask.format, 'png');
+    assert.equal(mask.width, family[0].manifest.frame.width);
+    assert.ok((await sharp(bytesOf(section.reference)).metadata()).width);
+    assert.equal(section.frames.length, family[0].frames);
   });
 });
