@@ -7,7 +7,9 @@
 //
 //   node --import tsx bench/size-sweep.ts [--data DIR] [--out DIR] [--base DIR] [--points "crf=28;crf=40;crf=28,side=256"]
 //                                         [--seeds 0-4] [--kernels linear,lanczos3] [--tolerance 0.005] [--limit N] [--test-limit M]
-//                                         [--screenshot PNG]
+//                                         [--search "lo-hi[,fps=F][,side=S]"] [--screenshot PNG]
+// --search finds the largest CRF on the step-1 grid in [lo, hi] that holds the robust rule (bisection; accuracy is
+// assumed to fall as CRF rises), measuring each visited CRF as a point; several ranges separated by ";".
 // A point is "crf=N[,fps=F][,side=S]" (fps: x265 rate-control frame rate, default options.ts's; side: --max-side).
 import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +20,7 @@ import { DEFAULT_RATE_FPS, parseCompressOptions, type CompressOptionsInput } fro
 import { inspectOutput, type InspectResult } from '../lambdas/core/inspect.ts';
 import { restoreFrames } from '../lambdas/core/restore.ts';
 import { checkNoWorseThanRaw, evaluateRobustFromFolders, parseKernelList, parseSeedList, type AurocCell, type RobustEvalResult } from '../lambdas/eval/robust.ts';
+import type { ResizeKernel } from '../lambdas/eval/preprocess.ts';
 import { formatBytes, writeReport } from '../lambdas/report/index.ts';
 import { LocalStorage } from '../lambdas/storage/local.ts';
 import { screenshotReport } from './lib/chromium.ts';
@@ -32,6 +35,7 @@ const { values } = parseArgs({
     base: { type: 'string' },
     'base-crf': { type: 'string', default: '28' },
     points: { type: 'string', default: 'crf=28;crf=37;crf=42;crf=28,side=256;crf=34,side=256' },
+    search: { type: 'string' },
     seeds: { type: 'string', default: '0-4' },
     kernels: { type: 'string', default: 'linear,lanczos3' },
     tolerance: { type: 'string', default: '0.005' },
@@ -83,6 +87,118 @@ async function cachedJson<T>(file: string, make: () => Promise<T>): Promise<T> {
   return value;
 }
 
+interface PointContext {
+  out: string;
+  base: string;
+  categoryDir: string;
+  threads: number;
+  seeds: number[];
+  kernels: readonly ResizeKernel[];
+}
+
+/** Builds one point from the base alignment (cached in --out), restores it, transforms the test set, evaluates it. */
+async function measurePoint(spec: PointSpec, c: PointContext): Promise<Omit<PointResult, 'robust'>> {
+  const dir = join(c.out, 'points', spec.id);
+  const options: CompressOptionsInput = { crf: spec.crf, rateFps: spec.rateFps, maxSide: spec.maxSide, threads: c.threads, reuseAlignment: c.base };
+  let buildSeconds = 0;
+  if (!(await exists(join(dir, 'out', 'manifest.json')))) {
+    log(`${spec.id}: re-encoding from the base alignment`);
+    const t = performance.now();
+    await rm(dir, { recursive: true, force: true });
+    await compressFolder(c.categoryDir, join(dir, 'out'), parseCompressOptions(options), {});
+    buildSeconds = (performance.now() - t) / 1000;
+  }
+  const trainDir = join(dir, 'train');
+  if (!(await exists(join(dir, 'train.done')))) {
+    await rm(trainDir, { recursive: true, force: true });
+    await mkdir(trainDir, { recursive: true });
+    for await (const f of restoreFrames(new LocalStorage(join(dir, 'out')))) await writeFile(join(trainDir, f.fileName), f.png);
+    await writeFile(join(dir, 'train.done'), '');
+  }
+  // the test set depends only on the geometry (reference, union mask, stored size): one transform per max side
+  const testDir = join(c.out, `test-side${spec.maxSide ?? 'full'}`);
+  if (!(await exists(join(testDir, 'transform-report.json')))) {
+    log(`${spec.id}: transforming the test set`);
+    await rm(testDir, { recursive: true, force: true });
+    await transformFolder(join(dir, 'out'), c.categoryDir, testDir);
+  }
+  const ev = await cachedJson(join(dir, 'eval.json'), async () => {
+    log(`${spec.id}: evaluating`);
+    return stripScores(await evaluateRobustFromFolders({ trainDir, testDir: join(testDir, 'test'), groundTruthDir: join(testDir, 'ground_truth') }, { seeds: c.seeds, kernels: c.kernels }));
+  });
+  const info = await inspectOutput(new LocalStorage(join(dir, 'out')));
+  log(`${spec.id}: output ${info.outputBytes} B (reel ${info.reelBytes} B), image min ${ev.summary.image.min.toFixed(3)} mean ${ev.summary.image.mean.toFixed(3)}`);
+  return {
+    spec,
+    settings: `CRF ${spec.crf}, x265 rate control ${spec.rateFps} fps${spec.maxSide ? `, --max-side ${spec.maxSide}` : ''}, preset medium, threads ${c.threads}`,
+    outputBytes: info.outputBytes,
+    reelBytes: info.reelBytes,
+    overhead: info.overhead,
+    overheadShare: info.overhead.total / info.reelBytes,
+    frame: { width: info.width, height: info.height },
+    eval: ev,
+    buildSeconds,
+  };
+}
+
+/** "--search lo-hi[,fps=F][,side=S]": the largest whole CRF in [lo, hi] whose point holds the robust rule. */
+interface SearchRange {
+  text: string;
+  lo: number;
+  hi: number;
+  rateFps: number;
+  maxSide?: number;
+}
+
+export interface CrfSearch {
+  range: string;
+  /** the largest holding CRF on the step-1 grid; null when even lo fails */
+  largestHolding: number | null;
+  /** the smallest failing CRF above it (its neighbour), null when hi holds */
+  smallestFailing: number | null;
+  /** in the order evaluated */
+  evaluated: { crf: number; holds: boolean }[];
+}
+
+/** whether a point lies on a search's grid (same fps and side) */
+function searchMatches(q: CrfSearch, spec: PointSpec): boolean {
+  const r = parseSearch(q.range);
+  return spec.rateFps === r.rateFps && spec.maxSide === r.maxSide;
+}
+
+function parseSearch(text: string): SearchRange {
+  const [range, ...rest] = text.split(',');
+  const m = /^(\d+)-(\d+)$/.exec(range.trim());
+  if (!m || Number(m[1]) >= Number(m[2])) throw new Error(`--search "${text}": lo-hi with lo < hi expected`);
+  const p = parsePoint(['crf=0', ...rest].join(','));
+  return { text, lo: Number(m[1]), hi: Number(m[2]), rateFps: p.rateFps, maxSide: p.maxSide };
+}
+
+/**
+ * Bisection over the step-1 CRF grid, assuming accuracy falls as CRF rises (a point holding implies every lower CRF
+ * holds): hi first, then lo, then midpoints until the last holding and the first failing CRF are neighbours.
+ */
+async function searchCrf(r: SearchRange, holds: (spec: PointSpec) => Promise<boolean>): Promise<CrfSearch> {
+  const evaluated: CrfSearch['evaluated'] = [];
+  const at = async (crf: number) => {
+    const spec = parsePoint(`crf=${crf},fps=${r.rateFps}${r.maxSide ? `,side=${r.maxSide}` : ''}`);
+    const ok = await holds(spec);
+    evaluated.push({ crf, holds: ok });
+    log(`search ${r.text}: CRF ${crf} ${ok ? 'holds' : 'fails'}`);
+    return ok;
+  };
+  if (await at(r.hi)) return { range: r.text, largestHolding: r.hi, smallestFailing: null, evaluated };
+  if (!(await at(r.lo))) return { range: r.text, largestHolding: null, smallestFailing: r.lo, evaluated };
+  let lo = r.lo;
+  let hi = r.hi;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (await at(mid)) lo = mid;
+    else hi = mid;
+  }
+  return { range: r.text, largestHolding: lo, smallestFailing: hi, evaluated };
+}
+
 const log = (m: string) => process.stderr.write(`[size-sweep ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 
 async function main(): Promise<void> {
@@ -107,55 +223,25 @@ async function main(): Promise<void> {
       log(`aligning once: ${base}`);
       await compressFolder(inputs.categoryDir, base, parseCompressOptions({ crf: Number(values['base-crf']), threads }), {});
     }
-    const results: Omit<PointResult, 'robust'>[] = [];
-    for (const spec of points) {
-      const dir = join(out, 'points', spec.id);
-      const options: CompressOptionsInput = { crf: spec.crf, rateFps: spec.rateFps, maxSide: spec.maxSide, threads, reuseAlignment: base };
-      let buildSeconds = 0;
-      if (!(await exists(join(dir, 'out', 'manifest.json')))) {
-        log(`${spec.id}: re-encoding from the base alignment`);
-        const t = performance.now();
-        await rm(dir, { recursive: true, force: true });
-        await compressFolder(inputs.categoryDir, join(dir, 'out'), parseCompressOptions(options), {});
-        buildSeconds = (performance.now() - t) / 1000;
-      }
-      const trainDir = join(dir, 'train');
-      if (!(await exists(join(dir, 'train.done')))) {
-        await rm(trainDir, { recursive: true, force: true });
-        await mkdir(trainDir, { recursive: true });
-        for await (const f of restoreFrames(new LocalStorage(join(dir, 'out')))) await writeFile(join(trainDir, f.fileName), f.png);
-        await writeFile(join(dir, 'train.done'), '');
-      }
-      // the test set depends only on the geometry (reference, union mask, stored size): one transform per max side
-      const testDir = join(out, `test-side${spec.maxSide ?? 'full'}`);
-      if (!(await exists(join(testDir, 'transform-report.json')))) {
-        log(`${spec.id}: transforming the test set`);
-        await rm(testDir, { recursive: true, force: true });
-        await transformFolder(join(dir, 'out'), inputs.categoryDir, testDir);
-      }
-      const ev = await cachedJson(join(dir, 'eval.json'), async () => {
-        log(`${spec.id}: evaluating`);
-        return stripScores(await evaluateRobustFromFolders({ trainDir, testDir: join(testDir, 'test'), groundTruthDir: join(testDir, 'ground_truth') }, { seeds, kernels }));
-      });
-      const info = await inspectOutput(new LocalStorage(join(dir, 'out')));
-      results.push({
-        spec,
-        settings: `CRF ${spec.crf}, x265 rate control ${spec.rateFps} fps${spec.maxSide ? `, --max-side ${spec.maxSide}` : ''}, preset medium, threads ${threads}`,
-        outputBytes: info.outputBytes,
-        reelBytes: info.reelBytes,
-        overhead: info.overhead,
-        overheadShare: info.overhead.total / info.reelBytes,
-        frame: { width: info.width, height: info.height },
-        eval: ev,
-        buildSeconds,
-      });
-      log(`${spec.id}: output ${info.outputBytes} B (reel ${info.reelBytes} B), image min ${ev.summary.image.min.toFixed(3)} mean ${ev.summary.image.mean.toFixed(3)}`);
-    }
-    // raw last: the points need no raw figures to be built, and a raw evaluation kept in --out is reused
+    // raw first: the CRF search judges each point as it goes; a raw evaluation kept in --out is reused
     const raw = await cachedJson(join(out, 'raw-eval.json'), async () => {
       log('evaluating raw PNGs');
       return stripScores(await evaluateRobustFromFolders({ trainDir: inputs.trainDir, testDir: inputs.testDir, groundTruthDir: inputs.groundTruthDir }, { seeds, kernels }));
     });
+    const measured = new Map<string, Omit<PointResult, 'robust'>>();
+    const measure = async (spec: PointSpec): Promise<Omit<PointResult, 'robust'>> => {
+      const known = measured.get(spec.id);
+      if (known) return known;
+      const r = await measurePoint(spec, { out, base, categoryDir: inputs.categoryDir, threads, seeds, kernels });
+      measured.set(spec.id, r);
+      return r;
+    };
+    for (const spec of points) await measure(spec);
+    const searches: CrfSearch[] = [];
+    for (const range of values.search?.split(';').filter(Boolean).map(parseSearch) ?? []) {
+      searches.push(await searchCrf(range, async (spec) => checkNoWorseThanRaw((await measure(spec)).eval.cells, raw.cells, { tolerance }).holds));
+    }
+    const results = [...measured.values()];
     const judged: PointResult[] = results.map((r) => ({ ...r, robust: checkNoWorseThanRaw(r.eval.cells, raw.cells, { tolerance }) }));
     const baseInfo = await inspectOutput(new LocalStorage(base));
     const summary = {
@@ -171,6 +257,7 @@ async function main(): Promise<void> {
       base: { dir: base, outputBytes: baseInfo.outputBytes, reelBytes: baseInfo.reelBytes, overhead: baseInfo.overhead },
       raw: { ...raw.summary, cells: raw.cells },
       points: judged,
+      searches,
       wallSeconds: (performance.now() - t0) / 1000,
     };
     await writeFile(join(out, 'size-sweep.json'), JSON.stringify(summary, null, 1));
@@ -201,6 +288,7 @@ type Summary = {
   command: string;
   raw: { image: { mean: number; min: number }; pixel: { mean: number; min: number } };
   points: PointResult[];
+  searches?: CrfSearch[];
   wallSeconds: number;
 };
 
@@ -232,6 +320,13 @@ function printTable(s: Summary): void {
   console.log(`raw PNG: image worst ${f3(s.raw.image.min)} mean ${f3(s.raw.image.mean)}; pixel worst ${f3(s.raw.pixel.min)} mean ${f3(s.raw.pixel.mean)}`);
   console.log(HEADERS.join(' | '));
   for (const r of rows(s)) console.log(r.join(' | '));
+  for (const q of s.searches ?? []) {
+    const best = s.points.find((p) => q.largestHolding !== null && p.spec.crf === q.largestHolding && searchMatches(q, p.spec));
+    console.log(
+      `search ${q.range}: largest holding CRF ${q.largestHolding ?? 'none'}${best ? ` (output ${best.outputBytes} B, reel ${best.reelBytes} B)` : ''}, smallest failing ${q.smallestFailing ?? 'none'}; ` +
+        `visited ${q.evaluated.map((e) => `${e.crf} ${e.holds ? 'holds' : 'fails'}`).join(', ')}`,
+    );
+  }
   console.log(`wall ${(s.wallSeconds / 60).toFixed(1)} min`);
 }
 

@@ -22,7 +22,7 @@ import { resolveFfmpeg } from '../reel/ffmpeg.ts';
 import { KEYS, type FrameDraft, type JobState, type StageContext, type UnionResult } from './job.ts';
 import { reuseAlignmentStages } from './reuse-alignment.ts';
 import { DEFAULT_QUALITY_TOLERANCE, type CompressOptions } from './options.ts';
-import { qualityAutoStage } from '../quality/stage.ts';
+import { qualityAutoStage, type QualityProbe } from '../quality/stage.ts';
 import type { FeatureExtractor } from '../quality/search.ts';
 import { prepareReferenceStage } from './prepare-reference.ts';
 import { mapPool } from '../map-pool.ts';
@@ -65,6 +65,8 @@ export interface RunHooks {
   encodeConcurrency?: number;
   /** --quality auto's eyes: opens the detector's feature extractor (the CLI composition binds the PaDiM backbone) */
   qualityFeatures?: (options: CompressOptions) => Promise<FeatureExtractor>;
+  /** diagnostics for benches: extra CRFs measured on the held-out frames, and each trial's feature maps */
+  qualityProbe?: QualityProbe;
 }
 
 /** The images of a local input folder, by the dataset layout rule (lambdas/core/dataset.ts). */
@@ -160,7 +162,7 @@ async function chooseQuality(ctx: StageContext, job: JobState, drafts: FrameDraf
   if (!hooks.qualityFeatures) throw new UsageError('--quality auto needs the detector backbone (--backbone PATH), which this composition does not provide; give --crf N instead');
   const features = await hooks.qualityFeatures(options);
   try {
-    const decision = await qualityAutoStage(ctx, job, drafts, union, features, { tolerance: options.qualityTolerance ?? DEFAULT_QUALITY_TOLERANCE });
+    const decision = await qualityAutoStage(ctx, job, drafts, union, features, { tolerance: options.qualityTolerance ?? DEFAULT_QUALITY_TOLERANCE, probe: hooks.qualityProbe });
     const { quality: _q, qualityTolerance: _t, backbonePath: _b, ...rest } = job.options;
     job.options = { ...rest, crf: decision.crf };
     job.quality = decision;

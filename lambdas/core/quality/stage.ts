@@ -16,7 +16,7 @@ import { RUN_STATE } from '../run-state/index.ts';
 import { encodedRegion } from '../compress/encode.ts';
 import { KEYS, type FrameDraft, type JobState, type StageContext, type UnionResult } from '../compress/job.ts';
 import { CRF_RANGE, pickEncoderSettings } from '../compress/options.ts';
-import { bisectCrf, heldOutIndices, meanDistortion, naturalSpread, QUALITY_HELD_OUT, QUALITY_SEED, type FeatureExtractor, type QualityTrial } from './search.ts';
+import { bisectCrf, heldOutIndices, meanDistortion, naturalSpread, QUALITY_HELD_OUT, QUALITY_SEED, type FeatureExtractor, type FeatureMap, type QualityTrial } from './search.ts';
 
 /** What the manifest records of a --quality auto run (manifest.ts `quality`). */
 export interface QualityDecision {
@@ -37,6 +37,16 @@ export interface QualityStageOptions {
   tolerance: number;
   heldOut?: number;
   seed?: number;
+  probe?: QualityProbe;
+}
+
+/**
+ * Diagnostics for benches: CRFs measured on the same held-out frames before the search (the search reuses them), and
+ * each trial's feature maps, so other criteria can be computed from exactly what the rule saw.
+ */
+export interface QualityProbe {
+  crfs?: number[];
+  onTrial?: (trial: { crf: number; ratio: number; bytes: number; originals: FeatureMap[]; decoded: FeatureMap[] }) => void;
 }
 
 /** Pastes `crop` into a copy of `full` at `r`. */
@@ -89,11 +99,16 @@ export async function qualityAutoStage(
       let k = 0;
       for await (const frame of decodeHevc(path, { width: region.width, height: region.height, channels })) decoded.push(paste(full[k++], frame, region));
       await rm(path, { force: true });
-      const ratio = meanDistortion(originals, await features.extract(decoded)) / spread;
+      const decodedMaps = await features.extract(decoded);
+      const ratio = meanDistortion(originals, decodedMaps) / spread;
       ctx.log?.(`quality auto: CRF ${crf}: distortion/spread ${ratio.toFixed(4)} (tolerance ${opts.tolerance})`);
+      opts.probe?.onTrial?.({ crf, ratio, bytes: enc.bytes, originals, decoded: decodedMaps });
       return { ratio, bytes: enc.bytes };
     };
-    const result = await bisectCrf(trial, opts.tolerance, CRF_RANGE);
+    const memo = new Map<number, Promise<{ ratio: number; bytes: number }>>();
+    const once = (crf: number) => memo.get(crf) ?? (memo.set(crf, trial(crf)), memo.get(crf)!);
+    for (const crf of opts.probe?.crfs ?? []) await once(crf);
+    const result = await bisectCrf(once, opts.tolerance, CRF_RANGE);
     return {
       mode: 'auto',
       criterion: features.criterion,

@@ -82,6 +82,23 @@ describe('quality auto in a compress run (generated frames)', () => {
     assert.ok(tight.reelBytes > loose.reelBytes);
   });
 
+  it('a probe measures its CRFs once on the same held-out frames, the search reuses them, and the choice is unchanged', async () => {
+    const options = parseCompressOptions({ quality: 'auto', qualityTolerance: 0.5, threads: 1, align: false, mask: false });
+    const seen: { crf: number; ratio: number; frames: number }[] = [];
+    const probed = await compressFolderCore(openLocalFolder, input, join(root, 'probed'), options, {
+      ...mockPixels,
+      qualityProbe: { crfs: [20, 51, 30], onTrial: ({ crf, ratio, originals, decoded }) => seen.push({ crf, ratio, frames: Math.min(originals.length, decoded.length) }) },
+    });
+    const plain = await compressFolderCore(openLocalFolder, input, join(root, 'plain'), options, mockPixels);
+    assert.deepEqual(seen.slice(0, 3).map((t) => t.crf), [20, 51, 30], 'probe CRFs first, in order');
+    assert.equal(new Set(seen.map((t) => t.crf)).size, seen.length, 'no CRF is encoded twice');
+    assert.ok(seen.every((t) => t.frames === 10));
+    assert.equal(probed.manifest.quality!.crf, plain.manifest.quality!.crf, 'probing does not change the choice');
+    // the search's own trials (51 was probed) carry the probe's measurement
+    const t51 = probed.manifest.quality!.trials.find((t) => t.crf === 51)!;
+    assert.equal(t51.ratio, seen.find((t) => t.crf === 51)!.ratio);
+  });
+
   it('without a feature extractor (the core alone, as the cloud would be) it refuses in one line', async () => {
     await assert.rejects(
       compressFolderCore(openLocalFolder, input, join(root, 'none'), parseCompressOptions({ quality: 'auto', threads: 1, align: false, mask: false })),
