@@ -17,7 +17,7 @@ import type { OperatingPoint, SweepPoint, SweepResults, Table1Results } from './
 import { writeBenchReport } from './lib/table1/report-file.ts';
 import { summarisePoint } from './lib/table1/results.ts';
 import { runJobs, type JobOutcome } from './lib/table1/scheduler.ts';
-import { openSession, parseSeeds, positiveInt, SESSION_FLAGS, type Session } from './lib/table1/session.ts';
+import { familyPlan, openSession, parseSeeds, positiveInt, SESSION_FLAGS, type Session } from './lib/table1/session.ts';
 import { formatStats } from './lib/table1/stats.ts';
 import { TABLE1_ENCODER, type ImageCodec, type VariantSpec } from './lib/table1/variants.ts';
 import { runMain } from './lib/run-main.ts';
@@ -66,29 +66,26 @@ function toPoint(o: JobOutcome, series: string): SweepPoint | undefined {
   return o.ok && o.result.kind === 'point' ? { ...summarisePoint(o.result), series } : undefined;
 }
 
-type ReelSpec = Extract<VariantSpec, { kind: 'reel' }>;
-
-function isAligned(j: Job): j is Job & { spec: ReelSpec } {
-  return j.spec.kind === 'reel' && j.spec.options.align !== false;
-}
+/** Every reel this run has measured (or tried to): cached ones may serve later phases as --reuse-alignment bases. */
+const measuredReels: Extract<VariantSpec, { kind: 'reel' }>[] = [];
 
 /**
- * Measures points; aligned reels are first built as one family (one alignment pass, bench/lib/table1/family.ts)
- * while the other worker measures the unaligned points, then evaluated.
+ * Measures points; reels that share an alignment are first built by one family job per group (--reuse-alignment,
+ * bench/lib/table1/family.ts) while the other worker measures the other points, then evaluated.
  */
 async function measure(session: Session, jobs: Job[], seeds: number[]): Promise<{ points: SweepPoint[]; outcomes: JobOutcome[] }> {
-  const aligned = jobs.filter(isAligned);
-  const family = !values['no-family'] && aligned.length >= 2 ? [session.family(`family-${aligned.length}`, aligned.map((j) => j.spec))] : [];
-  const ordered = family.length ? [...jobs.filter((j) => !isAligned(j)), ...aligned] : jobs;
+  // reels measured by earlier phases serve as bases: a refinement or confirmation re-encodes, it does not align
+  const { families, ordered, after } = familyPlan(session, jobs, (j) => j.spec, !values['no-family'], measuredReels);
+  for (const j of jobs) if (j.spec.kind === 'reel' && !measuredReels.some((r) => r.id === j.spec.id)) measuredReels.push(j.spec);
   const outcomes = await runJobs(
     session.codeRoot,
-    [...family, ...ordered.map((j) => session.job(j.spec, j.transformsTest, j.seeds ?? seeds))],
+    [...families, ...ordered.map((j) => session.job(j.spec, j.transformsTest, j.seeds ?? seeds))],
     session.options.jobs,
     (l) => session.log(l),
-    [...family.map(() => undefined), ...ordered.map((j) => (family.length && isAligned(j) ? family[0].id : undefined))],
+    after,
   );
   const points = outcomes
-    .slice(family.length)
+    .slice(families.length)
     .map((o, i) => toPoint(o, ordered[i].series))
     .filter((p): p is SweepPoint => Boolean(p));
   return { points, outcomes };

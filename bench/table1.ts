@@ -11,8 +11,8 @@
 //   --cache       cache folder (default .cache/table1; keys include options, inputs and a hash of the code)
 //   --out         where results JSON and report go (default <cache>/results)
 //   --screenshot  also save a full-page PNG of the report (headless Chromium)
-//   --no-family   build every reel with its own compressFolder run (default: the aligned rows share one alignment,
-//                 bench/lib/table1/family.ts, byte-identical output)
+//   --no-family   build every reel with its own compressFolder run (default: rows that share an alignment are built
+//                 through --reuse-alignment, bench/lib/table1/family.ts: one alignment per group, the same bytes)
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBytes } from '../lambdas/report/html.ts';
@@ -21,9 +21,9 @@ import type { SweepResults, Table1Results, Table1Row } from './lib/table1/report
 import { writeBenchReport } from './lib/table1/report-file.ts';
 import { summarisePoint } from './lib/table1/results.ts';
 import { runJobs } from './lib/table1/scheduler.ts';
-import { openSession, parseSeeds, positiveInt, SESSION_FLAGS } from './lib/table1/session.ts';
+import { familyPlan, openSession, parseSeeds, positiveInt, SESSION_FLAGS } from './lib/table1/session.ts';
 import { formatStats } from './lib/table1/stats.ts';
-import { TABLE1_ROWS, type VariantSpec } from './lib/table1/variants.ts';
+import { TABLE1_ROWS } from './lib/table1/variants.ts';
 import { readJson } from './lib/table1/cache.ts';
 import { runMain } from './lib/run-main.ts';
 
@@ -52,17 +52,16 @@ async function main(): Promise<void> {
   });
   try {
     const rows = ORDER.map((n) => TABLE1_ROWS.find((r) => r.row === n)!).filter((r) => !rowsWanted || rowsWanted.has(r.row));
-    // Rows 3, 4, 7 and 8 share one alignment: built first as a family, in one worker, while the other worker
-    // measures the unaligned rows; their points then find the reels in the cache (a lock makes them wait if not).
-    const aligned = rows.filter((r) => r.spec.kind === 'reel' && r.spec.options.align !== false);
-    const family = values['no-family'] || aligned.length < 2 ? [] : [session.family('aligned-rows', aligned.map((r) => r.spec as Extract<VariantSpec, { kind: 'reel' }>))];
-    const ordered = family.length ? [...rows.filter((r) => !aligned.includes(r)), ...aligned] : rows;
+    // Rows that share an alignment (3, 4, 7, 8; 1, 2; 5, 6) are built first, one family job per group, through
+    // --reuse-alignment (bench/lib/table1/family.ts), two groups at a time; their points then find the reels in the
+    // cache (a lock makes them wait if not).
+    const { families: family, ordered, after } = familyPlan(session, rows, (r) => r.spec, !values['no-family']);
     const outcomes = await runJobs(
       session.codeRoot,
       [...family, ...ordered.map((r) => session.job(r.spec, r.transformsTest))],
       session.options.jobs,
       (line) => session.log(line),
-      [...family.map(() => undefined), ...ordered.map((r) => (family.length && aligned.includes(r) ? family[0].id : undefined))],
+      after,
     );
     const familyBuilt = new Set(outcomes.slice(0, family.length).flatMap((o) => (o.ok && o.result.kind === 'family' ? o.result.built : [])));
     const measured: Table1Row[] = [];
@@ -96,7 +95,7 @@ async function main(): Promise<void> {
         ].join('  '),
       );
     }
-    console.log('build/eval: seconds in this run; family = built by the shared-alignment job of this run; cached = reused from an earlier run');
+    console.log('build/eval: seconds in this run; family = built by a family job of this run (--reuse-alignment); cached = reused from an earlier run');
     for (const f of results.failures) console.log(`FAILED ${f.id}: ${f.error}`);
     const evals = measured.filter((r) => r.evalSeconds);
     if (evals.length) {

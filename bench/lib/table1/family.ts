@@ -1,26 +1,18 @@
-// Several adreel outputs of ONE training set that differ only in how the aligned frames are masked and encoded
-// (CRF, preset, x265 parameters, mask on/off, crop), built from one alignment pass: adreel's own stage functions
-// (the ones compressFolder and the cloud run) are called in compressFolder's order, the align stage once, then
-// union + encode + publish once per member. Alignment is most of a compress run's time, so a CRF sweep or Table 1's
-// four aligned rows cost one alignment instead of one each.
+// Several adreel outputs of ONE training set built through the product's own --reuse-alignment: members that agree
+// on what an earlier output fixes (REUSE_FIXED_OPTIONS, lambdas/core/compress/reuse-alignment.ts, plus the
+// segmentation model) form a group; one ordinary compressFolder builds the group's base (a masked member when
+// the group has one: an aligned, masked output also serves --no-mask re-encodes) and every other member is
+// compressFolder(..., { reuseAlignment: base }). Alignment is most of a compress run's time, so a CRF sweep or
+// Table 1's four aligned rows cost one alignment instead of one each. An output that already exists (a cached
+// point of the same group) may serve as the base instead, and then nothing aligns at all.
 //
-// test/unit/report/bench-family.test.ts checks that every member is identical (manifest and reel bytes) to what
-// compressFolder makes with the same options: if compressFolder's orchestration changes, that test fails.
-import { link, mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { resolveInputFolder, summarizeOutput } from '../../../lambdas/cli/local-runs.ts';
-import { alignFramesStage, type CompressSummary, type RunHooks } from '../../../lambdas/core/compress/compress-folder.ts';
-import { encodeStage } from '../../../lambdas/core/compress/encode.ts';
-import { KEYS, type JobState, type StageContext } from '../../../lambdas/core/compress/job.ts';
+// test/unit/report/bench-family.test.ts checks that every member is identical (manifest apart from its time stamp,
+// reel and masks) to what a direct compressFolder makes with the same options.
+import { compressFolder } from '../../../lambdas/cli/local-runs.ts';
+import type { CompressSummary, RunHooks } from '../../../lambdas/core/compress/compress-folder.ts';
 import { parseCompressOptions, type CompressOptions, type CompressOptionsInput } from '../../../lambdas/core/compress/options.ts';
-import { prepareReferenceStage } from '../../../lambdas/core/compress/prepare-reference.ts';
-import { datasetId, publishManifestStage } from '../../../lambdas/core/compress/publish.ts';
-import { unionMaskStage } from '../../../lambdas/core/compress/union.ts';
-import { listDataset } from '../../../lambdas/core/dataset.ts';
-import { DatasetError } from '../../../lambdas/ground/errors.ts';
-import { sha256 } from '../../../lambdas/core/hash.ts';
-import { LocalStorage } from '../../../lambdas/storage/local.ts';
-import { WORK_PREFIX } from '../../../lambdas/core/run-state/index.ts';
+import { UsageError } from '../../../lambdas/ground/errors.ts';
+import { REUSE_FIXED_OPTIONS } from '../../../lambdas/core/compress/reuse-alignment.ts';
 
 export interface FamilyMember {
   /** a folder that does not exist yet */
@@ -28,88 +20,80 @@ export interface FamilyMember {
   options: CompressOptionsInput;
 }
 
-/** What the align stage depends on: members must agree on all of it. */
-const ALIGNMENT_KEYS = ['align', 'reference', 'segmenter', 'modelPath', 'onAlignFailure'] as const;
-
-export function alignmentSignature(options: CompressOptions): string {
-  return JSON.stringify(ALIGNMENT_KEYS.map((k) => options[k] ?? null));
+/** An existing adreel output of the same images (e.g. a cached point) that may serve as a group's base. */
+export interface ExistingOutput {
+  outDir: string;
+  options: CompressOptionsInput;
 }
 
-/** Hard-links every file below `src` into `dst` (same file system; nothing is copied). */
-async function linkTree(src: string, dst: string): Promise<void> {
-  await mkdir(dst, { recursive: true });
-  for (const e of await readdir(src, { withFileTypes: true })) {
-    if (e.isDirectory()) await linkTree(join(src, e.name), join(dst, e.name));
-    else await link(join(src, e.name), join(dst, e.name));
+export interface FamilySummary extends CompressSummary {
+  /** the output this member's alignment came from (--reuse-alignment); absent for a group's base */
+  reusedAlignment?: string;
+  /** wall seconds of this member's own compressFolder run */
+  buildSeconds: number;
+}
+
+/**
+ * The group a member belongs to: equal keys reuse one alignment. An aligned run's mask setting is left out (a masked
+ * base serves both); an unaligned run keeps it (its decisions differ with the mask).
+ */
+export function alignmentGroup(input: CompressOptionsInput): string {
+  const o = parseCompressOptions(input);
+  const fixed = REUSE_FIXED_OPTIONS.filter((k) => k !== 'mask' || !o.align).map((k) => [k, o[k] ?? null]);
+  return JSON.stringify([...fixed, ['modelPath', o.modelPath ?? null]]);
+}
+
+/** Items grouped by alignmentGroup, in first-seen order; only groups of two or more (a single one gains nothing). */
+export function familiesOf<T>(items: T[], optionsOf: (item: T) => CompressOptionsInput | undefined): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const options = optionsOf(item);
+    if (!options) continue;
+    const key = alignmentGroup(options);
+    groups.set(key, [...(groups.get(key) ?? []), item]);
   }
+  return [...groups.values()].filter((g) => g.length >= 2);
 }
 
-export async function compressFamily(inputDir: string, members: FamilyMember[], hooks: RunHooks = {}): Promise<CompressSummary[]> {
-  if (members.length === 0) return [];
+/** A base may serve a member when their groups agree and the base is masked or the member is not. */
+function serves(base: CompressOptions, member: CompressOptions): boolean {
+  return base.mask || !member.mask;
+}
+
+export async function compressFamily(
+  inputDir: string,
+  members: FamilyMember[],
+  hooks: RunHooks = {},
+  existing: ExistingOutput[] = [],
+): Promise<FamilySummary[]> {
   const parsed = members.map((m) => parseCompressOptions(m.options));
-  const signature = alignmentSignature(parsed[0]);
-  parsed.forEach((o, i) => {
-    if (alignmentSignature(o) !== signature) throw new Error(`family member ${i} aligns differently (${alignmentSignature(o)} vs ${signature})`);
-  });
-  const input = await resolveInputFolder(resolve(inputDir));
-  const source = new LocalStorage(input.dir);
-  const listing = await listDataset(source, '');
-  const t0 = performance.now();
-  const hashes = [];
-  for (const e of listing.entries) hashes.push({ name: e.name, sha256: sha256(await source.get(e.key)) });
-  const id = datasetId(hashes);
-  const hashSeconds = (performance.now() - t0) / 1000;
-
-  const first = resolve(members[0].outDir);
-  const shared = join(dirname(first), `.${basename(first)}.family-${process.pid}`);
-  await rm(shared, { recursive: true, force: true });
-  try {
-    // The shared stages run with masks kept (any member may want them); each member then sees its own options.
-    const sharedOptions: CompressOptions = { ...parsed[0], mask: parsed.some((o) => o.mask) };
-    const sharedCtx: StageContext = { source, target: new LocalStorage(shared), onProgress: hooks.onProgress, log: hooks.log };
-    let t = performance.now();
-    const job = await prepareReferenceStage(sharedCtx, listing, input.layout, sharedOptions);
-    const referenceSeconds = (performance.now() - t) / 1000;
-    t = performance.now();
-    const drafts = await alignFramesStage(sharedCtx, job, (done, total) => hooks.onProgress?.(sharedOptions.align ? 'align+mask' : 'prepare', done, total));
-    if (drafts.every((d) => d.dropped)) throw new DatasetError('every image was dropped; nothing to encode', input.dir);
-    const alignSeconds = (performance.now() - t) / 1000;
-
-    const summaries: CompressSummary[] = [];
-    for (let m = 0; m < members.length; m++) {
-      const out = resolve(members[m].outDir);
-      const staging = join(dirname(out), `.${basename(out)}.adreel-partial-${process.pid}`);
-      await rm(staging, { recursive: true, force: true });
-      await linkTree(shared, staging);
-      // the shared job's decisions, with this member's mask (align is shared by the signature)
-      const memberMask = parsed[m].mask && job.options.mask;
-      const memberJob: JobState = {
-        ...job,
-        options: { ...parsed[m], align: job.options.align, mask: memberMask },
-        decisions: job.decisions && !memberMask ? { ...job.decisions, mask: { enabled: false, reason: '--no-mask' } } : job.decisions,
-      };
-      const target = new LocalStorage(staging);
-      // compressFolder's stage 3 reads only masks it asked the align stage to write: drop them when unmasked.
-      if (!parsed[m].mask) await target.deletePrefix('.work/masks');
-      const ctx: StageContext = { source, target, onProgress: hooks.onProgress, log: hooks.log };
-      const seconds: Record<string, number> = { hash: hashSeconds, reference: referenceSeconds, align: alignSeconds };
-      t = performance.now();
-      const union = await unionMaskStage(ctx, memberJob, drafts);
-      seconds.union = (performance.now() - t) / 1000;
-      const reel = await encodeStage(ctx, memberJob, drafts, union, { concurrency: hooks.encodeConcurrency });
-      seconds.encode = reel.seconds.encode;
-      seconds.verify = reel.seconds.decode;
-      t = performance.now();
-      const manifest = await publishManifestStage(ctx, memberJob, drafts, union, reel);
-      if (manifest.dataset.id !== id) throw new DatasetError('input files changed while being compressed', input.dir);
-      await target.deletePrefix(WORK_PREFIX);
-      await rename(staging, out);
-      seconds.publish = (performance.now() - t) / 1000;
-      summaries.push(await summarizeOutput(out, manifest, reel, union, seconds));
-      hooks.log?.(`family member ${m + 1}/${members.length}: ${reel.bytes} B`);
-    }
-    return summaries;
-  } finally {
-    await rm(shared, { recursive: true, force: true });
+  const summaries: FamilySummary[] = new Array(members.length);
+  // bases built (or found) so far, by group: later members of the group reuse them
+  const bases = new Map<string, { outDir: string; options: CompressOptions }[]>();
+  for (const e of existing) {
+    const key = alignmentGroup(e.options);
+    bases.set(key, [...(bases.get(key) ?? []), { outDir: e.outDir, options: parseCompressOptions(e.options) }]);
   }
+  // masked members first within the run, so a group's base is one that serves its unmasked members too
+  const order = members.map((_, i) => i).sort((a, b) => Number(parsed[b].mask) - Number(parsed[a].mask) || a - b);
+  for (const i of order) {
+    const key = alignmentGroup(members[i].options);
+    const base = bases.get(key)?.find((b) => serves(b.options, parsed[i]));
+    const t0 = performance.now();
+    if (base) {
+      try {
+        const s = await compressFolder(inputDir, members[i].outDir, { ...parsed[i], reuseAlignment: base.outDir }, hooks);
+        summaries[i] = { ...s, reusedAlignment: base.outDir, buildSeconds: (performance.now() - t0) / 1000 };
+        continue;
+      } catch (err) {
+        // e.g. the data decided no alignment although it was asked for: the member is then built on its own
+        if (!(err instanceof UsageError) || !err.message.startsWith('--reuse-alignment')) throw err;
+        hooks.log?.(`${err.message}; building ${members[i].outDir} with its own alignment`);
+      }
+    }
+    const t1 = performance.now();
+    summaries[i] = { ...(await compressFolder(inputDir, members[i].outDir, parsed[i], hooks)), buildSeconds: (performance.now() - t1) / 1000 };
+    bases.set(key, [...(bases.get(key) ?? []), { outDir: members[i].outDir, options: parsed[i] }]);
+  }
+  return summaries;
 }

@@ -1,6 +1,7 @@
 // One benchmark point from images to AUROC, every stage cached by what it depends on:
-//   build     compress the training set with adreel's own compressFolder and restore it with restoreFrames (or
-//             round-trip every image through a per-image codec), keyed by options + inputs + code;
+//   build     compress the training set with adreel's own compressFolder (reels of one alignment group through
+//             --reuse-alignment, family.ts: the same bytes) and restore it with restoreFrames (or round-trip every
+//             image through a per-image codec), keyed by options + inputs + code;
 //   transform the test set through transformFolder with the variant's own output (aligned and/or masked variants
 //             only), keyed by the output's geometry (reference, masks) + test inputs + code, so rows that differ
 //             only in CRF share one;
@@ -11,7 +12,7 @@ import { compressFolder, transformFolder } from '../../../lambdas/cli/local-runs
 import type { CompressSummary } from '../../../lambdas/core/compress/compress-folder.ts';
 import { parseCompressOptions } from '../../../lambdas/core/compress/options.ts';
 import type { Manifest } from '../../../lambdas/core/manifest.ts';
-import { loadManifest } from '../../../lambdas/core/artifacts.ts';
+import { hasManifest, loadManifest } from '../../../lambdas/core/artifacts.ts';
 import { resolveFfmpeg } from '../../../lambdas/core/reel/ffmpeg.ts';
 import { restoreFrames } from '../../../lambdas/core/restore.ts';
 import { evaluateFromFolders, type EvalResult } from '../../../lambdas/eval/evaluate.ts';
@@ -45,6 +46,9 @@ export interface BuildRecord {
   warnings?: number;
   /** seconds per compress stage (adreel) */
   stageSeconds?: Record<string, number>;
+  /** cache key of the build whose alignment this reel reused (--reuse-alignment; family.ts): its build seconds are
+   * the re-encode's, the alignment's are that build's */
+  reusedAlignment?: string;
   seconds: { build: number; restore?: number };
 }
 
@@ -97,7 +101,7 @@ export function buildKey(spec: VariantSpec, ctx: PipelineContext): string {
 }
 
 /** Restores a fresh adreel output into <partial>/train and records what the build cost and made. */
-async function finishReelBuild(partial: string, key: string, s: CompressSummary, buildSeconds: number, ctx: PipelineContext): Promise<void> {
+async function finishReelBuild(partial: string, key: string, s: CompressSummary, buildSeconds: number, ctx: PipelineContext, reusedAlignment?: string): Promise<void> {
   const t1 = performance.now();
   const train = join(partial, 'train');
   await mkdir(train, { recursive: true });
@@ -120,6 +124,7 @@ async function finishReelBuild(partial: string, key: string, s: CompressSummary,
     codec: s.manifest.codec,
     warnings: s.warnings.length,
     stageSeconds: s.seconds,
+    ...(reusedAlignment ? { reusedAlignment } : {}),
     seconds: { build: buildSeconds, restore: since(t1) },
   };
   await writeJson(join(partial, 'build.json'), record);
@@ -136,26 +141,43 @@ async function buildReel(spec: Extract<VariantSpec, { kind: 'reel' }>, key: stri
 }
 
 /**
- * Builds reels that share one alignment (family.ts) into the cache; members already cached are skipped, and the
- * alignment runs only when at least one is missing. Returns the ids built.
+ * Builds reels of one training set into the cache through --reuse-alignment (family.ts): members already cached are
+ * skipped and serve as bases, so an alignment runs only for a group with no cached member. Returns the ids built.
  */
-export async function buildReelFamily(specs: Extract<VariantSpec, { kind: 'reel' }>[], ctx: PipelineContext): Promise<string[]> {
+export async function buildReelFamily(
+  specs: Extract<VariantSpec, { kind: 'reel' }>[],
+  ctx: PipelineContext,
+  bases: Extract<VariantSpec, { kind: 'reel' }>[] = [],
+): Promise<string[]> {
   const keys = specs.map((s) => buildKey(s, ctx));
   const dirs = keys.map((k) => join(ctx.cacheDir, 'builds', k));
   const built = await cachedFolders(dirs, async (partials, todo) => {
     const members = todo.map((d) => specs[dirs.indexOf(d)]);
-    ctx.log(`compress family of ${members.length} sharing one alignment: ${members.map((m) => m.id).join(', ')}`);
-    const t0 = performance.now();
+    // cached outputs (members built earlier, and the bases given) may serve as bases
+    const candidates = [...specs.filter((_, i) => !todo.includes(dirs[i])), ...bases];
+    const existing = [];
+    for (const s of candidates) {
+      const out = join(ctx.cacheDir, 'builds', buildKey(s, ctx), 'out');
+      if (await hasManifest(new LocalStorage(out))) existing.push({ outDir: out, options: s.options });
+    }
+    ctx.log(`compress ${members.length} reels through --reuse-alignment: ${members.map((m) => m.id).join(', ')}${existing.length ? ` (${existing.length} cached outputs may serve as bases)` : ''}`);
+    // the cache key of every output a member may reuse, for its build record
+    const keyOfOut = new Map<string, string>([
+      ...candidates.map((s) => [join(ctx.cacheDir, 'builds', buildKey(s, ctx), 'out'), buildKey(s, ctx)] as [string, string]),
+      ...todo.map((d, i) => [join(partials[i], 'out'), keys[dirs.indexOf(d)]] as [string, string]),
+    ]);
+    const outs = members.map((_, i) => join(partials[i], 'out'));
     const summaries = await compressFamily(
       ctx.inputs.categoryDir,
-      members.map((m, i) => ({ outDir: join(partials[i], 'out'), options: m.options })),
+      members.map((m, i) => ({ outDir: outs[i], options: m.options })),
       { onProgress: ctx.onProgress, log: ctx.log },
+      existing,
     );
-    // Each member's build time: the shared stages once, plus its own encode.
-    const shared = since(t0) - summaries.reduce((a, s) => a + (s.seconds.encode ?? 0) + (s.seconds.verify ?? 0) + (s.seconds.union ?? 0) + (s.seconds.publish ?? 0), 0);
+    // each member's build time is its own compress run: a reused one did not align (its seconds are the re-encode's)
     for (let i = 0; i < todo.length; i++) {
-      const own = (summaries[i].seconds.encode ?? 0) + (summaries[i].seconds.verify ?? 0) + (summaries[i].seconds.union ?? 0) + (summaries[i].seconds.publish ?? 0);
-      await finishReelBuild(partials[i], keys[dirs.indexOf(todo[i])], summaries[i], shared + own, ctx);
+      const s = summaries[i];
+      const reused = s.reusedAlignment === undefined ? undefined : keyOfOut.get(s.reusedAlignment);
+      await finishReelBuild(partials[i], keys[dirs.indexOf(todo[i])], s, s.buildSeconds, ctx, reused);
     }
   });
   return built.map((d) => specs[dirs.indexOf(d)].id);
@@ -188,9 +210,14 @@ async function buildImageCodec(spec: Extract<VariantSpec, { kind: 'image-codec' 
   });
 }
 
-/** The part of a manifest a transformed test set depends on. */
-function geometryOf(m: Manifest): unknown {
-  return { frame: m.frame, reference: m.reference, mask: m.mask, alignment: m.alignment };
+/**
+ * The part of a manifest a transformed test set may depend on: all of it but the encoding's facts, so reels that differ
+ * only in how they were encoded share one transform (the alignment mode in decisions and the training poses count:
+ * they move and flag test images).
+ */
+export function geometryOf(m: Manifest): unknown {
+  const { createdAt: _t, digest: _d, codec: _c, reels: _r, quality: _q, ...rest } = m as Manifest & { digest?: string };
+  return rest;
 }
 
 async function transformTest(outDir: string, m: Manifest, ctx: PipelineContext): Promise<{ key: string; dir: string; seconds: number; flagged: number; cached: boolean }> {

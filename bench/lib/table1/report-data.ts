@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import type { Manifest } from '../../../lambdas/core/manifest.ts';
 import { hasManifest, loadManifest } from '../../../lambdas/core/artifacts.ts';
 import { LocalStorage } from '../../../lambdas/storage/local.ts';
+import { decodeMask, encodeMaskPng } from '../../../lambdas/core/image-io.ts';
 import { formatBytes } from '../../../lambdas/report/html.ts';
 import type { AlignmentSection, RatePlot, RateSeries, ReportInput, ReportTable } from '../../../lambdas/report/types.ts';
 import type { PointSummary, RunInfo } from './results.ts';
@@ -182,7 +183,8 @@ export async function alignmentSection(point: PointSummary, source: string, grid
   return {
     source: `${source} (${point.settings}); frames as restored from the reel, cropped to the encoded region`,
     reference: { bytes: await readFile(join(point.outDir, m.reference.file)) },
-    unionMask: m.mask ? { bytes: await readFile(join(point.outDir, m.mask.file)) } : undefined,
+    // the union mask is stored packed (mask-pack.ts; older outputs: PNG): decoded, then drawn as a PNG
+    unionMask: m.mask ? { bytes: await encodeMaskPng(await decodeMask(await readFile(join(point.outDir, m.mask.file)), m.mask.file)) } : undefined,
     unionFraction: m.mask?.unionFraction,
     frames: await Promise.all(gridIdx.map(async (i) => ({ label: m.frames[i].name, image: { bytes: await cropPng(frameFile(i), crop) } }))),
     scores: scored.map((x) => x.score),

@@ -10,6 +10,8 @@ import { prepareInputs, type BenchInputs, type SubsetOptions } from './inputs.ts
 import type { JobOutcome } from './scheduler.ts';
 import type { RunInfo } from './results.ts';
 import type { FamilyJob, PointJob } from './worker.ts';
+import { alignmentGroup } from './family.ts';
+import type { VariantSpec } from './variants.ts';
 
 export const DEFAULT_CACHE = join(REPO_ROOT, '.cache', 'table1');
 
@@ -49,7 +51,7 @@ export interface Session {
   options: SessionOptions;
   log(message: string): void;
   job(spec: PointJob['spec'], transformsTest: boolean, seeds?: number[]): Omit<PointJob, 'resultFile'>;
-  family(id: string, specs: FamilyJob['specs']): Omit<FamilyJob, 'resultFile'>;
+  family(id: string, specs: FamilyJob['specs'], bases?: FamilyJob['specs']): Omit<FamilyJob, 'resultFile'>;
   runInfo(outcomes: JobOutcome[]): RunInfo;
   close(): Promise<void>;
 }
@@ -100,7 +102,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     options,
     log,
     job: (spec, transformsTest, seeds = options.seeds) => ({ kind: 'point', spec, transformsTest, seeds, cacheDir, inputs, buildFp, evalFp }),
-    family: (id, specs) => ({ kind: 'family', id, specs, cacheDir, inputs, buildFp, evalFp }),
+    family: (id, specs, bases = []) => ({ kind: 'family', id, specs, bases, cacheDir, inputs, buildFp, evalFp }),
     runInfo(outcomes) {
       const { categoryDir: _c, trainDir: _t, testDir: _s, groundTruthDir: _g, ...inputFacts } = inputs;
       return {
@@ -121,6 +123,46 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     },
     close: () => rm(work, { recursive: true, force: true }),
   };
+}
+
+type ReelSpec = Extract<VariantSpec, { kind: 'reel' }>;
+
+/**
+ * The jobs of a run with its reels grouped by alignment (family.ts): each group of two or more, or of one when one of
+ * `bases` (reels measured earlier, e.g. the sweep's grid before its refinement) belongs to it, becomes one family job,
+ * listed first, that builds its reels through --reuse-alignment (from a cached base when there is one); the group's
+ * points come after the others and wait for it (they then find their reels in the cache). `after` is aligned with
+ * [...families, ...ordered].
+ */
+export function familyPlan<P>(
+  session: Pick<Session, 'family'>,
+  points: P[],
+  specOf: (p: P) => VariantSpec,
+  enabled = true,
+  bases: ReelSpec[] = [],
+): { families: Omit<FamilyJob, 'resultFile'>[]; ordered: P[]; after: (string | undefined)[] } {
+  const byGroup = new Map<string, P[]>();
+  for (const p of enabled ? points : []) {
+    const spec = specOf(p);
+    if (spec.kind !== 'reel') continue;
+    const key = alignmentGroup(spec.options);
+    byGroup.set(key, [...(byGroup.get(key) ?? []), p]);
+  }
+  const families: Omit<FamilyJob, 'resultFile'>[] = [];
+  const familyOf = new Map<P, string>();
+  const grouped: P[] = [];
+  for (const [key, group] of byGroup) {
+    const specs = group.map((p) => specOf(p) as ReelSpec);
+    const ids = new Set(specs.map((s) => s.id));
+    const groupBases = bases.filter((b) => !ids.has(b.id) && alignmentGroup(b.options) === key);
+    if (group.length < 2 && groupBases.length === 0) continue;
+    const family = session.family(`family-${specs[0].id}`, specs, groupBases);
+    families.push(family);
+    for (const p of group) familyOf.set(p, family.id);
+    grouped.push(...group);
+  }
+  const ordered = [...points.filter((p) => !familyOf.has(p)), ...grouped];
+  return { families, ordered, after: [...families.map(() => undefined), ...ordered.map((p) => familyOf.get(p))] };
 }
 
 /** "0,1,2" -> [0, 1, 2] */

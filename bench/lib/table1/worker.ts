@@ -29,6 +29,8 @@ export interface FamilyJob extends JobContext {
   kind: 'family';
   id: string;
   specs: Extract<VariantSpec, { kind: 'reel' }>[];
+  /** reels of the same training set whose cached outputs may serve as bases (nothing of theirs is built) */
+  bases?: Extract<VariantSpec, { kind: 'reel' }>[];
 }
 
 export type WorkerJob = PointJob | FamilyJob;
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
   const ctx = { cacheDir: job.cacheDir, inputs: job.inputs, buildFp: job.buildFp, evalFp: job.evalFp, log, onProgress };
   const t0 = performance.now();
   if (job.kind === 'family') {
-    const built = await buildReelFamily(job.specs, ctx);
+    const built = await buildReelFamily(job.specs, ctx, job.bases);
     const result: FamilyResult = { kind: 'family', id: job.id, built, seconds: { total: (performance.now() - t0) / 1000 }, cpuSeconds: await cpuSecondsWithChildren() };
     await writeJson(job.resultFile, result);
     return;

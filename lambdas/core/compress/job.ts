@@ -9,6 +9,7 @@ import type { Affine, SourceInfo } from '../types.ts';
 import type { Decisions } from '../decide/schema.ts';
 import type { CompressOptions } from './options.ts';
 import type { QualityDecision } from '../quality/stage.ts';
+import type { PoseSummary } from '../pose/summary.ts';
 import { readState, RUN_STATE } from '../run-state/index.ts';
 
 /** Keys of the published artifacts, relative to the output store (intermediates: lambdas/core/run-state). */
@@ -57,6 +58,10 @@ export interface JobState {
   stored?: StoredSize;
   /** --quality auto's choice and evidence (options.crf then holds the chosen CRF) */
   quality?: QualityDecision;
+  /** --reuse-alignment: the earlier output's judgement of its alignment (decisions.misalignment's gate and outliers,
+   * the frames' outlier flags and warnings, the training poses), kept as it was: judged again from the manifest's
+   * rounded figures, without the per-frame pose matrices, it would come out different */
+  judged?: { pose?: PoseSummary };
 }
 
 /** Where this run keeps its reference image. */

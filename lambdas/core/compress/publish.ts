@@ -27,8 +27,8 @@ export async function publishManifestStage(
   union: UnionResult | null,
   reel: EncodedReel,
 ): Promise<Manifest> {
-  const judged = job.decisions ? flagOutliers(job, drafts.filter((d) => !d.dropped)) : undefined;
-  const decided = judged?.decisions;
+  const judged = job.decisions && !job.judged ? flagOutliers(job, drafts.filter((d) => !d.dropped)) : undefined;
+  const decided = judged ? judged.decisions : job.decisions;
   const decisions = decided && decided.alignment.evidence !== undefined ? { ...decided, alignment: { ...decided.alignment, evidence: storedEvidence(decided.alignment.evidence) } } : decided;
   if (judged) drafts = drafts.map((d) => judged.flagged.get(d.entryIndex) ?? d);
   const kept = drafts.filter((d) => !d.dropped);
@@ -107,7 +107,7 @@ export async function publishManifestStage(
     // how a pose is measured follows the alignment mode; translation and none frames carry it aside (moments)
     const mode = alignModeOf(job);
     const frames = mode !== 'similarity' ? inReelOrder.map((d) => ({ transform: d.poseMatrix ?? null, alignment: d.alignment })) : manifest.frames;
-    const pose = summarizePoses(frames, await decodeMask(refMask, KEYS.referenceMask), { model: poseModelKind(mode) });
+    const pose = job.judged ? job.judged.pose : summarizePoses(frames, await decodeMask(refMask, KEYS.referenceMask), { model: poseModelKind(mode) });
     if (pose) manifest.pose = pose;
   }
   // Validated and sealed with its digest before writing, so a manifest that would not parse is never published.
@@ -134,7 +134,7 @@ function flagOutliers(job: JobState, kept: FrameDraft[]): { decisions: Decisions
     const d = byName.get(o.name)!;
     const text = `${o.name}: an outlier of its dataset: ${label} ${o.value.toFixed(3)} is ${(-o.margin).toFixed(3)} below the gate ${gate!.threshold.toFixed(3)} (median ${gate!.median.toFixed(3)})`;
     if (job.options.onAlignFailure === 'fail') throw new AlignmentError(o.name, `${text.slice(o.name.length + 2)}; strict mode (--on-align-failure fail)`, d.alignment!.score);
-    // copies: the drafts may be shared (a bench family publishes several outputs from one alignment)
+    // copies: the drafts are the caller's, left as they were
     flagged.set(d.entryIndex, {
       ...d,
       alignment: { ...d.alignment!, outlier: { value: o.value, margin: o.margin } },

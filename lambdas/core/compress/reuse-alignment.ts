@@ -1,11 +1,13 @@
 // --reuse-alignment: one alignment, many encodings. The transforms, the union mask and the reference of an earlier
 // output of the SAME images stand in for stages 1-3 (reference, align + mask, union), so only the encoding runs
 // again (the compact reference is encoded again from the reference image and the earlier object mask, in this
-// version's form). What may differ from the earlier run: crf / lossless, preset, x265 parameters, rate-control frame rate,
-// threads, segment frames, frame order, crop, and a smaller max side when the earlier frames are at the reference's
-// size (the union mask is then reduced, a stored pixel inside when any of its area is). What may not (it decided the transforms and the union mask): the
-// images themselves, align, mask, reference, segmenter, model, margin, failure policy, max side. Each of those the
-// user states is checked against the earlier output and refused with one sentence when it differs.
+// version's form), and the earlier run's judgement of its alignment (misalignment gate, outliers, training poses) is
+// kept as it was. What may differ from the earlier run: crf / lossless, preset, x265 parameters, rate-control frame rate,
+// threads, segment frames, frame order, crop, a smaller max side when the earlier frames are at the reference's
+// size (the union mask is then reduced, a stored pixel inside when any of its area is), and --no-mask when the earlier
+// output is aligned and masked (its transforms do not depend on the mask; the union mask is left out). What may not
+// (it decided the transforms and the union mask): the images themselves and REUSE_FIXED_OPTIONS below. Each of those
+// the user states is checked against the earlier output and refused with one sentence when it differs.
 import type { Storage } from '../../ground/storage.ts';
 import { warpImage } from '../align/index.ts';
 import { loadManifest, readChecked } from '../artifacts.ts';
@@ -21,6 +23,7 @@ import type { CompressOptions } from './options.ts';
 import { unionResultOf } from './union.ts';
 import { encodeCompactReference } from '../compact-reference.ts';
 import { RUN_STATE, writeState } from '../run-state/index.ts';
+import { MASK_NOT_ASKED } from '../decide/index.ts';
 
 export interface ReusedAlignment {
   job: JobState;
@@ -28,21 +31,25 @@ export interface ReusedAlignment {
   union: UnionResult | null;
 }
 
-/** Options the earlier output fixes, and the first the user stated differently (or undefined). */
+/** The options an earlier output fixes (alignmentMismatch checks each); every other option may differ. */
+export const REUSE_FIXED_OPTIONS = ['align', 'mask', 'reference', 'segmenter', 'marginPx', 'onAlignFailure', 'maxSide'] as const satisfies readonly (keyof CompressOptions)[];
+
+/** The first of REUSE_FIXED_OPTIONS the user stated differently from the earlier output, as one sentence (or undefined). */
 export function alignmentMismatch(m: Manifest, o: CompressOptions): string | undefined {
   const refWidth = m.frame.scale?.referenceWidth ?? m.frame.width;
   const refHeight = m.frame.scale?.referenceHeight ?? m.frame.height;
-  const checks: [keyof CompressOptions, boolean, string][] = [
-    ['align', o.align === m.alignment.enabled, `it was ${m.alignment.enabled ? 'aligned' : 'made with --no-align'}`],
-    ['mask', o.mask === (m.mask !== null), `it was ${m.mask ? 'masked' : 'made with --no-mask'}`],
-    ['reference', o.reference === undefined || o.reference === m.reference.name, `its reference is ${m.reference.name}`],
-    ['segmenter', o.segmenter === 'auto' || o.segmenter === m.alignment.segmenter?.kind, `its segmenter was ${m.alignment.segmenter?.kind ?? 'none'}`],
-    ['marginPx', !m.mask || Math.ceil(o.marginPx * (m.frame.scale?.factor ?? 1)) === m.mask.marginPx, `its union margin was ${m.mask?.marginPx} px`],
-    ['onAlignFailure', o.onAlignFailure === m.alignment.onFailure, `its failure policy was ${m.alignment.onFailure}`],
-    ['maxSide', storedSize(refWidth, refHeight, o.maxSide).width === m.frame.width || (!m.frame.scale && o.maxSide !== undefined), `its frames are ${m.frame.width}x${m.frame.height}`],
-  ];
-  const bad = checks.find(([, ok]) => !ok);
-  return bad ? `--reuse-alignment: the earlier output cannot be re-encoded with this ${bad[0]} (${bad[2]}); drop the option or match it` : undefined;
+  const checks: Record<(typeof REUSE_FIXED_OPTIONS)[number], [boolean, string]> = {
+    align: [o.align === m.alignment.enabled, `it was ${m.alignment.enabled ? 'aligned' : 'made with --no-align'}`],
+    // --no-mask re-encodes an aligned, masked output: the transforms it reuses do not depend on the mask
+    mask: [o.mask === (m.mask !== null) || (!o.mask && m.alignment.enabled), m.mask ? 'it was masked without alignment' : 'it was made with --no-mask'],
+    reference: [o.reference === undefined || o.reference === m.reference.name, `its reference is ${m.reference.name}`],
+    segmenter: [o.segmenter === 'auto' || o.segmenter === m.alignment.segmenter?.kind, `its segmenter was ${m.alignment.segmenter?.kind ?? 'none'}`],
+    marginPx: [!m.mask || !o.mask || Math.ceil(o.marginPx * (m.frame.scale?.factor ?? 1)) === m.mask.marginPx, `its union margin was ${m.mask?.marginPx} px`],
+    onAlignFailure: [o.onAlignFailure === m.alignment.onFailure, `its failure policy was ${m.alignment.onFailure}`],
+    maxSide: [storedSize(refWidth, refHeight, o.maxSide).width === m.frame.width || (!m.frame.scale && o.maxSide !== undefined), `its frames are ${m.frame.width}x${m.frame.height}`],
+  };
+  const bad = REUSE_FIXED_OPTIONS.find((k) => !checks[k][0]);
+  return bad ? `--reuse-alignment: the earlier output cannot be re-encoded with this ${bad} (${checks[bad][1]}); drop the option or match it` : undefined;
 }
 
 /**
@@ -84,7 +91,9 @@ export async function reuseAlignmentStages(
     warnings: m.warnings,
     // the earlier run's decisions (alignment mode, misalignment metric): without them transform would align test
     // images by similarity while these frames were moved by the decided mode (e.g. translation)
-    ...(m.decisions ? { decisions: m.decisions } : {}),
+    ...(m.decisions ? { decisions: options.mask ? m.decisions : { ...m.decisions, mask: MASK_NOT_ASKED } } : {}),
+    // the earlier run's gate, outlier flags (in its frames' records and warnings) and training poses, as they were
+    judged: m.pose ? { pose: m.pose } : {},
     ...(m.reference.layout ? { referenceLayout: m.reference.layout } : {}),
     stored: m.frame.scale ? { width: m.frame.width, height: m.frame.height, factor: m.frame.scale.factor } : storedSize(width, height, options.maxSide),
   };
@@ -106,7 +115,7 @@ export async function reuseAlignmentStages(
     } else await ctx.target.put(referenceKey(job), prevReference);
   } else await ctx.target.put(referenceKey(job), prevReference);
   let union: UnionResult | null = null;
-  if (m.mask) {
+  if (m.mask && options.mask) {
     const earlier = await decodeMask(await readChecked(prev, m.mask.file, m.mask.sha256), m.mask.file);
     const stored = job.stored!;
     const same = stored.width === m.frame.width && stored.height === m.frame.height;

@@ -37,6 +37,9 @@ function frameSize(reference: Image): Decisions['frameSize'] {
   };
 }
 
+/** The mask decision of a dataset with an object, masking not asked for (also --reuse-alignment's --no-mask re-encode). */
+export const MASK_NOT_ASKED = { enabled: false, reason: '--no-mask' } as const;
+
 export async function decideDataset(reference: SampleImage, others: SampleImage[], options: DecideOptions): Promise<DatasetDecision> {
   const none = (segmenterReason: string, alignReason: string, maskReason: string, metric: 'ncc' | 'none'): DatasetDecision => ({
     chosen: null,
@@ -101,7 +104,7 @@ export async function decideDataset(reference: SampleImage, others: SampleImage[
     decisions: {
       segmenter: { kind: chosen.segmenter.kind, reason: chosen.reason },
       alignment: { mode: mode.mode, reason: mode.reason, ...(mode.evidence ? { evidence: mode.evidence } : {}) },
-      mask: options.mask ? { enabled: true, reason: `union of the ${chosen.segmenter.kind} segmenter's object masks` } : { enabled: false, reason: '--no-mask' },
+      mask: options.mask ? { enabled: true, reason: `union of the ${chosen.segmenter.kind} segmenter's object masks` } : MASK_NOT_ASKED,
       frameSize: frameSize(reference.image),
       misalignment: misalignmentRule('silhouetteIou'),
     },
