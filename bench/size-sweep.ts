@@ -9,7 +9,8 @@
 //                                         [--seeds 0-4] [--kernels linear,lanczos3] [--tolerance 0.005] [--limit N] [--test-limit M]
 //                                         [--search "lo-hi[,fps=F][,side=S]"] [--screenshot PNG]
 // --search finds the largest CRF on the step-1 grid in [lo, hi] that holds the robust rule (bisection; accuracy is
-// assumed to fall as CRF rises), measuring each visited CRF as a point; several ranges separated by ";".
+// assumed to fall as CRF rises), measuring each visited CRF as a point; several ranges separated by ";". With
+// ",bounds=assumed" lo is taken to hold and hi to fail unmeasured (use only with measurements made elsewhere).
 // A point is "crf=N[,fps=F][,side=S]" (fps: x265 rate-control frame rate, default options.ts's; side: --max-side).
 import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -148,6 +149,8 @@ interface SearchRange {
   hi: number;
   rateFps: number;
   maxSide?: number;
+  /** ",bounds=assumed": lo is taken to hold and hi to fail without measuring them (measured elsewhere; say where) */
+  assumedBounds: boolean;
 }
 
 export interface CrfSearch {
@@ -170,8 +173,9 @@ function parseSearch(text: string): SearchRange {
   const [range, ...rest] = text.split(',');
   const m = /^(\d+)-(\d+)$/.exec(range.trim());
   if (!m || Number(m[1]) >= Number(m[2])) throw new Error(`--search "${text}": lo-hi with lo < hi expected`);
-  const p = parsePoint(['crf=0', ...rest].join(','));
-  return { text, lo: Number(m[1]), hi: Number(m[2]), rateFps: p.rateFps, maxSide: p.maxSide };
+  const assumed = rest.includes('bounds=assumed');
+  const p = parsePoint(['crf=0', ...rest.filter((r) => r !== 'bounds=assumed')].join(','));
+  return { text, lo: Number(m[1]), hi: Number(m[2]), rateFps: p.rateFps, maxSide: p.maxSide, assumedBounds: assumed };
 }
 
 /**
@@ -187,8 +191,8 @@ async function searchCrf(r: SearchRange, holds: (spec: PointSpec) => Promise<boo
     log(`search ${r.text}: CRF ${crf} ${ok ? 'holds' : 'fails'}`);
     return ok;
   };
-  if (await at(r.hi)) return { range: r.text, largestHolding: r.hi, smallestFailing: null, evaluated };
-  if (!(await at(r.lo))) return { range: r.text, largestHolding: null, smallestFailing: r.lo, evaluated };
+  if (!r.assumedBounds && (await at(r.hi))) return { range: r.text, largestHolding: r.hi, smallestFailing: null, evaluated };
+  if (!r.assumedBounds && !(await at(r.lo))) return { range: r.text, largestHolding: null, smallestFailing: r.lo, evaluated };
   let lo = r.lo;
   let hi = r.hi;
   while (hi - lo > 1) {
