@@ -24,6 +24,7 @@ import { checkNoWorseThanRaw, evaluateRobustFromFolders, parseKernelList, parseS
 import type { ResizeKernel } from '../lambdas/eval/preprocess.ts';
 import { formatBytes, writeReport } from '../lambdas/report/index.ts';
 import { LocalStorage } from '../lambdas/storage/local.ts';
+import { hasManifest } from '../lambdas/core/artifacts.ts';
 import { screenshotReport } from './lib/chromium.ts';
 import { screwDir } from './lib/shared-data.ts';
 import { prepareInputs } from './lib/table1/inputs.ts';
@@ -102,7 +103,7 @@ async function measurePoint(spec: PointSpec, c: PointContext): Promise<Omit<Poin
   const dir = join(c.out, 'points', spec.id);
   const options: CompressOptionsInput = { crf: spec.crf, rateFps: spec.rateFps, maxSide: spec.maxSide, threads: c.threads, reuseAlignment: c.base };
   let buildSeconds = 0;
-  if (!(await exists(join(dir, 'out', 'manifest.json')))) {
+  if (!(await hasManifest(new LocalStorage(join(dir, 'out'))))) {
     log(`${spec.id}: re-encoding from the base alignment`);
     const t = performance.now();
     await rm(dir, { recursive: true, force: true });
@@ -223,7 +224,7 @@ async function main(): Promise<void> {
   try {
     // The one alignment.
     const base = resolve(values.base ?? join(out, 'base'));
-    if (!(await exists(join(base, 'manifest.json')))) {
+    if (!(await hasManifest(new LocalStorage(base)))) {
       log(`aligning once: ${base}`);
       await compressFolder(inputs.categoryDir, base, parseCompressOptions({ crf: Number(values['base-crf']), threads }), {});
     }
