@@ -36,10 +36,18 @@ function channelVariance(maps: FeatureMap[]): Float64Array {
   return v;
 }
 
+function summedVariance(v: Float64Array): number {
+  let t = 0;
+  for (const x of v) t += x;
+  return t;
+}
+
 export interface ProbeRow {
   crf: number;
   ratio: number;
   whitened: number;
+  /** distortion / mean feature energy (sum of f^2 of an original): coding noise against the signal, no spread */
+  energyRatio: number;
   bytes: number;
 }
 
@@ -67,6 +75,7 @@ async function main(): Promise<void> {
   await rm(out, { recursive: true, force: true });
   const probes: ProbeRow[] = [];
   let variance: Float64Array | undefined;
+  let spread: number | undefined;
   const probeCrfs = values.probe ? rangeOf(values.probe) : [];
   const s = await compressFolder(
     resolve(values.data),
@@ -87,13 +96,17 @@ async function main(): Promise<void> {
               count++;
             }
           });
-          probes.push({ crf, ratio, whitened: total / count, bytes });
+          let energy = 0;
+          for (const o of originals) for (let i = 0; i < o.data.length; i++) energy += o.data[i] * o.data[i];
+          // distortion / spread = ratio, so distortion = ratio * spread; spread is recovered from one trial's maps
+          spread ??= summedVariance(variance);
+          probes.push({ crf, ratio, whitened: total / count, energyRatio: (ratio * spread) / (energy / originals.length), bytes });
         },
       },
     },
   );
   probes.sort((a, b) => a.crf - b.crf);
-  for (const p of probes) console.log(`probe CRF ${p.crf}: distortion/spread ${p.ratio.toFixed(4)}, whitened ${p.whitened.toFixed(4)}, held-out bytes ${p.bytes}`);
+  for (const p of probes) console.log(`probe CRF ${p.crf}: distortion/spread ${p.ratio.toFixed(4)}, whitened ${p.whitened.toFixed(4)}, distortion/energy ${p.energyRatio.toExponential(3)}, held-out bytes ${p.bytes}`);
   const record = { kind: 'quality-auto', data: resolve(values.data), base: resolve(values.base), command: `node --import tsx ${process.argv.slice(1).join(' ')}`, crf: s.manifest.quality!.crf, tolerance: s.manifest.quality!.tolerance, outputBytes: s.outputBytes, reelBytes: s.reelBytes, trials: s.manifest.quality!.trials, probes };
   await writeFile(join(dirname(out), 'quality-auto.json'), JSON.stringify(record, null, 1));
   const q = s.manifest.quality!;
