@@ -23,8 +23,8 @@ export const DEFAULT_MARGIN_PX = 6;
  * reels' 1 fps timestamps CRF 51 stops at ~164 KB on screw). Table 1 row 7 at this rate: README "Results". */
 export const DEFAULT_RATE_FPS = 25;
 /** --quality auto: the share of the natural spread between good images that coding noise may take, seen through the
- * detector's features (lambdas/core/quality/search.ts). Tuned on screw (D/V at its smallest CRF that holds the robust
- * rule, rounded down) and validated on bottle, where it holds the rule but stores 3.3x the smallest passing point; the
+ * detector's features (lambdas/core/quality/search.ts). Tuned on screw (D/V at CRF 44, a CRF that holds the robust
+ * rule there, to two digits) and validated on bottle, where it holds the rule but stores 3.3x the smallest passing point; the
  * bottle-tuned value fails screw. Evidence: README "Quality auto", bench/quality-auto.ts --probe. */
 export const DEFAULT_QUALITY_TOLERANCE = 0.55;
 
