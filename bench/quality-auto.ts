@@ -36,12 +36,6 @@ function channelVariance(maps: FeatureMap[]): Float64Array {
   return v;
 }
 
-function summedVariance(v: Float64Array): number {
-  let t = 0;
-  for (const x of v) t += x;
-  return t;
-}
-
 export interface ProbeRow {
   crf: number;
   ratio: number;
@@ -75,7 +69,7 @@ async function main(): Promise<void> {
   await rm(out, { recursive: true, force: true });
   const probes: ProbeRow[] = [];
   let variance: Float64Array | undefined;
-  let spread: number | undefined;
+  let energy: number | undefined;
   const probeCrfs = values.probe ? rangeOf(values.probe) : [];
   const s = await compressFolder(
     resolve(values.data),
@@ -85,7 +79,7 @@ async function main(): Promise<void> {
       log: (m) => process.stderr.write(`${m}\n`),
       qualityProbe: {
         crfs: probeCrfs,
-        onTrial: ({ crf, ratio, bytes, originals, decoded }) => {
+        onTrial: ({ crf, ratio, bytes, spread, originals, decoded }) => {
           variance ??= channelVariance(originals);
           let total = 0;
           let count = 0;
@@ -96,11 +90,9 @@ async function main(): Promise<void> {
               count++;
             }
           });
-          let energy = 0;
-          for (const o of originals) for (let i = 0; i < o.data.length; i++) energy += o.data[i] * o.data[i];
-          // distortion / spread = ratio, so distortion = ratio * spread; spread is recovered from one trial's maps
-          spread ??= summedVariance(variance);
-          probes.push({ crf, ratio, whitened: total / count, energyRatio: (ratio * spread) / (energy / originals.length), bytes });
+          // the originals' mean feature energy, once (the held-out frames are the same in every trial)
+          energy ??= originals.reduce((e, o) => e + o.data.reduce((a, x) => a + x * x, 0), 0) / originals.length;
+          probes.push({ crf, ratio, whitened: total / count, energyRatio: (ratio * spread) / energy, bytes });
         },
       },
     },

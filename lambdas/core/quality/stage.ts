@@ -46,7 +46,7 @@ export interface QualityStageOptions {
  */
 export interface QualityProbe {
   crfs?: number[];
-  onTrial?: (trial: { crf: number; ratio: number; bytes: number; originals: FeatureMap[]; decoded: FeatureMap[] }) => void;
+  onTrial?: (trial: { crf: number; ratio: number; bytes: number; spread: number; originals: FeatureMap[]; decoded: FeatureMap[] }) => void;
 }
 
 /** Pastes `crop` into a copy of `full` at `r`. */
@@ -102,11 +102,14 @@ export async function qualityAutoStage(
       const decodedMaps = await features.extract(decoded);
       const ratio = meanDistortion(originals, decodedMaps) / spread;
       ctx.log?.(`quality auto: CRF ${crf}: distortion/spread ${ratio.toFixed(4)} (tolerance ${opts.tolerance})`);
-      opts.probe?.onTrial?.({ crf, ratio, bytes: enc.bytes, originals, decoded: decodedMaps });
+      opts.probe?.onTrial?.({ crf, ratio, bytes: enc.bytes, spread, originals, decoded: decodedMaps });
       return { ratio, bytes: enc.bytes };
     };
     const memo = new Map<number, Promise<{ ratio: number; bytes: number }>>();
-    const once = (crf: number) => memo.get(crf) ?? (memo.set(crf, trial(crf)), memo.get(crf)!);
+    const once = (crf: number) => {
+      if (!memo.has(crf)) memo.set(crf, trial(crf));
+      return memo.get(crf)!;
+    };
     for (const crf of opts.probe?.crfs ?? []) await once(crf);
     const result = await bisectCrf(once, opts.tolerance, CRF_RANGE);
     return {
